@@ -1,0 +1,43 @@
+#pragma once
+// Command line of bench/baseline. Our options are parsed with
+// Boost.Program_options; every --benchmark_* argument is passed to Google
+// Benchmark untouched, so its flags work as users know them.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace engram::bench {
+
+enum class SimulationMode { kAuto, kNever, kOnly };
+
+struct BaselineOptions {
+  std::vector<std::string> counters;  // as given, split at commas
+  SimulationMode sim = SimulationMode::kAuto;
+  bool list = false;
+  bool help = false;
+  std::uint64_t seed = 42;
+  std::string slow_variant;  // "KERNEL/VARIANT" to slow down (regression-test aid)
+  double slow_factor = 0.25;
+  // Internal: run one benchmark's body for a fixed number of iterations
+  // (the callgrind child of a simulated run).
+  std::string simulate_child;
+  std::uint64_t simulate_iterations = 0;
+  std::vector<std::string> benchmark_args;  // argv[0] first, then every --benchmark_* argument
+};
+
+// A command-line mistake: main prints what() and exits 2.
+struct OptionError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+BaselineOptions parse_baseline_options(int argc, const char* const* argv);
+std::string baseline_help(const std::string& program);
+
+// The value of --benchmark_filter among the pass-through arguments ("" if absent).
+std::string benchmark_filter(const BaselineOptions& options);
+// Google Benchmark's filter rule: a regex (POSIX extended), a leading '-'
+// negates, "" / "all" / "." match everything.
+bool filter_matches(const std::string& filter, const std::string& name);
+
+}  // namespace engram::bench

@@ -1,0 +1,129 @@
+#include "engram/baseline_options.hpp"
+
+#include <boost/program_options.hpp>
+#include <regex>
+#include <sstream>
+
+namespace engram::bench {
+namespace po = boost::program_options;
+namespace {
+
+po::options_description visible_options() {
+  po::options_description desc("Options");
+  desc.add_options()
+      ("help,h", "print this help and exit")
+      ("list", "list the benchmarks and the counters this machine can give, then exit")
+      ("counters", po::value<std::string>()->value_name("LIST"),
+       "comma-separated counters to report per iteration: PAPI presets (L1_DCM, PAPI_BR_MSP), "
+       "PAPI or libpfm4 native names, perf-style names (cycles, task-clock, page-faults), "
+       "sde:::LIB::COUNTER; see `ecount list`")
+      ("sim", po::value<std::string>()->value_name("auto|never|only")->default_value("auto"),
+       "callgrind simulation of cache/branch counters: auto = only what the hardware cannot "
+       "count, never = report those as unsupported, only = simulate everything simulable")
+      ("seed", po::value<std::uint64_t>()->default_value(42), "seed of the generated inputs")
+      ("slow", po::value<std::string>()->value_name("KERNEL/VARIANT"),
+       "add work to one benchmark variant (to test regression detection)")
+      ("slow-factor", po::value<double>()->default_value(0.25),
+       "extra work added by --slow, as a fraction of the variant's own");
+  return desc;
+}
+
+po::options_description hidden_options() {
+  po::options_description desc;
+  desc.add_options()
+      ("simulate-child", po::value<std::string>())
+      ("simulate-iterations", po::value<std::uint64_t>()->default_value(0));
+  return desc;
+}
+
+SimulationMode parse_sim(const std::string& value) {
+  if (value == "auto") return SimulationMode::kAuto;
+  if (value == "never") return SimulationMode::kNever;
+  if (value == "only") return SimulationMode::kOnly;
+  throw OptionError("--sim must be auto, never or only, not '" + value + "'");
+}
+
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(list);
+  while (std::getline(in, item, ',')) {
+    const auto first = item.find_first_not_of(" \t");
+    const auto last = item.find_last_not_of(" \t");
+    if (first == std::string::npos) throw OptionError("--counters has an empty name in '" + list + "'");
+    out.push_back(item.substr(first, last - first + 1));
+  }
+  if (out.empty()) throw OptionError("--counters needs at least one counter name");
+  return out;
+}
+
+}  // namespace
+
+BaselineOptions parse_baseline_options(int argc, const char* const* argv) {
+  BaselineOptions o;
+  o.benchmark_args.emplace_back(argc > 0 ? argv[0] : "baseline");
+  std::vector<std::string> ours;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.starts_with("--benchmark_")) {
+      o.benchmark_args.push_back(arg);
+    } else {
+      ours.push_back(arg);
+    }
+  }
+  po::options_description all;
+  all.add(visible_options()).add(hidden_options());
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(ours).options(all).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw OptionError(e.what());
+  }
+  o.help = vm.count("help") > 0;
+  o.list = vm.count("list") > 0;
+  if (vm.count("counters")) o.counters = split_list(vm["counters"].as<std::string>());
+  o.sim = parse_sim(vm["sim"].as<std::string>());
+  o.seed = vm["seed"].as<std::uint64_t>();
+  if (vm.count("slow")) o.slow_variant = vm["slow"].as<std::string>();
+  o.slow_factor = vm["slow-factor"].as<double>();
+  if (!(o.slow_factor > 0.0) || o.slow_factor > 100.0) {
+    throw OptionError("--slow-factor must be in (0, 100]");
+  }
+  if (vm.count("simulate-child")) o.simulate_child = vm["simulate-child"].as<std::string>();
+  o.simulate_iterations = vm["simulate-iterations"].as<std::uint64_t>();
+  return o;
+}
+
+std::string baseline_help(const std::string& program) {
+  std::ostringstream out;
+  out << "usage: " << program << " [--counters=LIST] [--sim=auto|never|only] [--list] [--benchmark_*...]\n\n"
+      << "Times each engram kernel (reference, optimized) beside its peers (OpenBLAS, Eigen,\n"
+      << "SLEEF) on the same data, with hardware, software or simulated counters per iteration.\n\n"
+      << visible_options() << "\n"
+      << "Every --benchmark_* flag goes to Google Benchmark unchanged, e.g.\n"
+      << "  --benchmark_filter=REGEX  --benchmark_repetitions=N  --benchmark_enable_random_interleaving=true\n"
+      << "  --benchmark_format=console|json|csv  --benchmark_out=FILE  --benchmark_out_format=json\n\n"
+      << "Examples:\n"
+      << "  " << program << " --counters=L1_DCM,BR_MSP\n"
+      << "  " << program << " --counters=task-clock,page-faults --benchmark_filter=decay\n"
+      << "Exit codes: 0 ok, 1 a run failed, 2 bad command line or counter name.\n";
+  return out.str();
+}
+
+std::string benchmark_filter(const BaselineOptions& options) {
+  std::string filter;
+  for (const auto& arg : options.benchmark_args) {
+    if (arg.starts_with("--benchmark_filter=")) filter = arg.substr(std::string("--benchmark_filter=").size());
+  }
+  return filter;
+}
+
+bool filter_matches(const std::string& filter, const std::string& name) {
+  if (filter.empty() || filter == "all" || filter == ".") return true;
+  const bool negate = filter.front() == '-';
+  const std::regex re(negate ? filter.substr(1) : filter, std::regex::extended);
+  return std::regex_search(name, re) != negate;
+}
+
+}  // namespace engram::bench
