@@ -1,0 +1,84 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "engram/bench_suite.hpp"
+
+namespace engram::bench {
+namespace {
+
+TEST(Suite, NamesFollowKernelsMdAndHaveAReferenceAndAnOptimizedVariant) {
+  const auto kernels = kernel_names();
+  for (const char* expected : {"vector_similarity_1000", "find_similar_10k", "spreading_activation_1000",
+                               "spreading_activation_10k", "decay_10k_memories/exponential",
+                               "decay_10k_memories/power_law", "decay_10k_memories/two_component"}) {
+    EXPECT_NE(std::find(kernels.begin(), kernels.end(), expected), kernels.end()) << expected;
+  }
+  const auto names = benchmark_names();
+  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), names.size()) << "duplicate names";
+  for (const auto& kernel : kernels) {
+    EXPECT_NE(std::find(names.begin(), names.end(), kernel + "/reference"), names.end()) << kernel;
+    EXPECT_NE(std::find(names.begin(), names.end(), kernel + "/optimized"), names.end()) << kernel;
+  }
+}
+
+TEST(Suite, SplitBenchmarkName) {
+  EXPECT_EQ(split_benchmark_name("decay_10k_memories/exponential/eigen"),
+            (std::pair<std::string, std::string>{"decay_10k_memories/exponential", "eigen"}));
+  EXPECT_THROW(split_benchmark_name("noslash"), std::invalid_argument);
+}
+
+TEST(Suite, UnknownKernelIsAnError) {
+  EXPECT_THROW(make_kernel_benchmark("vector_similarity_999", {}), std::invalid_argument);
+  EXPECT_THROW(make_kernel_benchmark("decay_10k_memories/linear", {}), std::invalid_argument);
+}
+
+// Every variant of every kernel, peers included, gives the reference's answer
+// on the benchmark inputs: the same check baseline runs before timing.
+class EveryKernel : public testing::TestWithParam<std::string> {};
+
+TEST_P(EveryKernel, VariantsAgreeWithTheReference) {
+  const KernelBenchmark b = make_kernel_benchmark(GetParam(), {});
+  ASSERT_GE(b.variants.size(), 2u);
+  EXPECT_EQ(b.variants[0].name, "reference");
+  EXPECT_GT(b.work.items, 0);
+  EXPECT_GT(b.work.flops, 0);
+  EXPECT_GT(b.work.bytes, 0);
+  EXPECT_NO_THROW(verify_answers(b));
+  for (const auto& v : b.variants) v.run();  // one timed body each, as the benchmark would run it
+}
+
+INSTANTIATE_TEST_SUITE_P(Bench, EveryKernel, testing::ValuesIn(kernel_names()),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '/', '_');
+                           return n;
+                         });
+
+TEST(Suite, VerifyCatchesAWrongVariant) {
+  KernelBenchmark b = make_kernel_benchmark("decay_10k_memories/power_law", {});
+  auto good = b.variants[1].answer;
+  b.variants[1].answer = [good] {
+    auto v = good();
+    v[1234] *= 1.01;  // beyond the relative 1e-4 tolerance
+    return v;
+  };
+  try {
+    verify_answers(b);
+    FAIL() << "a 1% error was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("index 1234"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Suite, SlowVariantDoesMoreWorkDeterministically) {
+  SuiteOptions options;
+  options.slow_variant = "spreading_activation_1000/optimized";
+  options.slow_factor = 1.0;
+  KernelBenchmark b = make_kernel_benchmark("spreading_activation_1000", options);
+  EXPECT_NO_THROW(verify_answers(b));  // slower, still the same answer
+}
+
+}  // namespace
+}  // namespace engram::bench
