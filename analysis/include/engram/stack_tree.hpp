@@ -1,0 +1,91 @@
+#pragma once
+// Call stacks merged into a tree: frames are merged by name along the path
+// (the flame graph's layout), each node holding its inclusive sample count
+// (total) and the samples whose stack ends there (self).
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace engram::analysis {
+
+// Malformed input, with where it was found. line is 0 when the problem is not
+// tied to one line (empty input, a file that cannot be opened).
+class InputError : public std::runtime_error {
+ public:
+  InputError(std::string source, std::uint64_t line, const std::string& message);
+  const std::string& source() const noexcept { return source_; }
+  std::uint64_t line() const noexcept { return line_; }
+  const std::string& reason() const noexcept { return reason_; }
+
+ private:
+  std::string source_;
+  std::uint64_t line_;
+  std::string reason_;
+};
+
+class StackTree {
+ public:
+  using NodeId = std::uint32_t;
+  static constexpr NodeId kRoot = 0;  // the "all" frame: every sample passes through it
+
+  struct Node {
+    std::uint32_t name;    // index into the name table
+    NodeId parent;         // kRoot's parent is kRoot
+    std::uint32_t depth;   // kRoot is depth 0, the outermost real frame depth 1
+    std::uint64_t total;   // samples of every stack through this node
+    std::uint64_t self;    // samples of stacks that end here
+  };
+
+  StackTree();
+
+  // Adds `count` samples of one stack, frames root first (without "all").
+  // Throws std::overflow_error when the sample total would exceed 64 bits and
+  // std::invalid_argument for an empty stack.
+  void add_stack(std::span<const std::string_view> frames, std::uint64_t count);
+  void add_stack(std::span<const std::string> frames, std::uint64_t count);
+
+  // Lower-level building block for parsers that reuse a shared prefix: the
+  // child of `parent` named `name`, created when missing.
+  NodeId child(NodeId parent, std::string_view name);
+  // Adds `count` samples ending at `leaf` (self) and to every node up to the root (total).
+  void add_samples(NodeId leaf, std::uint64_t count);
+
+  // The child named `name`, or kRoot when there is none (kRoot is never a child).
+  NodeId find_child(NodeId parent, std::string_view name) const;
+
+  // Must be called after adding stacks and before children(): sorts every
+  // node's children alphabetically by name (byte order), as flame graphs do.
+  void sort_children();
+  // Children of `id`, sorted. Throws std::logic_error when stacks were added
+  // since the last sort_children().
+  std::span<const NodeId> children(NodeId id) const;
+
+  const Node& node(NodeId id) const { return nodes_[id]; }
+  std::string_view name(NodeId id) const { return names_[nodes_[id].name]; }
+  std::string_view name_of_index(std::uint32_t name_index) const { return names_[name_index]; }
+  std::size_t node_count() const { return nodes_.size(); }
+  std::size_t name_count() const { return names_.size(); }
+  std::uint64_t total_samples() const { return nodes_[kRoot].total; }
+  std::uint32_t max_depth() const { return max_depth_; }
+
+  // The frames from the outermost to `id` (without "all").
+  std::vector<std::string_view> path(NodeId id) const;
+
+ private:
+  std::uint32_t intern(std::string_view name);
+
+  std::deque<std::string> names_;  // deque: stable addresses for the views below
+  std::unordered_map<std::string_view, std::uint32_t> name_index_;
+  std::vector<Node> nodes_;
+  std::vector<std::vector<NodeId>> children_;
+  std::unordered_map<std::uint64_t, NodeId> child_index_;  // (parent << 32 | name) -> child
+  std::uint32_t max_depth_ = 0;
+  bool sorted_ = true;
+};
+
+}  // namespace engram::analysis
