@@ -7,6 +7,7 @@
 // spreading kernel reads (pull style). The reference kernel walks the outgoing
 // adjacency lists (push style), which exist in both phases.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -15,6 +16,10 @@
 namespace engram {
 
 using MemoryId = std::uint32_t;
+
+namespace detail {
+struct SpreadLayout;  // the optimized spreading kernel's private view, built by freeze()
+}  // namespace detail
 
 struct Edge {
   MemoryId target;
@@ -67,11 +72,16 @@ class MemoryGraph {
   MemoryState& state() noexcept { return state_; }
   const MemoryState& state() const noexcept { return state_; }
 
+  // Implementation detail of optimized::spread_activation: the incoming edges
+  // re-laid out for SIMD (null until frozen). Immutable, shared by copies.
+  const detail::SpreadLayout* spread_layout() const noexcept { return spread_layout_.get(); }
+
  private:
   EmbeddingMatrix embeddings_;
   std::vector<std::vector<Edge>> out_edges_;
   IncomingCsr incoming_;
   MemoryState state_;
+  std::shared_ptr<const detail::SpreadLayout> spread_layout_;
   std::size_t edge_count_ = 0;
   bool frozen_ = false;
 };

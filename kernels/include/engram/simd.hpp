@@ -27,7 +27,8 @@ SimdLevel active_simd_level();
 // Forces a level for all later calls; throws std::invalid_argument when the
 // level is not in supported_simd_levels().
 void force_simd_level(SimdLevel level);
-// Back to ENGRAM_SIMD or the best supported level.
+// Back to ENGRAM_SIMD or the best supported level; ENGRAM_SIMD is read again
+// on the next use (so a test may change it and reset).
 void reset_simd_level();
 
 }  // namespace engram
