@@ -36,20 +36,16 @@ long long read_counter(Counter* counter) { return counter->load(std::memory_orde
 // Registers the totals as PAPI Software Defined Events at load time, so that
 // PAPI_add_named_event("sde:::engram::flops") works in any program linking the
 // kernels. Counters are read through callbacks (an atomic load each), never
-// by PAPI touching the atomics' storage directly.
+// by PAPI touching the atomics' storage directly. No describe_counter():
+// libsde 7.0 replaces the default description without freeing it, a leak that
+// LeakSanitizer and valgrind would report in every program linking us; the
+// meaning of each counter is documented in work_counters.hpp instead.
 struct SdeRegistration {
   SdeRegistration() {
     papi_sde::PapiSde sde(kSdeLibraryName);
     Totals& t = totals();
     Counter* counters[] = {&t.flops,           &t.bytes_read,    &t.bytes_written,
                            &t.candidates_scored, &t.edges_relaxed, &t.memories_decayed};
-    static constexpr const char* kDescriptions[] = {
-        "Floating-point operations by the KERNELS.md work model",
-        "Bytes read by the KERNELS.md work model",
-        "Bytes written by the KERNELS.md work model",
-        "Similarity candidates scored",
-        "Spreading-activation edges relaxed (edges x iterations)",
-        "Memories decayed"};
     for (std::size_t i = 0; i < std::size(counters); ++i) {
       const int status = sde.register_counter_cb(kSdeCounterNames[i],
                                                  PAPI_SDE_RO | PAPI_SDE_DELTA, read_counter,
@@ -58,7 +54,6 @@ struct SdeRegistration {
         std::fprintf(stderr, "engram: registering SDE counter %s failed (%d)\n",
                      kSdeCounterNames[i], status);
       }
-      sde.describe_counter(kSdeCounterNames[i], kDescriptions[i]);
     }
   }
 };
