@@ -1,0 +1,146 @@
+#include "pfm_catalog.hpp"
+
+#include <perfmon/pfmlib_perf_event.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+namespace engram::counters::detail {
+namespace {
+
+// libpfm4 keeps global state and is not documented as thread-safe.
+std::mutex& pfm_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+const std::string& init_once() {
+  static const std::string error = [] {
+    const int rc = pfm_initialize();
+    return rc == PFM_SUCCESS ? std::string() : std::string("libpfm4 failed to initialize: ") + pfm_strerror(rc);
+  }();
+  return error;
+}
+
+std::optional<pfm_pmu_info_t> pmu_info(pfm_pmu_t pmu) {
+  pfm_pmu_info_t info;
+  std::memset(&info, 0, sizeof info);
+  info.size = sizeof info;
+  if (pfm_get_pmu_info(pmu, &info) != PFM_SUCCESS) return std::nullopt;
+  return info;
+}
+
+// The fully qualified string minus "name=value" modifiers: pmu::event:umask...
+std::string strip_modifiers(const std::string& fstr) {
+  const auto events_start = fstr.find("::");
+  std::string out;
+  std::size_t start = 0;
+  bool first = true;
+  while (start <= fstr.size()) {
+    auto end = fstr.find(':', start);
+    // "::" separates the PMU from the event; keep it whole.
+    if (end != std::string::npos && end == events_start) end = fstr.find(':', end + 2);
+    const std::string token = fstr.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (token.find('=') == std::string::npos && !token.empty()) {
+      if (!first) out += ':';
+      out += token;
+      first = false;
+    }
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+int core_pmu_counters() {
+  for (int p = PFM_PMU_NONE + 1; p < PFM_PMU_MAX; ++p) {
+    auto info = pmu_info(static_cast<pfm_pmu_t>(p));
+    if (info && info->is_present && info->type == PFM_PMU_TYPE_CORE) return info->num_cntrs + info->num_fixed_cntrs;
+  }
+  return 0;
+}
+
+}  // namespace
+
+const std::string& pfm_init_error() {
+  std::lock_guard lock(pfm_mutex());
+  return init_once();
+}
+
+std::optional<PfmEvent> pfm_encode(std::string_view name) {
+  std::lock_guard lock(pfm_mutex());
+  if (!init_once().empty()) return std::nullopt;
+  const std::string text(name);
+  perf_event_attr attr;
+  std::memset(&attr, 0, sizeof attr);
+  char* fstr = nullptr;
+  pfm_perf_encode_arg_t arg;
+  std::memset(&arg, 0, sizeof arg);
+  arg.attr = &attr;
+  arg.fstr = &fstr;
+  arg.size = sizeof arg;
+  const int rc = pfm_get_os_event_encoding(text.c_str(), PFM_PLM0 | PFM_PLM3, PFM_OS_PERF_EVENT, &arg);
+  std::unique_ptr<char, decltype(&std::free)> fstr_owner(fstr, &std::free);
+  if (rc != PFM_SUCCESS) return std::nullopt;
+
+  PfmEvent event;
+  event.attr.type = attr.type;
+  event.attr.config = attr.config;
+  event.attr.config1 = attr.config1;
+  event.attr.config2 = attr.config2;
+  event.canonical = fstr ? strip_modifiers(fstr) : text;
+
+  pfm_event_info_t info;
+  std::memset(&info, 0, sizeof info);
+  info.size = sizeof info;
+  if (pfm_get_event_info(arg.idx, PFM_OS_PERF_EVENT, &info) == PFM_SUCCESS) {
+    if (info.desc) event.description = info.desc;
+    if (auto pmu = pmu_info(info.pmu)) {
+      event.pmu = pmu->name ? pmu->name : "";
+      event.pmu_counters = pmu->num_cntrs + pmu->num_fixed_cntrs;
+    }
+  }
+  event.software = attr.type == PERF_TYPE_SOFTWARE || attr.type == PERF_TYPE_TRACEPOINT;
+  // Generic hardware events run on the core PMU; libpfm4 files them under "perf".
+  if (!event.software && (attr.type == PERF_TYPE_HARDWARE || attr.type == PERF_TYPE_HW_CACHE))
+    event.pmu_counters = core_pmu_counters();
+  return event;
+}
+
+std::vector<PfmPmu> pfm_present_pmus() {
+  std::lock_guard lock(pfm_mutex());
+  std::vector<PfmPmu> out;
+  if (!init_once().empty()) return out;
+  for (int p = PFM_PMU_NONE + 1; p < PFM_PMU_MAX; ++p) {
+    auto info = pmu_info(static_cast<pfm_pmu_t>(p));
+    if (!info || !info->is_present) continue;
+    out.push_back(PfmPmu{info->name ? info->name : "", info->desc ? info->desc : "",
+                         info->type == PFM_PMU_TYPE_CORE, info->nevents, info->num_cntrs + info->num_fixed_cntrs});
+  }
+  return out;
+}
+
+std::vector<std::string> pfm_event_names() {
+  std::lock_guard lock(pfm_mutex());
+  static std::optional<std::vector<std::string>> cached;
+  if (cached) return *cached;
+  std::vector<std::string> out;
+  if (!init_once().empty()) return out;
+  for (int p = PFM_PMU_NONE + 1; p < PFM_PMU_MAX; ++p) {
+    auto pmu = pmu_info(static_cast<pfm_pmu_t>(p));
+    if (!pmu || !pmu->is_present) continue;
+    for (int idx = pmu->first_event; idx != -1; idx = pfm_get_event_next(idx)) {
+      pfm_event_info_t info;
+      std::memset(&info, 0, sizeof info);
+      info.size = sizeof info;
+      if (pfm_get_event_info(idx, PFM_OS_PERF_EVENT, &info) != PFM_SUCCESS || !info.name) continue;
+      out.push_back(std::string(pmu->name) + "::" + info.name);
+    }
+  }
+  cached = out;
+  return out;
+}
+
+}  // namespace engram::counters::detail

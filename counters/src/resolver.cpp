@@ -1,0 +1,158 @@
+#include "resolver.hpp"
+
+#include <set>
+
+#include "engram/counters.hpp"
+#include "text.hpp"
+
+namespace engram::counters::detail {
+namespace {
+
+std::string perf_key(const perf_event_attr& attr) {
+  return "perf:" + std::to_string(attr.type) + ":" + std::to_string(attr.config) + ":" +
+         std::to_string(attr.config1) + ":" + std::to_string(attr.config2);
+}
+
+void set_pfm(ResolvedCounter& counter, PfmEvent event) {
+  counter.canonical = event.canonical;
+  counter.dedup_key = perf_key(event.attr);
+  if (counter.description.empty()) counter.description = event.description;
+  counter.traits = traits_of_perf(PerfIdentity{event.attr.type, event.attr.config});
+  counter.pfm = std::move(event);
+}
+
+std::optional<ResolvedCounter> resolve_sde(const std::string& name) {
+  // PAPI creates a placeholder for any SDE name it is asked about, so match
+  // against the registered counters only, case-insensitively.
+  for (const std::string& registered : papi_sde_names()) {
+    if (!iequals(registered, name)) continue;
+    ResolvedCounter counter;
+    counter.kind = NameKind::sde;
+    counter.canonical = registered;
+    counter.papi_component = "sde";
+    counter.dedup_key = "sde:" + registered;
+    counter.description = "software defined event";
+    return counter;
+  }
+  return std::nullopt;
+}
+
+std::optional<ResolvedCounter> resolve_preset(const std::string& name) {
+  std::string symbol = to_upper(name);
+  if (auto alias = preset_alias(symbol)) symbol = *alias;
+  if (!istarts_with(symbol, "PAPI_")) symbol = "PAPI_" + symbol;
+  auto preset = papi_preset(symbol);
+  if (!preset) return std::nullopt;
+  ResolvedCounter counter;
+  counter.kind = NameKind::papi_preset;
+  counter.canonical = preset->symbol;
+  counter.description = preset->description;
+  counter.dedup_key = "preset:" + preset->symbol;
+  counter.traits = traits_of_preset(preset->symbol);
+  counter.preset = std::move(preset);
+  return counter;
+}
+
+}  // namespace
+
+std::string_view to_string(NameKind kind) {
+  switch (kind) {
+    case NameKind::perf_generic: return "perf generic";
+    case NameKind::papi_preset: return "PAPI preset";
+    case NameKind::pfm: return "libpfm4";
+    case NameKind::papi_native: return "PAPI native";
+    case NameKind::sde: return "SDE";
+  }
+  return "?";
+}
+
+std::vector<std::string> resolvable_names() {
+  std::vector<std::string> names;
+  for (const GenericName& generic : generic_names()) names.emplace_back(generic.name);
+  for (const PapiPreset& preset : papi_presets()) {
+    names.push_back(preset.symbol);
+    names.push_back(preset.symbol.substr(5));
+  }
+  names.emplace_back("LL_MISSES");
+  for (std::string& name : pfm_event_names()) names.push_back(std::move(name));
+  for (std::string& name : papi_sde_names()) names.push_back(std::move(name));
+  for (const PapiComponent& component : papi_components()) {
+    if (component.disabled || component.name == "perf_event" || component.name == "sde") continue;
+    for (std::string& name : papi_native_names(component.index)) names.push_back(std::move(name));
+  }
+  return names;
+}
+
+ResolvedCounter resolve_counter_name(const std::string& raw_name) {
+  const std::string name = trim(raw_name);
+  if (name.empty()) throw CounterError("empty counter name in the list");
+
+  std::optional<ResolvedCounter> found;
+  if (istarts_with(name, "sde:::")) {
+    found = resolve_sde(name);
+  } else if (const GenericName* generic = find_generic_name(name)) {
+    if (auto event = pfm_encode(generic->pfm_name)) {
+      ResolvedCounter counter;
+      counter.kind = NameKind::perf_generic;
+      counter.description = std::string(generic->description);
+      set_pfm(counter, std::move(*event));
+      found = std::move(counter);
+    }
+  }
+  if (!found && !istarts_with(name, "sde:::") && name.find("::") == std::string::npos) found = resolve_preset(name);
+  if (!found && !istarts_with(name, "sde:::")) {
+    if (auto event = pfm_encode(name)) {
+      ResolvedCounter counter;
+      counter.kind = NameKind::pfm;
+      set_pfm(counter, std::move(*event));
+      found = std::move(counter);
+    } else if (auto component = papi_native_component(name)) {
+      ResolvedCounter counter;
+      counter.kind = NameKind::papi_native;
+      counter.canonical = name;
+      counter.papi_component = *component;
+      counter.dedup_key = "papi:" + to_lower(name);
+      found = std::move(counter);
+    }
+  }
+  if (!found) {
+    std::string hint;
+    if (istarts_with(name, "sde:::")) {
+      const auto sde = papi_component("sde");
+      hint = !sde ? "PAPI has no sde component"
+             : sde->disabled
+                 ? "PAPI's sde component is disabled (" + sde->disabled_reason +
+                       "): no library in this process registered SDE counters"
+                 : "SDE counters exist only once a library of this process registered them";
+    }
+    throw UnknownCounterError(name, close_matches(name, resolvable_names()), hint);
+  }
+  found->requested = name;
+  return std::move(*found);
+}
+
+Resolution resolve_counter_names(const std::vector<std::string>& names) {
+  if (names.empty()) throw CounterError("no counters requested: give at least one counter name");
+  Resolution resolution;
+  std::vector<std::string> keys;
+  for (const std::string& name : names) {
+    ResolvedCounter counter = resolve_counter_name(name);
+    bool duplicate = false;
+    for (std::size_t i = 0; i < resolution.counters.size(); ++i) {
+      if (keys[i] != counter.dedup_key) continue;
+      duplicate = true;
+      const ResolvedCounter& kept = resolution.counters[i];
+      resolution.notes.push_back("duplicate counter '" + counter.requested + "' removed" +
+                                 (iequals(kept.requested, counter.requested)
+                                      ? std::string()
+                                      : " (same counter as '" + kept.requested + "', " + kept.canonical + ")"));
+      break;
+    }
+    if (duplicate) continue;
+    keys.push_back(counter.dedup_key);
+    resolution.counters.push_back(std::move(counter));
+  }
+  return resolution;
+}
+
+}  // namespace engram::counters::detail

@@ -1,0 +1,64 @@
+// ecount doctor: what this machine can count, each finding with its fix.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "ecount.hpp"
+#include "engram/counters.hpp"
+
+namespace engram::ecount {
+namespace {
+
+void doctor_usage(std::ostream& out) {
+  out << "usage: ecount doctor [--json]\n"
+         "\n"
+         "Checks whether a hardware PMU is present and whether this is a VM, and reports\n"
+         "perf_event_paranoid, kptr_restrict, CAP_PERFMON, the PAPI components (with the\n"
+         "reasons they are disabled), the libpfm4 PMUs, valgrind and the cache geometry\n"
+         "callgrind would simulate; each finding comes with its fix. Exits 0 when the\n"
+         "diagnosis ran, whatever it found.\n"
+         "\n"
+         "  --json   print the report as JSON\n"
+         "  --help   this text\n";
+}
+
+}  // namespace
+
+int run_doctor(const std::vector<std::string>& args) {
+  bool json = false;
+  for (const std::string& arg : args) {
+    if (arg == "-h" || arg == "--help") {
+      doctor_usage(std::cout);
+      return 0;
+    }
+    if (arg == "--json") {
+      json = true;
+      continue;
+    }
+    throw UsageError("unknown option '" + arg + "'");
+  }
+  const counters::EnvironmentReport report = counters::diagnose_environment();
+  if (json) {
+    nlohmann::json out{{"summary", report.summary},
+                       {"hardware_pmu", report.hardware_pmu},
+                       {"virtualized", report.virtualized},
+                       {"consequences", report.consequences},
+                       {"findings", nlohmann::json::array()}};
+    for (const counters::Finding& f : report.findings)
+      out["findings"].push_back(
+          {{"topic", f.topic}, {"severity", counters::to_string(f.severity)}, {"detail", f.detail}, {"fix", f.fix}});
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "ecount doctor: " << report.summary << "\n\n";
+  for (const counters::Finding& f : report.findings) {
+    std::cout << "  [" << counters::to_string(f.severity) << "] " << f.topic << ": " << f.detail << "\n";
+    if (!f.fix.empty()) std::cout << "      fix: " << f.fix << "\n";
+  }
+  if (!report.consequences.empty()) {
+    std::cout << "\nconsequences:\n";
+    for (const std::string& c : report.consequences) std::cout << "  - " << c << "\n";
+  }
+  return 0;
+}
+
+}  // namespace engram::ecount
