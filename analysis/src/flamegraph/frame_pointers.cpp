@@ -121,8 +121,11 @@ FramePointerCheck check_frame_pointers(const std::filesystem::path& binary) {
     check.detail = "binary not found: " + binary.string();
     return check;
   }
+  // Resolved here: a path such as /proc/self/exe must name our process's
+  // binary, not readelf's.
+  const std::filesystem::path resolved = std::filesystem::canonical(binary, ec);
   const auto result = detail::run_program(
-      {"readelf", "--debug-dump=info", "--dwarf-depth=1", binary.string()});
+      {"readelf", "--debug-dump=info", "--dwarf-depth=1", (ec ? binary : resolved).string()});
   if (!result.started) {
     check.detail = "readelf could not be run (Debian package binutils): cannot tell";
     return check;
