@@ -75,7 +75,9 @@ BaselineOptions parse_baseline_options(int argc, const char* const* argv) {
   all.add(visible_options()).add(hidden_options());
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(ours).options(all).run(), vm);
+    // No positional arguments: a stray word is an error, not silently ignored.
+    const po::positional_options_description none;
+    po::store(po::command_line_parser(ours).options(all).positional(none).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw OptionError(e.what());

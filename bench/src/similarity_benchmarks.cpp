@@ -24,8 +24,6 @@ EmbeddingMatrix random_matrix(Rng& rng, std::size_t rows, std::size_t dim) {
   return m;
 }
 
-std::vector<float> as_float(std::span<const float> v) { return {v.begin(), v.end()}; }
-
 // The OpenBLAS peer: one sgemv for all dot products, then the contract on the
 // precomputed squared norms.
 void openblas_cosine_batch(const EmbeddingMatrix& candidates, const std::vector<float>& sq_norms,
@@ -80,10 +78,10 @@ KernelBenchmark build_vector_similarity(const SuiteOptions& options) {
     openblas_cosine_batch(p->candidates, p->sq_norms, p->query.values(), p->out.data());
   };
   std::function<void()> eigen = [p] { p->eigen->run(p->query.data(), p->out.data()); };
-  b.variants = {{"reference", true, reference, answer_of(reference)},
-                {"optimized", true, optimized, answer_of(optimized)},
-                {"openblas", false, openblas, answer_of(openblas)},
-                {"eigen", false, eigen, answer_of(eigen)}};
+  b.variants = {make_variant("reference", true, reference, answer_of(reference)),
+                make_variant("optimized", true, optimized, answer_of(optimized)),
+                make_variant("openblas", false, openblas, answer_of(openblas)),
+                make_variant("eigen", false, eigen, answer_of(eigen))};
   b.data = d;
   return b;
 }
@@ -91,6 +89,7 @@ KernelBenchmark build_vector_similarity(const SuiteOptions& options) {
 namespace {
 
 struct FindSimilarData {
+  explicit FindSimilarData(Workload w) : workload(std::move(w)) {}
   Workload workload;
   std::vector<float> sq_norms;
   std::vector<float> scores;
@@ -138,7 +137,7 @@ KernelBenchmark build_find_similar(const SuiteOptions& options) {
   config.spread_queries = 1;
   config.similarity_queries = 1;
   config.decay_rounds = 1;
-  auto d = std::make_shared<FindSimilarData>(FindSimilarData{generate_workload(config), {}, {}, {}});
+  auto d = std::make_shared<FindSimilarData>(generate_workload(config));
   for (double n : d->workload.graph.embeddings().squared_norms()) d->sq_norms.push_back(static_cast<float>(n));
   d->scores.assign(d->workload.graph.size(), 0.0f);
 
@@ -157,9 +156,9 @@ KernelBenchmark build_find_similar(const SuiteOptions& options) {
   const auto answer_of = [p](std::function<void()> run) {
     return [p, run] { run(); return flatten(p->result); };
   };
-  b.variants = {{"reference", true, reference, answer_of(reference)},
-                {"optimized", true, optimized, answer_of(optimized)},
-                {"openblas", false, openblas, answer_of(openblas)}};
+  b.variants = {make_variant("reference", true, reference, answer_of(reference)),
+                make_variant("optimized", true, optimized, answer_of(optimized)),
+                make_variant("openblas", false, openblas, answer_of(openblas))};
   b.data = d;
   return b;
 }

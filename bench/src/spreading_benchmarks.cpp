@@ -8,6 +8,7 @@ namespace engram::bench {
 namespace {
 
 struct SpreadingData {
+  explicit SpreadingData(Workload w) : workload(std::move(w)) {}
   Workload workload;
   SpreadParams params;
   std::vector<MemoryId> sources;
@@ -28,8 +29,7 @@ KernelBenchmark build_spreading(const SuiteOptions& options, std::size_t nodes, 
   config.spread_queries = 1;
   config.similarity_queries = 1;
   config.decay_rounds = 1;
-  auto d = std::make_shared<SpreadingData>();
-  d->workload = generate_workload(config);
+  auto d = std::make_shared<SpreadingData>(generate_workload(config));
   d->params.epsilon = 0.0f;  // exactly max_iterations, so the cost per iteration compares
   d->sources = {d->workload.spread_sources.at(0)};
   const auto& csr = d->workload.graph.incoming();
@@ -74,9 +74,9 @@ KernelBenchmark build_spreading(const SuiteOptions& options, std::size_t nodes, 
     p->eigen->activation(p->eigen_activation.data());
     return std::vector<double>(p->eigen_activation.begin(), p->eigen_activation.end());
   };
-  b.variants = {{"reference", true, reference, ours(reference)},
-                {"optimized", true, optimized, ours(optimized)},
-                {"eigen", false, eigen, eigen_answer}};
+  b.variants = {make_variant("reference", true, reference, ours(reference)),
+                make_variant("optimized", true, optimized, ours(optimized)),
+                make_variant("eigen", false, eigen, eigen_answer)};
   b.data = d;
   return b;
 }

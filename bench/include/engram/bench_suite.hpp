@@ -39,6 +39,17 @@ struct Variant {
   std::uint64_t reset_every = 0;
 };
 
+// A stateless variant (no reset).
+inline Variant make_variant(std::string name, bool engram_kernel, std::function<void()> run,
+                            std::function<std::vector<double>()> answer) {
+  Variant v;
+  v.name = std::move(name);
+  v.engram_kernel = engram_kernel;
+  v.run = std::move(run);
+  v.answer = std::move(answer);
+  return v;
+}
+
 struct KernelBenchmark {
   std::string kernel;  // "vector_similarity_1000", "decay_10k_memories/exponential", ...
   std::string description;

@@ -96,7 +96,8 @@ class EigenSimilarity final : public SimilarityPeer {
 };
 
 // x[i] = -age[i] / tau after the saturating age update: the part of the
-// contract both exp peers share.
+// contract both exp peers share. The floor follows the kernels: decay never
+// takes a strength below min_strength nor raises one already below it.
 void age_and_exponent(const DecayArrays& m, std::uint64_t elapsed, double tau, float* x) {
   const double inv_tau = 1.0 / tau;
   for (std::size_t i = 0; i < m.count; ++i) {
@@ -132,7 +133,7 @@ class Factory final : public PeerFactory {
     const auto n = static_cast<Eigen::Index>(m.count);
     Eigen::Map<Eigen::ArrayXf> s(m.strength, n);
     const Eigen::Map<const Eigen::ArrayXf> exponent(x, n);
-    s = (s * exponent.exp()).max(min_strength);
+    s = (s * exponent.exp()).max(s.min(min_strength));
   }
 
   void sleef_decay_exponential(const DecayArrays& m, std::uint64_t elapsed, double tau,
@@ -144,23 +145,26 @@ class Factory final : public PeerFactory {
     const __m512 floor16 = _mm512_set1_ps(min_strength);
     for (; i + 16 <= m.count; i += 16) {
       const __m512 r = Sleef_expf16_u10avx512f(_mm512_loadu_ps(x + i));
-      _mm512_storeu_ps(m.strength + i, _mm512_max_ps(_mm512_mul_ps(_mm512_loadu_ps(m.strength + i), r), floor16));
+      const auto s = _mm512_loadu_ps(m.strength + i);
+      _mm512_storeu_ps(m.strength + i, _mm512_max_ps(_mm512_mul_ps(s, r), _mm512_min_ps(s, floor16)));
     }
 #elif defined(__AVX2__)
     const __m256 floor8 = _mm256_set1_ps(min_strength);
     for (; i + 8 <= m.count; i += 8) {
       const __m256 r = Sleef_expf8_u10avx2(_mm256_loadu_ps(x + i));
-      _mm256_storeu_ps(m.strength + i, _mm256_max_ps(_mm256_mul_ps(_mm256_loadu_ps(m.strength + i), r), floor8));
+      const auto s = _mm256_loadu_ps(m.strength + i);
+      _mm256_storeu_ps(m.strength + i, _mm256_max_ps(_mm256_mul_ps(s, r), _mm256_min_ps(s, floor8)));
     }
 #else
     const __m128 floor4 = _mm_set1_ps(min_strength);
     for (; i + 4 <= m.count; i += 4) {
       const __m128 r = Sleef_expf4_u10sse2(_mm_loadu_ps(x + i));
-      _mm_storeu_ps(m.strength + i, _mm_max_ps(_mm_mul_ps(_mm_loadu_ps(m.strength + i), r), floor4));
+      const auto s = _mm_loadu_ps(m.strength + i);
+      _mm_storeu_ps(m.strength + i, _mm_max_ps(_mm_mul_ps(s, r), _mm_min_ps(s, floor4)));
     }
 #endif
     for (; i < m.count; ++i) {
-      m.strength[i] = std::max(m.strength[i] * Sleef_expf1_u10purec(x[i]), min_strength);
+      m.strength[i] = std::max(m.strength[i] * Sleef_expf1_u10purec(x[i]), std::min(m.strength[i], min_strength));
     }
   }
 };
