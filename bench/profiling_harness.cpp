@@ -4,14 +4,34 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "engram/counters.hpp"
 #include "engram/harness.hpp"
 #include "engram/simd.hpp"
 
 namespace po = boost::program_options;
+namespace counters = engram::counters;
+
+namespace {
+
+std::vector<std::string> counter_names(const po::variables_map& vm) {
+  std::vector<std::string> names;
+  if (!vm.count("counters")) return names;
+  std::string item;
+  std::istringstream in(vm["counters"].as<std::string>());
+  while (std::getline(in, item, ',')) names.push_back(item);
+  if (names.empty()) throw std::invalid_argument("--counters needs at least one name");
+  return names;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
@@ -20,7 +40,13 @@ int main(int argc, char** argv) {
       ("help,h", "print this help and exit")
       ("seed", po::value<std::uint64_t>()->default_value(42), "workload seed")
       ("scale", po::value<double>()->default_value(1.0), "shrink every count by this factor in (0, 1]")
-      ("reference", "run the reference kernels instead of the optimized ones");
+      ("reference", "run the reference kernels instead of the optimized ones")
+      ("counters", po::value<std::string>()->value_name("LIST"),
+       "comma-separated counters reported per phase (any name `ecount list` shows)")
+      ("sim", po::value<std::string>()->value_name("auto|never|only")->default_value("auto"),
+       "callgrind simulation of what the hardware cannot count (re-runs the workload under "
+       "callgrind, ~100x slower: use --scale)")
+      ("simulate-child", "internal: the callgrind re-run of a simulated measurement");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -30,7 +56,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (vm.count("help")) {
-    std::cout << "usage: profiling_harness [--seed N] [--scale S] [--reference]\n\n"
+    std::cout << "usage: profiling_harness [--seed N] [--scale S] [--reference] [--counters LIST [--sim MODE]]\n\n"
               << "Runs the seeded engram workload once: build the graph (10,000 memories, 768-d,\n"
               << "50,000 edges), 1,000 spreading queries, 1,000 find_similar queries, 1,000 decay\n"
               << "rounds. Prints each phase's time and a checksum that is identical for the same\n"
@@ -50,17 +76,88 @@ int main(int argc, char** argv) {
                config.similarity_queries, config.decay_rounds, reference ? "reference" : "optimized",
                reference ? "n/a (scalar)" : engram::simd_level_name(engram::active_simd_level()));
     std::fflush(stdout);
+    const auto names = counter_names(vm);
+    counters::Options counter_options;
+    counter_options.simulation = counters::parse_simulation_mode(vm["sim"].as<std::string>());
+
+    if (vm.count("simulate-child")) {
+      // Under callgrind: one set per phase, each dumping its region by name.
+      counter_options.overhead_pairs = 0;
+      std::map<std::string, counters::CounterSet> sets;
+      engram::bench::PhaseHooks child_hooks;
+      child_hooks.before = [&](const std::string& phase) {
+        counter_options.simulation_region = phase;
+        sets.emplace(phase, counters::CounterSet::open(names.empty() ? std::vector<std::string>{"TOT_INS"} : names,
+                                                       counter_options));
+        sets.at(phase).start();
+      };
+      child_hooks.after = [&](const std::string& phase) { sets.at(phase).stop(); };
+      engram::bench::run_harness(config, impl, child_hooks);
+      return 0;
+    }
+
+    std::optional<counters::CounterSet> set;
+    if (!names.empty()) set.emplace(counters::CounterSet::open(names, counter_options));
+    std::map<std::string, counters::Reading> readings;
     engram::bench::PhaseHooks hooks;
-    hooks.after = [](const std::string& phase) {
+    hooks.before = [&](const std::string&) {
+      if (set) {
+        set->reset();
+        set->start();
+      }
+    };
+    hooks.after = [&](const std::string& phase) {
+      if (set) {
+        set->stop();
+        readings[phase] = set->read();
+      }
       fmt::print("  {:<10} done\n", phase);
       std::fflush(stdout);
     };
     const auto result = engram::bench::run_harness(config, impl, hooks);
-    fmt::print("\n{:<12} {:>10} {:>10}  {}\n", "phase", "seconds", "count", "checksum");
+
+    if (set && set->needs_simulation()) {
+      fmt::print("simulating the counters the hardware cannot count: re-running the workload under callgrind "
+                 "(~100x slower)...\n");
+      std::fflush(stdout);
+      std::vector<std::string> child(argv, argv + argc);
+      child[0] = std::filesystem::read_symlink("/proc/self/exe").string();
+      child.push_back("--simulate-child");
+      if (!reference && engram::active_simd_level() == engram::SimdLevel::kAvx512) {
+        fmt::print("note: valgrind has no AVX-512, so the simulated counts come from the AVX2 kernels\n");
+      }
+      const auto run = counters::run_under_callgrind(child);
+      const auto regions = run.profile.by_region();
+      for (auto& [phase, reading] : readings) {
+        const auto it = regions.find(phase);
+        if (it != regions.end()) reading.merge_simulated(it->second);
+      }
+    }
+
+    fmt::print("\n{:<12} {:>10} {:>10}  {:<16}", "phase", "seconds", "count", "checksum");
+    if (set) {
+      for (const auto& c : readings.begin()->second.counters) fmt::print(" {:>16}", c.requested);
+    }
+    fmt::print("\n");
     for (const auto& p : result.phases) {
-      fmt::print("{:<12} {:>10.3f} {:>10} {:016x}\n", p.name, p.seconds, p.operations, p.checksum);
+      fmt::print("{:<12} {:>10.3f} {:>10} {:016x}", p.name, p.seconds, p.operations, p.checksum);
+      if (set) {
+        for (const auto& c : readings.at(p.name).counters) {
+          fmt::print(" {:>16}", c.value ? fmt::format("{:.4g}", *c.value) : std::string("n/a"));
+        }
+      }
+      fmt::print("\n");
     }
     fmt::print("checksum {:016x}\n", result.checksum);
+    if (set) {
+      for (const auto& c : readings.begin()->second.counters) {
+        fmt::print("  {}: {}{}{}\n", c.requested, counters::to_string(c.status),
+                   c.reason.empty() ? "" : ": " + c.reason, c.fix.empty() ? "" : "; fix: " + c.fix);
+      }
+    }
+  } catch (const counters::UnknownCounterError& e) {
+    std::cerr << "profiling_harness: " << e.what() << "\n";
+    return 2;
   } catch (const std::invalid_argument& e) {
     std::cerr << "profiling_harness: " << e.what() << "\n";
     return 2;
