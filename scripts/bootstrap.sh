@@ -35,6 +35,7 @@ packages=(
   nlohmann-json3-dev libfmt-dev                 # JSON and formatting
   linux-perf valgrind binutils                  # perf record, callgrind simulation
   gnuplot-nox libxml2-utils                     # roofline plots, SVG checks
+  nodejs                                        # runs the flame graph viewer script in tests
   python3 python3-scipy                         # compare.py (libbenchmark-tools) in tests
 )
 
