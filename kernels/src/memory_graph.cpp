@@ -87,7 +87,7 @@ void MemoryGraph::freeze() {
       csr.weights[slot] = e.weight;
     }
   }
-  spread_layout_ = detail::build_spread_layout(csr, edge_count_);
+  spread_layout_ = detail::build_spread_layout(out_edges_, edge_count_);
   incoming_ = std::move(csr);
   frozen_ = true;
 }

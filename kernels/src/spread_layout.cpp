@@ -5,67 +5,67 @@
 
 namespace engram::detail {
 
-std::shared_ptr<const SpreadLayout> build_spread_layout(const IncomingCsr& incoming,
-                                                        std::size_t edge_count) {
+std::shared_ptr<const SpreadLayout> build_spread_layout(
+    const std::vector<std::vector<Edge>>& out_edges, std::size_t edge_count) {
   auto layout = std::make_shared<SpreadLayout>();
-  const std::size_t n = incoming.offsets.empty() ? 0 : incoming.offsets.size() - 1;
-  layout->node_count = n;
-  layout->edge_count = edge_count;
-  layout->padded_nodes = (n + kSliceRows - 1) / kSliceRows * kSliceRows;
+  SpreadLayout& l = *layout;
+  const std::size_t n = out_edges.size();
+  l.node_count = n;
+  l.padded_nodes = (n + 15) / 16 * 16;
+  l.edge_count = edge_count;
 
-  auto in_degree = [&](std::size_t t) { return incoming.offsets[t + 1] - incoming.offsets[t]; };
+  // Positions by out-degree, largest first (ties by id: deterministic).
+  l.node_at.resize(n);
+  std::iota(l.node_at.begin(), l.node_at.end(), MemoryId{0});
+  std::stable_sort(l.node_at.begin(), l.node_at.end(), [&](MemoryId x, MemoryId y) {
+    return out_edges[x].size() > out_edges[y].size();
+  });
+  l.position_of.resize(n);
+  for (std::size_t p = 0; p < n; ++p) l.position_of[l.node_at[p]] = static_cast<std::uint32_t>(p);
 
-  // Positions by in-degree, longest first (ties by id, so the layout is deterministic).
-  layout->node_at.resize(n);
-  std::iota(layout->node_at.begin(), layout->node_at.end(), MemoryId{0});
-  std::stable_sort(layout->node_at.begin(), layout->node_at.end(),
-                   [&](MemoryId a, MemoryId b) { return in_degree(a) > in_degree(b); });
-  layout->position_of.resize(n);
-  for (std::size_t p = 0; p < n; ++p) layout->position_of[layout->node_at[p]] = static_cast<std::uint32_t>(p);
-
-  // Sliced ELLPACK of the incoming edges.
-  const std::size_t slices = layout->slice_count();
-  layout->slice_begin.assign(slices + 1, 0);
-  for (std::size_t s = 0; s < slices; ++s) {
-    const std::size_t first = s * kSliceRows;
-    // Sorted by degree, so the first row of a slice is its longest.
-    const std::size_t longest = first < n ? in_degree(layout->node_at[first]) : 0;
-    layout->slice_begin[s + 1] = layout->slice_begin[s] + longest * kSliceRows;
-  }
-  layout->slice_sources.assign(layout->slice_begin[slices], 0);
-  layout->slice_weights.assign(layout->slice_begin[slices], 0.0f);
-  for (std::size_t s = 0; s < slices; ++s) {
-    for (std::size_t r = 0; r < kSliceRows; ++r) {
-      const std::size_t p = s * kSliceRows + r;
-      if (p >= n) break;
-      const MemoryId t = layout->node_at[p];
-      const std::size_t begin = incoming.offsets[t];
-      const std::size_t degree = in_degree(t);
-      for (std::size_t j = 0; j < degree; ++j) {
-        const std::size_t slot = layout->slice_begin[s] + j * kSliceRows + r;
-        layout->slice_sources[slot] =
-            static_cast<std::int32_t>(layout->position_of[incoming.sources[begin + j]]);
-        layout->slice_weights[slot] = incoming.weights[begin + j];
-      }
-    }
-  }
-
-  // Outgoing CSR over positions (the transpose of the incoming edges).
-  layout->out_begin.assign(n + 1, 0);
-  for (std::size_t e = 0; e < edge_count; ++e) {
-    ++layout->out_begin[layout->position_of[incoming.sources[e]] + 1];
-  }
-  for (std::size_t p = 0; p < n; ++p) layout->out_begin[p + 1] += layout->out_begin[p];
-  layout->out_targets.resize(edge_count);
-  layout->out_weights.resize(edge_count);
-  std::vector<std::uint32_t> cursor(layout->out_begin.begin(), layout->out_begin.end() - 1);
+  // Push view.
+  l.out_begin.reserve(n + 1);
+  l.out_edges.reserve(edge_count);
+  l.out_begin.push_back(0);
   for (std::size_t p = 0; p < n; ++p) {
-    const MemoryId t = layout->node_at[p];
-    for (std::size_t e = incoming.offsets[t]; e < incoming.offsets[t + 1]; ++e) {
-      const std::uint32_t slot = cursor[layout->position_of[incoming.sources[e]]]++;
-      layout->out_targets[slot] = static_cast<std::uint32_t>(p);
-      layout->out_weights[slot] = incoming.weights[e];
+    for (const Edge& e : out_edges[l.node_at[p]]) {
+      l.out_edges.push_back(Edge{l.position_of[e.target], e.weight});
     }
+    l.out_begin.push_back(static_cast<std::uint32_t>(l.out_edges.size()));
+  }
+  l.out_degrees.assign(l.padded_nodes, 0);
+  for (std::size_t p = 0; p < n; ++p) l.out_degrees[p] = l.out_begin[p + 1] - l.out_begin[p];
+
+  // Pull view: in-edges per position (sources ascending by position), then
+  // rows grouped by in-degree, largest first.
+  std::vector<std::uint32_t> in_begin(n + 1, 0);
+  for (const Edge& e : l.out_edges) ++in_begin[e.target + 1];
+  for (std::size_t p = 0; p < n; ++p) in_begin[p + 1] += in_begin[p];
+  std::vector<SpreadLayout::PullEdge> in_edges(edge_count);
+  std::vector<std::uint32_t> cursor(in_begin.begin(), in_begin.end() - 1);
+  for (std::size_t p = 0; p < n; ++p) {
+    for (std::uint32_t e = l.out_begin[p]; e < l.out_begin[p + 1]; ++e) {
+      const Edge& edge = l.out_edges[e];
+      in_edges[cursor[edge.target]++] = {static_cast<std::uint32_t>(p), edge.weight};
+    }
+  }
+  std::vector<std::uint32_t> rows;
+  for (std::uint32_t p = 0; p < n; ++p) {
+    if (in_begin[p + 1] > in_begin[p]) rows.push_back(p);
+  }
+  auto in_degree = [&](std::uint32_t p) { return in_begin[p + 1] - in_begin[p]; };
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](std::uint32_t x, std::uint32_t y) { return in_degree(x) > in_degree(y); });
+  l.pull_rows = rows;
+  l.pull_edges.reserve(edge_count);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const std::uint32_t degree = in_degree(rows[r]);
+    if (l.pull_groups.empty() || l.pull_groups.back().degree != degree) {
+      l.pull_groups.push_back({degree, r, 0, l.pull_edges.size()});
+    }
+    ++l.pull_groups.back().row_count;
+    l.pull_edges.insert(l.pull_edges.end(), in_edges.begin() + in_begin[rows[r]],
+                        in_edges.begin() + in_begin[rows[r] + 1]);
   }
   return layout;
 }

@@ -1,49 +1,59 @@
 #pragma once
 // The optimized spreading kernel's view of a frozen graph (private to the
-// kernels library). Built once by MemoryGraph::freeze().
+// kernels library), built once by MemoryGraph::freeze().
 //
-// Nodes are renumbered ("positions") by descending in-degree, so that rows of
-// similar length sit together, and cut into slices of kSliceRows consecutive
-// positions. Each slice stores its incoming edges column by column (sliced
-// ELLPACK): entry j of row r of slice s is at slice_begin[s] + j * kSliceRows + r.
-// Rows shorter than the slice's longest are padded with weight 0 pointing at
-// position 0, so a SIMD lane per row can run the whole slice without branches:
-// one index load, one gather, one weight load and one FMA per kSliceRows edges.
+// Nodes are renumbered ("positions") by out-degree, largest first. The edges
+// are stored twice:
+// - push: each position's out-edges, contiguous (CSR). Walking the active
+//   nodes in position order then meets their out-degrees in non-increasing
+//   order, so the inner loop's exit branch is predictable.
+// - pull: rows (positions) grouped by in-degree, each row's in-edges as
+//   (source position, weight) pairs. A group of degree d is summed by code
+//   unrolled for d: no inner loop at all.
 //
-// The outgoing edges are kept in CSR over positions too, for the sparse
-// (push) iterations used while only a few nodes are active.
+// Why not SIMD gathers: hardware gathers measured on the target machine
+// (AVX2 0.53 ns, AVX-512 0.73 ns per element, L1-resident) cost more than a
+// whole scalar pull step (~0.3 ns per edge).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
-#include "aligned_vector.hpp"
 #include "engram/memory_graph.hpp"
 
 namespace engram::detail {
 
-inline constexpr std::size_t kSliceRows = 16;
-
 struct SpreadLayout {
   std::size_t node_count = 0;
-  std::size_t padded_nodes = 0;              // node_count rounded up to kSliceRows
+  std::size_t padded_nodes = 0;             // node_count rounded up to 16: whole SIMD vectors
   std::size_t edge_count = 0;
-  std::vector<MemoryId> node_at;             // position -> memory id
-  std::vector<std::uint32_t> position_of;    // memory id -> position
+  std::vector<MemoryId> node_at;            // position -> memory id
+  std::vector<std::uint32_t> position_of;   // memory id -> position
 
-  std::vector<std::size_t> slice_begin;      // padded_nodes / kSliceRows + 1 entries
-  AlignedVector<std::int32_t> slice_sources; // source positions
-  AlignedVector<float> slice_weights;
+  std::vector<std::uint32_t> out_begin;     // node_count + 1 entries, by position
+  std::vector<Edge> out_edges;              // targets are positions
+  std::vector<std::uint32_t> out_degrees;   // padded_nodes entries (0 in the padding)
 
-  std::vector<std::uint32_t> out_begin;      // node_count + 1 entries, by position
-  std::vector<std::uint32_t> out_targets;    // target positions
-  std::vector<float> out_weights;
+  struct RowGroup {
+    std::uint32_t degree;                   // in-degree of every row of the group (>= 1)
+    std::size_t first_row;                  // index into pull_rows
+    std::size_t row_count;
+    std::size_t first_edge;                 // index into pull_edges
+  };
+  std::vector<RowGroup> pull_groups;
+  std::vector<std::uint32_t> pull_rows;     // positions with in-degree >= 1, by group
+  struct PullEdge {
+    std::uint32_t source;                   // a position
+    float weight;
+  };
+  std::vector<PullEdge> pull_edges;
 
-  std::size_t slice_count() const noexcept { return padded_nodes / kSliceRows; }
-  std::size_t padded_edge_count() const noexcept { return slice_sources.size(); }
+  std::size_t out_degree(std::size_t position) const noexcept {
+    return out_begin[position + 1] - out_begin[position];
+  }
 };
 
-std::shared_ptr<const SpreadLayout> build_spread_layout(const IncomingCsr& incoming,
-                                                        std::size_t edge_count);
+std::shared_ptr<const SpreadLayout> build_spread_layout(
+    const std::vector<std::vector<Edge>>& out_edges, std::size_t edge_count);
 
 }  // namespace engram::detail

@@ -3,8 +3,9 @@
 // joined by directed weighted edges.
 //
 // Built in two phases. While open, add_memory/add_edge append; freeze() then
-// builds the compressed incoming-edge (CSR) view once, which the optimized
-// spreading kernel reads (pull style). The reference kernel walks the outgoing
+// builds, once, the compressed incoming-edge (CSR) view and the optimized
+// spreading kernel's own layout (push and pull views over degree-sorted
+// nodes, see spread_layout()). The reference kernel walks the outgoing
 // adjacency lists (push style), which exist in both phases.
 #include <cstdint>
 #include <memory>
