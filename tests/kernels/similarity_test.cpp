@@ -35,8 +35,10 @@ TEST_P(Similarity, CosineMatchesReferenceForEveryDimension) {
         b = a;
         for (float& x : b) x = -x;
       }
-      EXPECT_NEAR(optimized::cosine(a, b), reference::cosine(a, b), kScoreTolerance)
-          << "dim " << dim << " trial " << trial;
+      const float got = optimized::cosine(a, b);
+      EXPECT_NEAR(got, reference::cosine(a, b), kScoreTolerance) << "dim " << dim << " trial " << trial;
+      EXPECT_LE(got, 1.0f);  // clamped, even where float rounding overshoots
+      EXPECT_GE(got, -1.0f);
     }
   }
 }
@@ -54,6 +56,22 @@ TEST_P(Similarity, CosineBatchMatchesReferenceForEveryDimension) {
       optimized::cosine_batch(query, candidates, got);
       for (std::size_t i = 0; i < rows; ++i) {
         ASSERT_NEAR(got[i], want[i], kScoreTolerance) << "dim " << dim << " row " << i;
+      }
+      // The query itself and its negation among the candidates: exactly +-1
+      // at most, never beyond (float rounding of the quotient can overshoot).
+      EmbeddingMatrix twins(dim);
+      auto negated = query;
+      for (float& x : negated) x = -x;
+      for (int copy = 0; copy < 8; ++copy) {
+        twins.push_back(query);
+        twins.push_back(negated);
+      }
+      std::vector<float> twin_scores(twins.rows());
+      optimized::cosine_batch(query, twins, twin_scores);
+      for (std::size_t i = 0; i < twins.rows(); ++i) {
+        EXPECT_NEAR(std::fabs(twin_scores[i]), 1.0f, 1e-6f);
+        EXPECT_LE(twin_scores[i], 1.0f);
+        EXPECT_GE(twin_scores[i], -1.0f);
       }
     }
   }
@@ -209,6 +227,13 @@ TEST_P(Similarity, FindSimilarBreaksTiesByIdAscending) {
     EXPECT_EQ(top[3].id, 6u);
     EXPECT_EQ(top[1].score, top[2].score);
     EXPECT_EQ(top[2].score, top[3].score);
+    // Ties at the cut-off keep the smaller ids.
+    const auto two = find(g, query, 2, 0.0f);
+    ASSERT_EQ(two.size(), 2u);
+    EXPECT_EQ(two[1].id, 1u);
+    const auto five = find(g, query, 5, 0.0f);
+    ASSERT_EQ(five.size(), 5u);
+    EXPECT_EQ(five[4], (Match{0, 0.0f}));
     // Negative similarities count as 0 and tie too: the next ones are ids 0, 2.
     const auto all = find(g, query, 100, 0.0f);
     ASSERT_EQ(all.size(), 8u);

@@ -4,10 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "engram/kernels.hpp"
+
+namespace engram {
+// Failure messages name the level ("avx2"), not its bytes.
+inline void PrintTo(SimdLevel level, std::ostream* os) { *os << simd_level_name(level); }
+}  // namespace engram
 
 namespace engram::test {
 
