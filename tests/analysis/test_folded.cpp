@@ -1,10 +1,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <sstream>
 
 #include "engram/folded.hpp"
+#include "engram/frame_names.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -150,6 +152,44 @@ TEST(ReadFolded, PrefixReuseDoesNotConfuseDifferentParents) {
   EXPECT_EQ(tree.node(find_path(tree, {"b", "x", "y"})).self, 2u);
   EXPECT_EQ(tree.node(find_path(tree, {"a", "x", "z"})).self, 4u);
   EXPECT_EQ(tree.node(find_path(tree, {"a", "x"})).total, 5u);
+}
+
+// The parser reuses the previous line's frames when the text matches; it
+// must give exactly the tree that splitting every line on its own gives,
+// whatever the mix of shared prefixes, bracketed ';', unbalanced names,
+// duplicates and prefix-of-each-other lines.
+TEST(ReadFolded, SharedPrefixReuseMatchesSplittingEachLine) {
+  const std::vector<std::string> pieces = {"a",         "ab",       "f<x;y>",  "g(p;q)", "h<",
+                                           "operator<", "k<int>",   "m[1;2]",  "x y",    "z"};
+  std::uint64_t state = 12345;
+  auto next = [&state](std::uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  std::vector<std::string> lines;
+  for (int i = 0; i < 3000; ++i) {
+    std::string stack;
+    const std::uint64_t depth = 1 + next(6);
+    for (std::uint64_t d = 0; d < depth; ++d) {
+      if (d > 0) stack += ';';
+      stack += pieces[next(pieces.size())];
+    }
+    lines.push_back(stack + " " + std::to_string(1 + next(5)));
+  }
+  std::sort(lines.begin(), lines.end());  // sorted input: maximal sharing
+  for (int pass = 0; pass < 2; ++pass) {
+    std::string text;
+    StackTree expected;
+    for (const auto& line : lines) {
+      text += line + "\n";
+      const std::size_t space = line.rfind(' ');
+      const auto frames = engram::analysis::split_frames(std::string_view(line).substr(0, space));
+      expected.add_stack(frames, std::stoull(line.substr(space + 1)));
+    }
+    expected.sort_children();
+    EXPECT_EQ(to_folded(tree_from_folded(text)), to_folded(expected)) << "pass " << pass;
+    std::reverse(lines.begin(), lines.end());  // and unsorted
+  }
 }
 
 TEST(ToFolded, RoundTripsSortedAndMerged) {

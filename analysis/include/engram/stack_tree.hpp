@@ -8,7 +8,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace engram::analysis {
@@ -39,6 +38,10 @@ class StackTree {
     std::uint32_t depth;   // kRoot is depth 0, the outermost real frame depth 1
     std::uint64_t total;   // samples of every stack through this node
     std::uint64_t self;    // samples of stacks that end here
+    // Unsorted child list for building (0 = none: the root is nobody's child).
+    NodeId first_child = 0;
+    NodeId next_sibling = 0;
+    std::uint32_t child_count = 0;
   };
 
   StackTree();
@@ -78,14 +81,30 @@ class StackTree {
 
  private:
   std::uint32_t intern(std::string_view name);
+  void grow_child_index();
+  void grow_name_index();
 
-  std::deque<std::string> names_;  // deque: stable addresses for the views below
-  std::unordered_map<std::string_view, std::uint32_t> name_index_;
+  // Profiles can hold tens of millions of nodes. A node's children are found
+  // by walking its child list while it is short; past kListLimit children they
+  // also go into a flat open-addressing table (linear probing, at most half
+  // full). Nodes created for a new stack thus cost no hash-table traffic, and
+  // the sorted children are one flat array built by sort_children().
+  static constexpr std::uint32_t kListLimit = 8;
+  void index_child(NodeId parent, std::uint32_t name, NodeId child);
+  std::deque<std::string> names_;          // deque: names never move
+  std::vector<std::uint64_t> name_hashes_;  // per name
+  std::vector<std::uint32_t> name_slots_;   // name index + 1; 0 = empty
   std::vector<Node> nodes_;
-  std::vector<std::vector<NodeId>> children_;
-  std::unordered_map<std::uint64_t, NodeId> child_index_;  // (parent << 32 | name) -> child
+  struct ChildSlot {
+    std::uint64_t key;  // (parent << 32 | name); all ones = empty
+    NodeId child;
+  };
+  std::vector<ChildSlot> child_slots_;  // key and value together: one cache miss per probe
+  std::size_t child_count_ = 0;
+  std::vector<NodeId> sorted_children_;     // grouped by parent, each group sorted by name
+  std::vector<std::uint32_t> children_begin_;  // per node, into sorted_children_; one extra at the end
   std::uint32_t max_depth_ = 0;
-  bool sorted_ = true;
+  bool sorted_ = false;
 };
 
 }  // namespace engram::analysis

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 namespace engram::analysis::detail {
 
@@ -92,5 +93,12 @@ template <typename OnChar>
 WalkResult walk_brackets(std::string_view s, OnChar&& on_char) {
   return walk_brackets(s, on_char, [](std::size_t, std::size_t, int) {});
 }
+
+// The splitter behind split_frames(), with the same bracket rules as
+// walk_brackets() but skipping ordinary characters through a lookup table
+// (it runs over every byte of large folded files). Fills `out` with the
+// frames split at depth-0 ';' and returns false when the brackets do not
+// balance (then `out` is not the final answer).
+bool split_at_top_level(std::string_view stack, std::vector<std::string_view>& out);
 
 }  // namespace engram::analysis::detail

@@ -1,11 +1,13 @@
 #include "engram/folded.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <vector>
 
 #include "engram/frame_names.hpp"
+#include "bracket_walk.hpp"
 #include "line_reader.hpp"
 
 namespace engram::analysis {
@@ -63,10 +65,16 @@ void read_folded(std::istream& in, std::string_view source, StackTree& tree,
   report.source = std::string(source);
   detail::LineReader reader(in);
   std::vector<std::string_view> frames;
-  // Folded files are usually sorted, so consecutive lines share a prefix:
-  // reuse the previous line's nodes while the frames match.
-  std::vector<StackTree::NodeId> previous;
-  std::vector<StackTree::NodeId> current;
+  std::vector<std::string_view> rest;
+  // Folded files are usually sorted, so consecutive lines share their first
+  // frames. The previous line's text, frame ends and nodes let a line skip
+  // splitting, interning and looking up that shared prefix. Only a line whose
+  // brackets balanced is remembered: its frame ends are then depth-0
+  // separators, valid for any line that starts with the same text.
+  std::string previous_text;
+  std::vector<std::size_t> previous_ends;
+  std::vector<StackTree::NodeId> previous_nodes;
+  std::vector<StackTree::NodeId> nodes;
   std::string_view line;
   auto reject = [&](const char* reason) {
     if (report.skipped++ == 0) {
@@ -83,7 +91,35 @@ void read_folded(std::istream& in, std::string_view source, StackTree& tree,
       reject(parsed.error);
       continue;
     }
-    split_frames(parsed.stack, frames);
+    const std::string_view stack = parsed.stack;
+
+    // 1. The frames shared with the previous line, compared as text.
+    std::size_t reused = 0;
+    std::size_t offset = 0;  // where the unshared text starts
+    frames.clear();
+    while (reused < previous_ends.size()) {
+      const std::size_t end = previous_ends[reused];
+      if (end > stack.size() || (end < stack.size() && stack[end] != ';') ||
+          std::memcmp(stack.data() + offset, previous_text.data() + offset, end - offset) != 0) {
+        break;
+      }
+      frames.push_back(stack.substr(offset, end - offset));
+      ++reused;
+      offset = end + 1;
+      if (end == stack.size()) break;
+    }
+    // 2. The rest, split bracket-aware; if its brackets do not balance, the
+    //    whole line is split again on its own (every ';' then separates).
+    bool balanced = true;
+    if (offset <= stack.size()) {
+      balanced = detail::split_at_top_level(stack.substr(offset), rest);
+      if (balanced) {
+        frames.insert(frames.end(), rest.begin(), rest.end());
+      } else {
+        split_frames(stack, frames);
+        reused = 0;
+      }
+    }
     bool empty_frame = false;
     for (std::string_view frame : frames) empty_frame = empty_frame || frame.empty();
     if (empty_frame) {
@@ -92,17 +128,12 @@ void read_folded(std::istream& in, std::string_view source, StackTree& tree,
     }
     ++report.stacks;
     if (parsed.count == 0) continue;  // adds nothing to the profile
-    current.clear();
-    StackTree::NodeId node = StackTree::kRoot;
-    bool shared = true;
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-      if (shared && i < previous.size() && tree.name(previous[i]) == frames[i]) {
-        node = previous[i];
-      } else {
-        shared = false;
-        node = tree.child(node, frames[i]);
-      }
-      current.push_back(node);
+
+    nodes.assign(previous_nodes.begin(), previous_nodes.begin() + static_cast<std::ptrdiff_t>(reused));
+    StackTree::NodeId node = reused > 0 ? nodes.back() : StackTree::kRoot;
+    for (std::size_t i = reused; i < frames.size(); ++i) {
+      node = tree.child(node, frames[i]);
+      nodes.push_back(node);
     }
     try {
       tree.add_samples(node, parsed.count);
@@ -110,7 +141,17 @@ void read_folded(std::istream& in, std::string_view source, StackTree& tree,
       throw InputError(std::string(source), report.lines,
                        "sample total exceeds the 64-bit range");
     }
-    previous.swap(current);
+    if (balanced) {
+      previous_text.assign(stack);
+      previous_ends.clear();
+      for (std::string_view frame : frames) {
+        previous_ends.push_back(static_cast<std::size_t>(frame.data() - stack.data()) + frame.size());
+      }
+      previous_nodes.swap(nodes);
+    } else {
+      previous_ends.clear();
+      previous_nodes.clear();
+    }
   }
   if (in.bad()) throw InputError(std::string(source), 0, "read error");
   if (report.stacks == 0) {

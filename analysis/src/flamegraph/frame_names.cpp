@@ -1,5 +1,6 @@
 #include "engram/frame_names.hpp"
 
+#include <array>
 #include <cstring>
 
 #include "bracket_walk.hpp"
@@ -57,23 +58,62 @@ std::string_view strip_annotation(std::string_view frame) {
   return frame;
 }
 
+constexpr std::array<bool, 256> special_characters() {
+  std::array<bool, 256> table{};
+  for (unsigned char c : std::string_view(";()<>[]{}o-")) table[c] = true;
+  return table;
+}
+constexpr std::array<bool, 256> kSpecial = special_characters();
+
 }  // namespace
 
-void split_frames(std::string_view stack, std::vector<std::string_view>& out) {
+namespace detail {
+
+bool split_at_top_level(std::string_view s, std::vector<std::string_view>& out) {
   out.clear();
-  if (std::memchr(stack.data(), ';', stack.size()) == nullptr) {
-    out.push_back(stack);
-    return;
-  }
+  const std::size_t n = s.size();
+  const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
+  int depth = 0;
   std::size_t start = 0;
-  const auto result = walk_brackets(stack, [&](std::size_t i, int depth) {
-    if (depth == 0 && stack[i] == ';') {
-      out.push_back(stack.substr(start, i - start));
-      start = i + 1;
+  std::size_t i = 0;
+  for (;;) {
+    while (i < n && !kSpecial[bytes[i]]) ++i;
+    if (i >= n) break;
+    switch (s[i]) {
+      case ';':
+        if (depth == 0) {
+          out.push_back(s.substr(start, i - start));
+          start = i + 1;
+        }
+        ++i;
+        break;
+      case 'o':
+        i = is_operator_keyword(s, i) ? operator_token_end(s, i) : i + 1;
+        break;
+      case '-':
+        i += (i + 1 < n && s[i + 1] == '>') ? 2 : 1;  // "->" is not a bracket
+        break;
+      case '(':
+      case '<':
+      case '[':
+      case '{':
+        ++depth;
+        ++i;
+        break;
+      default:  // a closing bracket
+        if (depth > 0) --depth;
+        ++i;
+        break;
     }
-  });
-  out.push_back(stack.substr(start));
-  if (result.final_depth != 0) split_every_separator(stack, out);
+  }
+  out.push_back(s.substr(start));
+  return depth == 0;
+}
+
+}  // namespace detail
+
+void split_frames(std::string_view stack, std::vector<std::string_view>& out) {
+  if (!detail::split_at_top_level(stack, out)) split_every_separator(stack, out);
 }
 
 std::vector<std::string_view> split_frames(std::string_view stack) {
