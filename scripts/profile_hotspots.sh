@@ -1,8 +1,94 @@
 #!/usr/bin/env bash
-# The main job: set-up and build (scripts/bootstrap.sh), then the seeded
-# workload (bench/profiling_harness). The perf recording, flamegraph and
-# hotspot report are added on top of this by the flamegraph work.
+# The main job: set-up and build, then record the seeded workload
+# (build/bench/profiling_harness) with perf, fold its stacks, render a flame
+# graph and write the hot-spot report. Orchestration only: the folding,
+# rendering and analysis live in build/analysis/{hotspots,flamegraph}.
+#
+# usage: scripts/profile_hotspots.sh [options] [-- COMMAND ARGS...]
+#   --out DIR           where the results go (default: tmp/)
+#   --freq HZ           sampling frequency (default: 1999)
+#   --call-graph MODE   fp (frame pointers, default) or dwarf
+#   --diff OLD.folded   also render a differential flame graph against OLD
+#   -- COMMAND ARGS     profile COMMAND instead of the harness
+#   -h, --help          this help
+#
+# Writes DIR/flamegraph.svg, DIR/hotspots.md, DIR/hotspots.json and
+# DIR/profile.folded (kept, so two runs can be compared with --diff); with
+# --diff also DIR/flamegraph-diff.svg. Exit status: 0 ok, 2 bad usage or perf
+# unusable, otherwise the profiled command's own failing status.
 set -euo pipefail
+
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=tmp
+freq=1999
+call_graph=fp
+diff_old=""
+command=()
+
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+die() { echo "profile_hotspots: $*" >&2; exit 2; }
+need_value() { [ $# -ge 2 ] || die "$1 needs a value (see --help)"; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) need_value "$@"; out=$2; shift 2 ;;
+    --freq) need_value "$@"; freq=$2; shift 2 ;;
+    --call-graph) need_value "$@"; call_graph=$2; shift 2 ;;
+    --diff) need_value "$@"; diff_old=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    --) shift; command=("$@"); break ;;
+    *) die "unknown option '$1' (see --help)" ;;
+  esac
+done
+[[ "$freq" =~ ^[1-9][0-9]*$ ]] || die "--freq must be a positive whole number of Hz, not '$freq'"
+case "$call_graph" in fp|dwarf) ;; *) die "--call-graph must be fp or dwarf, not '$call_graph'" ;; esac
+if [ -n "$diff_old" ] && [ ! -r "$diff_old" ]; then die "--diff: cannot read '$diff_old'"; fi
+
 "$repo/scripts/bootstrap.sh"
-exec "$repo/build/bench/profiling_harness" "$@"
+build="$repo/build"
+if [ ${#command[@]} -eq 0 ]; then command=("$build/bench/profiling_harness"); fi
+
+command -v perf >/dev/null 2>&1 || die "perf is missing: install the Debian package linux-perf (apt-get install linux-perf)"
+
+# cycles where the PMU can sample it, else the cpu-clock software timer.
+event=cycles
+if ! perf record -q -e cycles -o /dev/null -- true >/dev/null 2>&1; then
+  event=cpu-clock
+  if ! perf record -q -e cpu-clock -o /dev/null -- true >/dev/null 2>&1; then
+    paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo unknown)
+    die "perf may not sample here (kernel.perf_event_paranoid = $paranoid). Fix: run as root, grant CAP_PERFMON, or: sudo sysctl kernel.perf_event_paranoid=1"
+  fi
+  echo "profile_hotspots: no hardware cycles event (no PMU here): sampling the cpu-clock software timer instead"
+else
+  echo "profile_hotspots: sampling the hardware cycles event"
+fi
+
+mkdir -p "$out"
+work=$(mktemp -d "$out/.profile_hotspots.XXXXXX")
+cleanup() { rm -rf "$work"; rm -f "$out"/.*.tmp.* 2>/dev/null || true; }
+trap cleanup EXIT
+trap 'echo "profile_hotspots: interrupted; nothing half-written is left" >&2; exit 130' INT TERM
+
+graph_option=(-g)
+[ "$call_graph" = dwarf ] && graph_option=(--call-graph dwarf)
+echo "profile_hotspots: perf record -e $event -F $freq ${graph_option[*]} -- ${command[*]}"
+status=0
+perf record -q -e "$event" -F "$freq" "${graph_option[@]}" -o "$work/perf.data" -- "${command[@]}" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "profile_hotspots: the profiled command failed with exit status $status; no results written" >&2
+  exit "$status"
+fi
+
+perf script -i "$work/perf.data" > "$work/perf.script" 2> "$work/perf-script.log"
+binary=$(command -v "${command[0]}" || echo "${command[0]}")
+# Each tool writes its files through a temporary name and a rename. hotspots
+# prints the top-10 tables and the files it wrote.
+"$build/analysis/hotspots" --out-dir "$out" --binary "$binary" --event "$event" "$work/perf.script"
+"$build/analysis/flamegraph" --event "$event" --date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+  --command "${command[*]}" -o "$out/flamegraph.svg" "$out/profile.folded"
+echo "  $out/flamegraph.svg"
+if [ -n "$diff_old" ]; then
+  "$build/analysis/flamegraph" --diff --event "$event" --command "${command[*]}" \
+    -o "$out/flamegraph-diff.svg" "$diff_old" "$out/profile.folded"
+  echo "  $out/flamegraph-diff.svg (differential, against $diff_old)"
+fi
