@@ -51,6 +51,7 @@ struct Counter {
   int papi_set = -1;
   int papi_index = -1;
   bool simulate = false;  // waits for merge_simulated
+  std::string via_equivalent;  // the reason prefix when a preset's perf equivalent fails to open
 };
 
 std::string join_reason(const std::string& a, const std::string& b) {
@@ -193,6 +194,7 @@ void CounterSet::Impl::route(const Environment& environment) {
           if (auto event = detail::pfm_encode(*equivalent)) {
             route_perf(counter, *event);
             counter.reason = why + "; counted as its perf equivalent " + event->canonical;
+            counter.via_equivalent = why + "; its perf equivalent " + event->canonical + " fails too";
             break;
           }
         }
@@ -238,7 +240,7 @@ void CounterSet::Impl::probe_perf(Counter& counter) {
     }
     const detail::OpenFailure why = detail::explain_open_failure(-fd, !route.software, route.pmu_name, *facts);
     fail(counter, why.no_permission ? Status::no_permission : Status::unsupported,
-         join_reason(counter.reason, why.reason), why.fix);
+         join_reason(counter.via_equivalent.empty() ? counter.reason : counter.via_equivalent, why.reason), why.fix);
     return;
   }
 }

@@ -54,6 +54,33 @@ std::string strip_modifiers(const std::string& fstr) {
   return out;
 }
 
+// Encodes under the lock already held; the libpfm4 error code.
+int encode_locked(const std::string& text) {
+  perf_event_attr attr;
+  std::memset(&attr, 0, sizeof attr);
+  pfm_perf_encode_arg_t arg;
+  std::memset(&arg, 0, sizeof arg);
+  arg.attr = &attr;
+  arg.size = sizeof arg;
+  return pfm_get_os_event_encoding(text.c_str(), PFM_PLM0 | PFM_PLM3, PFM_OS_PERF_EVENT, &arg);
+}
+
+std::vector<std::string> umasks_of(int idx) {
+  std::vector<std::string> out;
+  pfm_event_info_t info;
+  std::memset(&info, 0, sizeof info);
+  info.size = sizeof info;
+  if (pfm_get_event_info(idx, PFM_OS_PERF_EVENT, &info) != PFM_SUCCESS) return out;
+  for (int a = 0; a < info.nattrs; ++a) {
+    pfm_event_attr_info_t attr;
+    std::memset(&attr, 0, sizeof attr);
+    attr.size = sizeof attr;
+    if (pfm_get_event_attr_info(idx, a, PFM_OS_PERF_EVENT, &attr) != PFM_SUCCESS) continue;
+    if (attr.type == PFM_ATTR_UMASK && attr.name) out.emplace_back(attr.name);
+  }
+  return out;
+}
+
 int core_pmu_counters() {
   for (int p = PFM_PMU_NONE + 1; p < PFM_PMU_MAX; ++p) {
     auto info = pmu_info(static_cast<pfm_pmu_t>(p));
@@ -109,6 +136,25 @@ std::optional<PfmEvent> pfm_encode(std::string_view name) {
   return event;
 }
 
+std::optional<std::string> pfm_encoding_problem(std::string_view name) {
+  std::lock_guard lock(pfm_mutex());
+  if (!init_once().empty()) return std::nullopt;
+  const std::string text(name);
+  const int rc = encode_locked(text);
+  if (rc == PFM_SUCCESS) return std::nullopt;
+  // Is the event itself known? (the part before any ":umask")
+  const auto events_start = text.find("::");
+  const auto umask_start = text.find(':', events_start == std::string::npos ? 0 : events_start + 2);
+  const std::string event = text.substr(0, umask_start);
+  const int idx = pfm_find_event(event.c_str());
+  if (idx < 0) return std::nullopt;
+  std::string problem = std::string("libpfm4 knows the event but cannot encode it: ") + pfm_strerror(rc);
+  const std::vector<std::string> umasks = umasks_of(idx);
+  if (!umasks.empty() && rc == PFM_ERR_UMASK)
+    problem += "; add a unit mask, e.g. " + event + ":" + umasks.front() + " (ecount list " + event + " shows them)";
+  return problem;
+}
+
 std::vector<PfmPmu> pfm_present_pmus() {
   std::lock_guard lock(pfm_mutex());
   std::vector<PfmPmu> out;
@@ -136,7 +182,13 @@ std::vector<std::string> pfm_event_names() {
       std::memset(&info, 0, sizeof info);
       info.size = sizeof info;
       if (pfm_get_event_info(idx, PFM_OS_PERF_EVENT, &info) != PFM_SUCCESS || !info.name) continue;
-      out.push_back(std::string(pmu->name) + "::" + info.name);
+      const std::string event = std::string(pmu->name) + "::" + info.name;
+      if (encode_locked(event) == PFM_SUCCESS) {
+        out.push_back(event);
+        continue;
+      }
+      for (const std::string& umask : umasks_of(idx))
+        if (encode_locked(event + ":" + umask) == PFM_SUCCESS) out.push_back(event + ":" + umask);
     }
   }
   cached = out;

@@ -34,8 +34,13 @@ const std::string& pfm_init_error();
 // nullopt when libpfm4 does not know the name (or failed to initialize).
 std::optional<PfmEvent> pfm_encode(std::string_view name);
 
+// When libpfm4 knows the event but cannot encode `name` as given (most often:
+// it needs a unit mask), why, with an example of a name that encodes.
+std::optional<std::string> pfm_encoding_problem(std::string_view name);
+
 std::vector<PfmPmu> pfm_present_pmus();
-// "pmu::EVENT" for every event of every present PMU.
+// "pmu::EVENT" for every event of every present PMU that encodes as is, and
+// "pmu::EVENT:UMASK" for each unit mask of an event that needs one.
 std::vector<std::string> pfm_event_names();
 
 }  // namespace engram::counters::detail

@@ -105,7 +105,14 @@ Child::Child(const std::vector<std::string>& argv, const ChildOptions& options) 
     throw CounterError(std::string("fork failed: ") + std::strerror(error));
   }
   if (pid_ == 0) {
-    // Child: only async-signal-safe calls until exec.
+    // Child: only async-signal-safe calls until exec. Close the parent's
+    // ends first: a gate whose write end stays open here would never reach EOF.
+    ::close(status[0]);
+    if (options.gated) ::close(gate[1]);
+    if (options.capture_output) {
+      ::close(out[0]);
+      ::close(err[0]);
+    }
     if (options.capture_output) {
       ::dup2(out[1], STDOUT_FILENO);
       ::dup2(err[1], STDERR_FILENO);

@@ -125,6 +125,8 @@ ResolvedCounter resolve_counter_name(const std::string& raw_name) {
                        "): no library in this process registered SDE counters"
                  : "SDE counters exist only once a library of this process registered them";
     }
+    if (auto problem = pfm_encoding_problem(name))
+      throw CounterError("counter '" + name + "': " + *problem);
     throw UnknownCounterError(name, close_matches(name, resolvable_names()), hint);
   }
   found->requested = name;
