@@ -50,8 +50,8 @@ TEST_P(EveryKernel, VariantsAgreeWithTheReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Bench, EveryKernel, testing::ValuesIn(kernel_names()),
-                         [](const auto& info) {
-                           std::string n = info.param;
+                         [](const auto& param_info) {
+                           std::string n = param_info.param;
                            std::replace(n.begin(), n.end(), '/', '_');
                            return n;
                          });
