@@ -69,7 +69,7 @@ HWY_INLINE V Exp2NonPositive(D d, V t) {
 #endif
 
 // Decays one vector of memories at s/age/count (any alignment).
-template <Retention kRetention, bool kClampedAges, class DF>
+template <Retention kRetention, bool kClampedAges, bool kFloor, class DF>
 HWY_INLINE void DecayVector(DF df, float* HWY_RESTRICT s, std::uint64_t* HWY_RESTRICT age,
                             const std::uint32_t* HWY_RESTRICT count, const detail::DecayConstants& c) {
   const hn::RebindToUnsigned<DF> du32;
@@ -134,19 +134,25 @@ HWY_INLINE void DecayVector(DF df, float* HWY_RESTRICT s, std::uint64_t* HWY_RES
 
   const auto strength = hn::LoadU(df, s);
   const auto decayed = hn::Mul(strength, Exp2NonPositive(df, t));
-  const auto floor = hn::Min(strength, hn::Set(df, c.min_strength));
-  hn::StoreU(hn::Max(decayed, floor), df, s);
+  if constexpr (kFloor) {
+    const auto floor = hn::Min(strength, hn::Set(df, c.min_strength));
+    hn::StoreU(hn::Max(decayed, floor), df, s);
+  } else {
+    // min_strength 0: max(s * R, min(s, 0)) is s * R for any s, as R is in [0, 1].
+    hn::StoreU(decayed, df, s);
+  }
 }
 
-template <Retention kRetention, bool kClampedAges>
-HWY_INLINE void DecayAll(float* HWY_RESTRICT s, std::uint64_t* HWY_RESTRICT age,
+template <Retention kRetention, bool kClampedAges, bool kFloor>
+HWY_INLINE void DecayAllWith(float* HWY_RESTRICT s, std::uint64_t* HWY_RESTRICT age,
                          const std::uint32_t* HWY_RESTRICT count, std::size_t n,
                          const detail::DecayConstants& c) {
   const hn::ScalableTag<float> df;
   const std::size_t lanes = hn::Lanes(df);
   std::size_t i = 0;
+#pragma GCC unroll 2  // two independent vectors per trip: ~3% on the exponential curve
   for (; i + lanes <= n; i += lanes) {
-    DecayVector<kRetention, kClampedAges>(df, s + i, age + i, count + i, c);
+    DecayVector<kRetention, kClampedAges, kFloor>(df, s + i, age + i, count + i, c);
   }
   if (i == n) return;
   // The last < lanes memories through a zero-padded copy: the same arithmetic,
@@ -158,9 +164,20 @@ HWY_INLINE void DecayAll(float* HWY_RESTRICT s, std::uint64_t* HWY_RESTRICT age,
   std::memcpy(s_tail, s + i, rest * sizeof(float));
   std::memcpy(age_tail, age + i, rest * sizeof(std::uint64_t));
   std::memcpy(count_tail, count + i, rest * sizeof(std::uint32_t));
-  DecayVector<kRetention, kClampedAges>(df, s_tail, age_tail, count_tail, c);
+  DecayVector<kRetention, kClampedAges, kFloor>(df, s_tail, age_tail, count_tail, c);
   std::memcpy(s + i, s_tail, rest * sizeof(float));
   std::memcpy(age + i, age_tail, rest * sizeof(std::uint64_t));
+}
+
+template <Retention kRetention, bool kClampedAges>
+HWY_INLINE void DecayAll(float* HWY_RESTRICT s, std::uint64_t* HWY_RESTRICT age,
+                         const std::uint32_t* HWY_RESTRICT count, std::size_t n,
+                         const detail::DecayConstants& c) {
+  if (c.min_strength == 0.0f) {
+    DecayAllWith<kRetention, kClampedAges, false>(s, age, count, n, c);
+  } else {
+    DecayAllWith<kRetention, kClampedAges, true>(s, age, count, n, c);
+  }
 }
 
 // The constants are copied to a local first: the compiler then knows the
