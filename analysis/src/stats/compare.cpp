@@ -13,6 +13,11 @@ namespace {
 
 using nlohmann::json;
 
+// Google Benchmark reports a counter per iteration: an integer total divided
+// by the iteration count, which differs between runs. Equal totals then differ
+// by about 1 / (count x iterations), far below this.
+constexpr double kSameCountTolerance = 1e-6;
+
 SideSummary summarize_side(const std::vector<double>& values, const BootstrapOptions& bootstrap) {
   SideSummary side;
   side.repetitions = values.size();
@@ -147,7 +152,7 @@ BenchmarkComparison compare_counter(const BenchmarkSamples& old_b, const Benchma
     return c;
   }
   for (const auto* side : {&c.old_side, &c.new_side}) {
-    if (side->summary->max != side->summary->min) {
+    if (side->summary->max - side->summary->min > kSameCountTolerance * side->summary->max) {
       warnings.push_back(fmt::format("{}: {} varies across the repetitions of {} ({:.6g} .. {:.6g}): not deterministic",
                                      c.name, options.counter, side == &c.old_side ? "OLD" : "NEW", side->summary->min,
                                      side->summary->max));
@@ -156,7 +161,7 @@ BenchmarkComparison compare_counter(const BenchmarkSamples& old_b, const Benchma
   c.ratio = c.new_side.summary->median / c.old_side.summary->median;
   const double t = options.effective_threshold();
   c.verdict = deterministic_verdict(*c.ratio, t);
-  if (*c.ratio == 1) {
+  if (std::fabs(*c.ratio - 1) < kSameCountTolerance) {
     c.reason = fmt::format("{} identical", options.counter);
   } else {
     c.reason = fmt::format("{} changed by {} ({} the +-{:g}% threshold)", options.counter, percent(*c.ratio),
@@ -307,20 +312,23 @@ std::string render_comparison_table(const ComparisonReport& report) {
     if (!side.summary) return "-";
     return o.deterministic ? fmt::format("{:.6g}", side.summary->median) : format_duration_ns(side.summary->median);
   };
-  TextTable table({"benchmark", "n old/new", "old", "new", o.deterministic ? "change" : "change [95% CI]", "p",
-                   "verdict"});
+  TextTable table(o.deterministic
+                      ? std::vector<std::string>{"benchmark", "n old/new", "old", "new", "change", "verdict"}
+                      : std::vector<std::string>{"benchmark", "n old/new", "old", "new", "change [95% CI]", "p",
+                                                 "verdict"});
   for (const auto& c : report.benchmarks) {
     std::string change = c.ratio ? percent(*c.ratio) : "-";
     if (c.ratio_ci) change.append(" ").append(ci_text(*c.ratio_ci));
-    std::string p = "-";
-    if (c.p_value) p = fmt::format("{:.3g}{}", *c.p_value, c.p_exact ? "" : "*");
-    else if (!o.deterministic) p = "refused";
+    const std::string p = c.p_value ? fmt::format("{:.3g}{}", *c.p_value, c.p_exact ? "" : "*") : "refused";
     std::string verdict(to_string(c.verdict));
     if (c.verdict == Verdict::regressed || c.verdict == Verdict::improved) {
       std::transform(verdict.begin(), verdict.end(), verdict.begin(), [](unsigned char ch) { return std::toupper(ch); });
     }
-    table.add({c.name, fmt::format("{}/{}", c.old_side.repetitions, c.new_side.repetitions), value_text(c.old_side),
-               value_text(c.new_side), change, p, verdict});
+    std::vector<std::string> cells{c.name, fmt::format("{}/{}", c.old_side.repetitions, c.new_side.repetitions),
+                                   value_text(c.old_side), value_text(c.new_side), change};
+    if (!o.deterministic) cells.push_back(p);
+    cells.push_back(verdict);
+    table.add(std::move(cells));
   }
   out += table.render();
   if (!o.deterministic) out += "(p without * is exact; * = normal approximation with tie and continuity correction)\n";

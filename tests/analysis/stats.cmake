@@ -1,0 +1,22 @@
+# Tests of the statistics, compare, stability and ratio parts of the analysis
+# library and their tools. Included by tests/analysis/CMakeLists.txt.
+if(NOT DEFINED ENGRAM_VALGRIND_TESTS)
+  option(ENGRAM_VALGRIND_TESTS "Run the tests that execute helpers under valgrind" ON)
+endif()
+
+add_executable(test_analysis_stats
+  stats/test_benchmark_json.cpp
+  stats/test_compare.cpp
+  stats/test_compare_cli.cpp
+  stats/test_end_to_end.cpp
+  stats/test_statistics.cpp)
+target_link_libraries(test_analysis_stats PRIVATE engram::analysis GTest::gtest_main GTest::gmock
+                      nlohmann_json::nlohmann_json)
+target_compile_definitions(test_analysis_stats PRIVATE
+  ENGRAM_STATS_FIXTURES="${CMAKE_CURRENT_SOURCE_DIR}/stats/fixtures"
+  ENGRAM_COMPARE_TOOL="$<TARGET_FILE:compare>"
+  ENGRAM_BASELINE="$<TARGET_FILE:baseline>"
+  ENGRAM_VALGRIND_TESTS=$<BOOL:${ENGRAM_VALGRIND_TESTS}>)
+add_dependencies(test_analysis_stats compare baseline)
+engram_warnings(test_analysis_stats)
+gtest_discover_tests(test_analysis_stats DISCOVERY_TIMEOUT 60)

@@ -1,0 +1,148 @@
+// Reading Google Benchmark JSON, and every bad-input case with the file and
+// the place named in the message.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engram/stats_benchmark_json.hpp"
+#include "stats_test_support.hpp"
+
+namespace ea = engram::analysis;
+using stats_test::fixture;
+using ::testing::HasSubstr;
+
+namespace {
+
+std::string error_of(const std::string& path) {
+  try {
+    ea::read_benchmark_json(path);
+  } catch (const ea::BenchmarkJsonError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(BenchmarkJson, ReadsRepetitionsAndSkipsAggregates) {
+  const ea::BenchmarkFile f = ea::read_benchmark_json(fixture("old.json"));
+  ASSERT_EQ(f.benchmarks.size(), 2u);
+  EXPECT_EQ(f.benchmarks[0].name, "kernel_a/optimized");
+  EXPECT_EQ(f.benchmarks[1].name, "kernel_b/optimized");
+  const ea::BenchmarkSamples* a = f.find("kernel_a/optimized");
+  ASSERT_NE(a, nullptr);
+  ASSERT_EQ(a->repetitions(), 10u);  // the "_median" aggregate is not a repetition
+  EXPECT_DOUBLE_EQ(a->cpu_ns[0], 100.0e3);  // 100 us
+  EXPECT_DOUBLE_EQ(a->real_ns[0], 150.0e3);
+  EXPECT_EQ(&a->times(ea::TimeMeasure::cpu), &a->cpu_ns);
+  EXPECT_EQ(f.context.at("engram.simd_level"), "avx2");
+  EXPECT_EQ(f.context.at("num_cpus"), "2");  // non-strings as JSON text
+  EXPECT_EQ(f.find("kernel_a/optimized_median"), nullptr);
+}
+
+TEST(BenchmarkJson, NormalisesEveryTimeUnitToNanoseconds) {
+  const ea::BenchmarkFile us = ea::read_benchmark_json(fixture("same.json"));
+  const ea::BenchmarkFile mixed = ea::read_benchmark_json(fixture("same_other_units.json"));
+  for (const char* name : {"kernel_a/optimized", "kernel_b/optimized"}) {
+    const auto& a = us.find(name)->cpu_ns;
+    const auto& b = mixed.find(name)->cpu_ns;
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-9 * a[i]) << name << " #" << i;
+  }
+  EXPECT_DOUBLE_EQ(ea::nanoseconds_per("s"), 1e9);
+  EXPECT_DOUBLE_EQ(ea::nanoseconds_per("ms"), 1e6);
+  EXPECT_DOUBLE_EQ(ea::nanoseconds_per("us"), 1e3);
+  EXPECT_DOUBLE_EQ(ea::nanoseconds_per("ns"), 1);
+  EXPECT_THROW(ea::nanoseconds_per("min"), std::invalid_argument);
+}
+
+TEST(BenchmarkJson, ReadsUserCounters) {
+  const ea::BenchmarkFile f = ea::read_benchmark_json(fixture("sim_old.json"));
+  const auto& counters = f.find("kernel_b/optimized")->counters;
+  ASSERT_EQ(counters.count("TOT_INS"), 1u);
+  EXPECT_EQ(counters.at("TOT_INS"), (std::vector<double>{50000, 50000}));
+  EXPECT_EQ(counters.count("iterations"), 0u);  // standard fields are not counters
+}
+
+TEST(BenchmarkJsonErrors, EmptyFile) {
+  const std::string e = error_of(fixture("empty.json"));
+  EXPECT_THAT(e, HasSubstr("empty.json"));
+  EXPECT_THAT(e, HasSubstr("empty file"));
+}
+
+TEST(BenchmarkJsonErrors, MalformedNamesLineColumnAndByte) {
+  // The stray second comma is on line 4, column 60.
+  const std::string e = error_of(fixture("malformed.json"));
+  EXPECT_THAT(e, HasSubstr("malformed.json:4:60 (byte"));
+  EXPECT_THAT(e, HasSubstr("malformed JSON"));
+}
+
+TEST(BenchmarkJsonErrors, TruncatedSaysTruncated) {
+  const std::string e = error_of(fixture("truncated.json"));
+  EXPECT_THAT(e, HasSubstr("truncated.json:"));
+  EXPECT_THAT(e, HasSubstr("(byte 701)"));  // one past the 700 bytes kept
+  EXPECT_THAT(e, HasSubstr("truncated JSON"));
+}
+
+TEST(BenchmarkJsonErrors, MissingFieldNamesTheEntry) {
+  const std::string e = error_of(fixture("missing_field.json"));
+  EXPECT_THAT(e, HasSubstr("missing_field.json: benchmarks[1] (\"kernel_a/optimized\"): missing field \"cpu_time\""));
+}
+
+TEST(BenchmarkJsonErrors, UnknownTimeUnitNamesTheEntryAndUnit) {
+  const std::string e = error_of(fixture("bad_unit.json"));
+  EXPECT_THAT(e, HasSubstr("bad_unit.json: benchmarks[2] (\"kernel_a/optimized\")"));
+  EXPECT_THAT(e, HasSubstr("unknown time unit \"fortnight\""));
+}
+
+TEST(BenchmarkJsonErrors, AggregatesOnlySaysHowToRerun) {
+  const std::string e = error_of(fixture("aggregates_only.json"));
+  EXPECT_THAT(e, HasSubstr("aggregates_only.json: only aggregates"));
+  EXPECT_THAT(e, HasSubstr("--benchmark_report_aggregates_only"));
+}
+
+TEST(BenchmarkJsonErrors, MissingFileAndDirectory) {
+  EXPECT_THAT(error_of(fixture("no_such_file.json")), HasSubstr("no_such_file.json: no such file"));
+  EXPECT_THAT(error_of(std::string(ENGRAM_STATS_FIXTURES)), HasSubstr("is a directory"));
+}
+
+TEST(BenchmarkJsonErrors, StructuralProblems) {
+  const auto parse_error = [](const std::string& text) {
+    try {
+      ea::parse_benchmark_json(text, "t.json");
+    } catch (const ea::BenchmarkJsonError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_THAT(parse_error("[1, 2]"), HasSubstr("t.json: top level is not a JSON object"));
+  EXPECT_THAT(parse_error("{\"context\": {}}"), HasSubstr("t.json: no \"benchmarks\" array"));
+  EXPECT_THAT(parse_error("{\"benchmarks\": {}}"), HasSubstr("\"benchmarks\" is not an array"));
+  EXPECT_THAT(parse_error("{\"benchmarks\": []}"), HasSubstr("t.json: no benchmark results"));
+  EXPECT_THAT(parse_error("{\"benchmarks\": [3]}"), HasSubstr("t.json: benchmarks[0]: is not an object"));
+  EXPECT_THAT(parse_error("{\"benchmarks\": [{\"run_type\": \"iteration\"}]}"),
+              HasSubstr("benchmarks[0]: missing field \"name\""));
+  EXPECT_THAT(parse_error("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"iteration\", \"real_time\": \"1\", "
+                          "\"cpu_time\": 1, \"time_unit\": \"ns\"}]}"),
+              HasSubstr("benchmarks[0] (\"x\"): field \"real_time\" is not a number"));
+  EXPECT_THAT(parse_error("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"iteration\", \"real_time\": -1, "
+                          "\"cpu_time\": 1, \"time_unit\": \"ns\"}]}"),
+              HasSubstr("negative time"));
+  EXPECT_THAT(parse_error("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"bogus\"}]}"),
+              HasSubstr("unknown run_type \"bogus\""));
+}
+
+TEST(BenchmarkJson, ErrorEntriesAreKeptWithTheirMessage) {
+  const ea::BenchmarkFile f = ea::parse_benchmark_json(
+      "{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"iteration\", \"error_occurred\": true, "
+      "\"error_message\": \"out of memory\", \"real_time\": 0, \"cpu_time\": 0, \"time_unit\": \"ns\"}]}",
+      "t.json");
+  ASSERT_EQ(f.benchmarks.size(), 1u);
+  EXPECT_EQ(f.benchmarks[0].error_message, "out of memory");
+  EXPECT_EQ(f.benchmarks[0].repetitions(), 0u);
+}
+
+TEST(BenchmarkJson, TimeMeasureNames) {
+  EXPECT_EQ(ea::parse_time_measure("cpu"), ea::TimeMeasure::cpu);
+  EXPECT_EQ(ea::parse_time_measure("real"), ea::TimeMeasure::real);
+  EXPECT_THROW(ea::parse_time_measure("wall"), std::invalid_argument);
+}

@@ -1,0 +1,263 @@
+// The compare verdicts: the rule on its own, then whole comparisons of
+// synthetic runs and fixture files.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "engram/compare.hpp"
+#include "stats_test_support.hpp"
+
+namespace ea = engram::analysis;
+using stats_test::fixture;
+using ::testing::HasSubstr;
+using V = std::vector<double>;
+
+namespace {
+
+ea::ConfidenceInterval ci(double low, double high) {
+  ea::ConfidenceInterval c;
+  c.low = low;
+  c.high = high;
+  return c;
+}
+
+ea::BenchmarkSamples samples(const std::string& name, const V& cpu_ns) {
+  ea::BenchmarkSamples s;
+  s.name = name;
+  s.cpu_ns = cpu_ns;
+  s.real_ns = cpu_ns;
+  return s;
+}
+
+ea::BenchmarkFile run_of(const std::string& source, std::vector<ea::BenchmarkSamples> benchmarks) {
+  ea::BenchmarkFile f;
+  f.source = source;
+  f.benchmarks = std::move(benchmarks);
+  return f;
+}
+
+V scaled(const V& x, double factor) {
+  V y;
+  for (double v : x) y.push_back(v * factor);
+  return y;
+}
+
+const V kBase{100.0, 101.0, 99.5, 100.4, 100.8, 99.9, 100.2, 100.1, 99.7, 100.6};
+
+const ea::BenchmarkComparison& only(const ea::ComparisonReport& r) {
+  EXPECT_EQ(r.benchmarks.size(), 1u);
+  return r.benchmarks.at(0);
+}
+
+}  // namespace
+
+TEST(CompareVerdict, NeedsSignificanceAndTheWholeCiBeyondTheThreshold) {
+  using ea::Verdict;
+  const double t = 0.02, alpha = 0.05;
+  EXPECT_EQ(ea::timing_verdict(std::nullopt, ci(1.5, 1.6), t, alpha), Verdict::inconclusive);  // refused p
+  EXPECT_EQ(ea::timing_verdict(0.20, ci(1.05, 1.10), t, alpha), Verdict::within_noise);  // not significant
+  EXPECT_EQ(ea::timing_verdict(0.05, ci(1.05, 1.10), t, alpha), Verdict::within_noise);  // p must be < alpha
+  EXPECT_EQ(ea::timing_verdict(0.01, ci(1.03, 1.10), t, alpha), Verdict::regressed);
+  EXPECT_EQ(ea::timing_verdict(0.01, ci(1.01, 1.10), t, alpha), Verdict::within_noise);  // CI reaches into noise
+  EXPECT_EQ(ea::timing_verdict(0.01, ci(1.02, 1.10), t, alpha), Verdict::within_noise);  // on the edge: not beyond
+  EXPECT_EQ(ea::timing_verdict(0.01, ci(0.90, 0.97), t, alpha), Verdict::improved);
+  EXPECT_EQ(ea::timing_verdict(0.01, ci(0.90, 0.985), t, alpha), Verdict::within_noise);
+  EXPECT_EQ(ea::timing_verdict(0.01, ci(0.99, 1.01), t, alpha), Verdict::within_noise);  // significant, tiny
+  EXPECT_EQ(ea::timing_verdict(0.01, ci(1.03, 1.10), 0.05, alpha), Verdict::within_noise);  // wider threshold
+}
+
+TEST(CompareVerdict, DeterministicCountsAnyChangeBeyondOnePercent) {
+  using ea::Verdict;
+  EXPECT_EQ(ea::deterministic_verdict(1.0, 0.01), Verdict::within_noise);
+  EXPECT_EQ(ea::deterministic_verdict(1.0099, 0.01), Verdict::within_noise);
+  EXPECT_EQ(ea::deterministic_verdict(1.0101, 0.01), Verdict::regressed);
+  EXPECT_EQ(ea::deterministic_verdict(0.9899, 0.01), Verdict::improved);
+}
+
+TEST(CompareRuns, SlowerBySeventeenPercentIsARegression) {
+  const auto r = ea::compare_runs(run_of("old", {samples("k", kBase)}), run_of("new", {samples("k", scaled(kBase, 1.17))}),
+                                  {});
+  const auto& c = only(r);
+  EXPECT_EQ(c.verdict, ea::Verdict::regressed);
+  ASSERT_TRUE(c.p_value);
+  // Fully separated 10 vs 10, no ties: exact p = 2 / C(20,10) = 2 / 184756.
+  EXPECT_TRUE(c.p_exact);
+  EXPECT_NEAR(*c.p_value, 2.0 / 184756, 1e-12);
+  EXPECT_NEAR(*c.ratio, 1.17, 1e-12);
+  ASSERT_TRUE(c.ratio_ci);
+  EXPECT_TRUE(c.ratio_ci->contains(1.17));
+  EXPECT_EQ(r.exit_code(), ea::kCompareExitRegression);
+}
+
+TEST(CompareRuns, FasterIsAnImprovementAndPasses) {
+  const auto r = ea::compare_runs(run_of("old", {samples("k", kBase)}), run_of("new", {samples("k", scaled(kBase, 0.8))}),
+                                  {});
+  EXPECT_EQ(only(r).verdict, ea::Verdict::improved);
+  EXPECT_EQ(r.exit_code(), ea::kCompareExitPass);
+}
+
+TEST(CompareRuns, SignificantButSmallerThanTheThresholdIsWithinNoise) {
+  // +1%: the samples separate completely (p tiny) but the CI lies inside +-2%.
+  const auto r = ea::compare_runs(run_of("old", {samples("k", kBase)}), run_of("new", {samples("k", scaled(kBase, 1.01))}),
+                                  {});
+  const auto& c = only(r);
+  ASSERT_TRUE(c.p_value);
+  EXPECT_LT(*c.p_value, 0.05);
+  EXPECT_EQ(c.verdict, ea::Verdict::within_noise);
+  EXPECT_THAT(c.reason, HasSubstr("not wholly beyond"));
+  // With a 0.2% threshold the same data is a regression (its CI is about
+  // [+0.4%, +1.6%]).
+  ea::CompareOptions tight;
+  tight.threshold = 0.002;
+  const auto r2 = ea::compare_runs(run_of("old", {samples("k", kBase)}), run_of("new", {samples("k", scaled(kBase, 1.01))}),
+                                   tight);
+  EXPECT_EQ(only(r2).verdict, ea::Verdict::regressed);
+}
+
+TEST(CompareRuns, RefusesAPValueWithFewerThanFourRepetitions) {
+  // Even a 50% slowdown is inconclusive with three repetitions: the smallest
+  // possible p for 3 vs 3 is 0.1.
+  const V three{100, 101, 99};
+  const auto r = ea::compare_runs(run_of("old", {samples("k", three)}), run_of("new", {samples("k", scaled(three, 1.5))}),
+                                  {});
+  const auto& c = only(r);
+  EXPECT_EQ(c.verdict, ea::Verdict::inconclusive);
+  EXPECT_FALSE(c.p_value);
+  EXPECT_THAT(c.reason, HasSubstr("fewer than 4 per side"));
+  EXPECT_THAT(c.reason, HasSubstr("0.1"));
+  EXPECT_TRUE(c.ratio);  // the change is still shown
+  EXPECT_EQ(r.exit_code(), ea::kCompareExitInconclusive);
+  // Four on one side is not enough either.
+  const auto r2 = ea::compare_runs(run_of("old", {samples("k", {100, 101, 99, 100.5})}),
+                                   run_of("new", {samples("k", scaled(three, 1.5))}), {});
+  EXPECT_EQ(only(r2).verdict, ea::Verdict::inconclusive);
+  // Four per side is: fully separated, exact p = 2/70 < 0.05.
+  const auto r3 = ea::compare_runs(run_of("old", {samples("k", {100, 101, 99, 100.5})}),
+                                   run_of("new", {samples("k", {150, 151, 149, 150.5})}), {});
+  EXPECT_EQ(only(r3).verdict, ea::Verdict::regressed);
+  EXPECT_NEAR(*only(r3).p_value, 2.0 / 70, 1e-12);
+}
+
+TEST(CompareRuns, SingleRepetitionsStillShowTheChange) {
+  const auto r = ea::compare_runs(run_of("old", {samples("k", {100})}), run_of("new", {samples("k", {110})}), {});
+  const auto& c = only(r);
+  EXPECT_EQ(c.verdict, ea::Verdict::inconclusive);
+  EXPECT_NEAR(*c.ratio, 1.1, 1e-12);
+  EXPECT_FALSE(c.ratio_ci);  // no bootstrap from one value
+}
+
+TEST(CompareRuns, GeometricMeanOverBenchmarksInBoth) {
+  // Ratios 2 and 0.5 (and a benchmark only in OLD, which does not count).
+  const auto r = ea::compare_runs(
+      run_of("old", {samples("a", kBase), samples("b", kBase), samples("gone", kBase)}),
+      run_of("new", {samples("a", scaled(kBase, 2)), samples("b", scaled(kBase, 0.5)), samples("added", kBase)}), {});
+  ASSERT_TRUE(r.geomean_ratio);
+  EXPECT_NEAR(*r.geomean_ratio, 1.0, 1e-12);
+  EXPECT_EQ(r.geomean_count, 2u);
+  EXPECT_EQ(r.only_in_old, (std::vector<std::string>{"gone"}));
+  EXPECT_EQ(r.only_in_new, (std::vector<std::string>{"added"}));
+  EXPECT_EQ(r.exit_code(), ea::kCompareExitRegression);  // "a" doubled
+}
+
+TEST(CompareRuns, ExitCodes) {
+  // Regression beats inconclusive; a benchmark missing from NEW is inconclusive.
+  const auto missing = ea::compare_runs(run_of("old", {samples("a", kBase), samples("gone", kBase)}),
+                                        run_of("new", {samples("a", kBase)}), {});
+  EXPECT_EQ(missing.exit_code(), ea::kCompareExitInconclusive);
+  const auto added = ea::compare_runs(run_of("old", {samples("a", kBase)}),
+                                      run_of("new", {samples("a", kBase), samples("added", kBase)}), {});
+  EXPECT_EQ(added.exit_code(), ea::kCompareExitPass);
+  const auto both = ea::compare_runs(run_of("old", {samples("a", kBase), samples("b", {1, 2})}),
+                                     run_of("new", {samples("a", scaled(kBase, 1.5)), samples("b", {1, 2})}), {});
+  EXPECT_EQ(both.count(ea::Verdict::inconclusive), 1u);
+  EXPECT_EQ(both.exit_code(), ea::kCompareExitRegression);
+}
+
+TEST(CompareRuns, ABenchmarkErrorIsInconclusive) {
+  ea::BenchmarkSamples broken = samples("k", {});
+  broken.error_message = "allocation failed";
+  const auto r = ea::compare_runs(run_of("old", {samples("k", kBase)}), run_of("new", {broken}), {});
+  EXPECT_EQ(only(r).verdict, ea::Verdict::inconclusive);
+  EXPECT_THAT(only(r).reason, HasSubstr("allocation failed"));
+}
+
+TEST(CompareRuns, NothingInCommonIsBadInput) {
+  EXPECT_THROW(ea::compare_runs(run_of("old", {samples("a", kBase)}), run_of("new", {samples("b", kBase)}), {}),
+               ea::BenchmarkJsonError);
+}
+
+TEST(CompareRuns, TimeMeasureSelectsTheColumn) {
+  ea::BenchmarkSamples old_s = samples("k", kBase), new_s = samples("k", kBase);
+  new_s.real_ns = scaled(kBase, 1.5);  // only the wall clock got slower
+  ea::CompareOptions cpu, real;
+  real.measure = ea::TimeMeasure::real;
+  EXPECT_EQ(only(ea::compare_runs(run_of("o", {old_s}), run_of("n", {new_s}), cpu)).verdict, ea::Verdict::within_noise);
+  EXPECT_EQ(only(ea::compare_runs(run_of("o", {old_s}), run_of("n", {new_s}), real)).verdict, ea::Verdict::regressed);
+}
+
+TEST(CompareFixtures, MixedTimeUnitsCompareEqual) {
+  const auto r = ea::compare_runs(ea::read_benchmark_json(fixture("same.json")),
+                                  ea::read_benchmark_json(fixture("same_other_units.json")), {});
+  ASSERT_EQ(r.benchmarks.size(), 2u);
+  for (const auto& c : r.benchmarks) {
+    EXPECT_NEAR(*c.ratio, 1.0, 1e-12) << c.name;
+    EXPECT_EQ(c.verdict, ea::Verdict::within_noise) << c.name;
+  }
+}
+
+TEST(CompareFixtures, DeterministicMode) {
+  ea::CompareOptions det;
+  det.deterministic = true;
+  const auto old_run = ea::read_benchmark_json(fixture("sim_old.json"));
+  const auto same = ea::compare_runs(old_run, ea::read_benchmark_json(fixture("sim_same.json")), det);
+  for (const auto& c : same.benchmarks) {
+    EXPECT_DOUBLE_EQ(*c.ratio, 1.0) << c.name;  // times differ 3x, counts are equal
+    EXPECT_EQ(c.verdict, ea::Verdict::within_noise);
+    EXPECT_THAT(c.reason, HasSubstr("identical"));
+  }
+  EXPECT_EQ(same.exit_code(), ea::kCompareExitPass);
+  EXPECT_TRUE(same.warnings.empty());
+  const auto more = ea::compare_runs(old_run, ea::read_benchmark_json(fixture("sim_more.json")), det);
+  EXPECT_EQ(more.benchmarks[0].verdict, ea::Verdict::within_noise);  // +0.5%
+  EXPECT_EQ(more.benchmarks[1].verdict, ea::Verdict::regressed);     // +2%
+  EXPECT_EQ(more.exit_code(), ea::kCompareExitRegression);
+  // A file without the counter at all is bad input.
+  EXPECT_THROW(ea::compare_runs(old_run, ea::read_benchmark_json(fixture("same.json")), det), ea::BenchmarkJsonError);
+}
+
+TEST(CompareFixtures, DeterministicWarnsWhenTheCounterIsNotKnownToBeSimulated) {
+  ea::BenchmarkSamples s = samples("k", {1, 2});
+  s.counters["TOT_INS"] = {1000, 1010};
+  ea::CompareOptions det;
+  det.deterministic = true;
+  const auto r = ea::compare_runs(run_of("o", {s}), run_of("n", {s}), det);
+  ASSERT_EQ(r.warnings.size(), 4u);  // status unknown on both sides, varying on both sides
+  EXPECT_THAT(r.warnings[0], HasSubstr("cannot confirm it is simulated"));
+  EXPECT_THAT(r.warnings[2], HasSubstr("varies across the repetitions"));
+}
+
+TEST(CompareOutput, TableAndJsonCarryTheVerdicts) {
+  const auto r = ea::compare_runs(ea::read_benchmark_json(fixture("old.json")),
+                                  ea::read_benchmark_json(fixture("slower.json")), {});
+  const std::string table = ea::render_comparison_table(r);
+  EXPECT_THAT(table, HasSubstr("kernel_a/optimized"));
+  EXPECT_THAT(table, HasSubstr("REGRESSED"));
+  EXPECT_THAT(table, HasSubstr("+20.0%"));
+  EXPECT_THAT(table, HasSubstr("REGRESSION (exit 2)"));
+  const nlohmann::json j = nlohmann::json::parse(ea::render_comparison_json(r));
+  EXPECT_EQ(j["exit_code"], 2);
+  EXPECT_EQ(j["benchmarks"][0]["verdict"], "regressed");
+  EXPECT_EQ(j["benchmarks"][1]["verdict"], "within noise");
+  EXPECT_NEAR(j["benchmarks"][0]["ratio"].get<double>(), 1.2, 1e-12);
+  EXPECT_EQ(j["benchmarks"][0]["old"]["repetitions"], 10);
+  EXPECT_EQ(j["bootstrap"]["resamples"], 10000);
+  EXPECT_NEAR(j["threshold"].get<double>(), 0.02, 1e-15);
+}
+
+TEST(CompareOutput, DurationsPickAReadableUnit) {
+  EXPECT_EQ(ea::format_duration_ns(12.5), "12.5 ns");
+  EXPECT_EQ(ea::format_duration_ns(12'345), "12.35 us");
+  EXPECT_EQ(ea::format_duration_ns(3.2e6), "3.2 ms");
+  EXPECT_EQ(ea::format_duration_ns(2.5e9), "2.5 s");
+}
