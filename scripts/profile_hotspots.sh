@@ -50,17 +50,18 @@ if [ ${#command[@]} -eq 0 ]; then command=("$build/bench/profiling_harness"); fi
 
 command -v perf >/dev/null 2>&1 || die "perf is missing: install the Debian package linux-perf (apt-get install linux-perf)"
 
-# cycles where the PMU can sample it, else the cpu-clock software timer.
-event=cycles
-if ! perf record -q -e cycles -o /dev/null -- true >/dev/null 2>&1; then
+# cycles where the PMU can count it, else the cpu-clock software timer. (perf
+# record itself would fall back silently, so ask perf stat.)
+if perf stat -x, -e cycles -- true 2>&1 | grep -q '^<not'; then
   event=cpu-clock
-  if ! perf record -q -e cpu-clock -o /dev/null -- true >/dev/null 2>&1; then
-    paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo unknown)
-    die "perf may not sample here (kernel.perf_event_paranoid = $paranoid). Fix: run as root, grant CAP_PERFMON, or: sudo sysctl kernel.perf_event_paranoid=1"
-  fi
-  echo "profile_hotspots: no hardware cycles event (no PMU here): sampling the cpu-clock software timer instead"
+  echo "profile_hotspots: no hardware cycles event here (no PMU): sampling the cpu-clock software timer"
 else
+  event=cycles
   echo "profile_hotspots: sampling the hardware cycles event"
+fi
+if ! perf record -q -e "$event" -o /dev/null -- true >/dev/null 2>&1; then
+  paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo unknown)
+  die "perf may not sample here (kernel.perf_event_paranoid = $paranoid). Fix: run as root, grant CAP_PERFMON, or: sudo sysctl kernel.perf_event_paranoid=1"
 fi
 
 mkdir -p "$out"
@@ -80,6 +81,7 @@ if [ "$status" -ne 0 ]; then
 fi
 
 perf script -i "$work/perf.data" > "$work/perf.script" 2> "$work/perf-script.log"
+event=$(perf evlist -i "$work/perf.data" 2>/dev/null | head -n 1)  # what was really recorded
 binary=$(command -v "${command[0]}" || echo "${command[0]}")
 # Each tool writes its files through a temporary name and a rename. hotspots
 # prints the top-10 tables and the files it wrote.
