@@ -73,8 +73,8 @@ class MemoryGraph {
   MemoryState& state() noexcept { return state_; }
   const MemoryState& state() const noexcept { return state_; }
 
-  // Implementation detail of optimized::spread_activation: the incoming edges
-  // re-laid out for SIMD (null until frozen). Immutable, shared by copies.
+  // Implementation detail of optimized::spread_activation: the edges re-laid
+  // out for it (null until frozen). Immutable, shared by copies.
   const detail::SpreadLayout* spread_layout() const noexcept { return spread_layout_.get(); }
 
  private:
