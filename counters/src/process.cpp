@@ -216,7 +216,22 @@ int Child::wait(std::chrono::seconds timeout) {
   }
   int status = 0;
   if (!waited_) {
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    // Output closed (or never captured): wait for the exit, still bounded by the timeout.
+    while (timeout.count() > 0 && !timed_out_) {
+      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) {
+        waited_ = true;
+        break;
+      }
+      if (done < 0 && errno != EINTR) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        ::kill(pid_, SIGKILL);
+        timed_out_ = true;
+        break;
+      }
+      ::usleep(5000);
+    }
+    while (!waited_ && ::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
     }
     waited_ = true;
   }

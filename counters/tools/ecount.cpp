@@ -51,6 +51,10 @@ void write_file_atomically(const std::string& path, const std::string& text) {
   }
 }
 
+bool is_option(const std::string& arg, const std::string& name) {
+  return arg == name || arg.rfind(name + "=", 0) == 0;
+}
+
 std::string option_value(const std::vector<std::string>& args, std::size_t& i, const std::string& name) {
   const std::string& arg = args[i];
   if (arg.size() > name.size() && arg.compare(0, name.size(), name) == 0 && arg[name.size()] == '=')

@@ -20,6 +20,8 @@ int run_stat(const std::vector<std::string>& args);
 std::string group_digits(double value);
 // Writes text to path through a temporary file and a rename.
 void write_file_atomically(const std::string& path, const std::string& text);
+// True for "--name" and "--name=value".
+bool is_option(const std::string& arg, const std::string& name);
 // "--name=value" or "--name value": the value, advancing i; throws UsageError.
 std::string option_value(const std::vector<std::string>& args, std::size_t& i, const std::string& name);
 

@@ -41,7 +41,7 @@ int run_list(const std::vector<std::string>& args) {
       json = true;
     } else if (arg == "--available") {
       available_only = true;
-    } else if (arg.rfind("--sim", 0) == 0) {
+    } else if (is_option(arg, "--sim")) {
       try {
         mode = counters::parse_simulation_mode(option_value(args, i, "--sim"));
       } catch (const counters::CounterError& e) {

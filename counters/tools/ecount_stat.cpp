@@ -123,26 +123,27 @@ int run_stat(const std::vector<std::string>& args) {
       stat_usage(std::cout);
       return 0;
     }
-    if (arg == "-e" || arg.rfind("--events", 0) == 0 || (arg.rfind("-e", 0) == 0 && arg.size() > 2)) {
+    const bool short_events = arg.rfind("-e", 0) == 0;
+    if (short_events || is_option(arg, "--events")) {
       std::string list;
-      if (arg.rfind("-e", 0) == 0 && arg.size() > 2 && arg[1] == 'e')
-        list = arg.substr(arg[2] == '=' ? 3 : 2);
+      if (short_events && arg.size() > 2)
+        list = arg.substr(arg[2] == '=' ? 3 : 2);  // -eLIST, -e=LIST
       else
-        list = option_value(args, i, arg == "-e" ? "-e" : "--events");
+        list = option_value(args, i, short_events ? "-e" : "--events");
       saw_events = true;
       if (list.empty()) throw UsageError("empty counter list after -e");
       for (std::string& name : split_events(list)) names.push_back(std::move(name));
     } else if (arg == "--json") {
       json = true;
-    } else if (arg == "-o" || arg.rfind("--output", 0) == 0) {
+    } else if (arg == "-o" || is_option(arg, "--output")) {
       output = option_value(args, i, arg == "-o" ? "-o" : "--output");
-    } else if (arg.rfind("--sim", 0) == 0) {
+    } else if (is_option(arg, "--sim")) {
       try {
         mode = counters::parse_simulation_mode(option_value(args, i, "--sim"));
       } catch (const counters::CounterError& e) {
         throw UsageError(e.what());
       }
-    } else if (arg.rfind("--valgrind", 0) == 0) {
+    } else if (is_option(arg, "--valgrind")) {
       valgrind = option_value(args, i, "--valgrind");
     } else if (!arg.empty() && arg[0] == '-') {
       throw UsageError("unknown option '" + arg + "'");
@@ -183,7 +184,8 @@ int run_stat(const std::vector<std::string>& args) {
     run_options.accept_nonzero_exit = true;
     const counters::CallgrindRun run = counters::run_under_callgrind(command, run_options);
     reading.merge_simulated(run.profile.total());
-    reading.notes.push_back("simulated counters come from a second run under callgrind; cache geometry from " +
+    reading.notes.push_back("simulated counters come from a second run under callgrind (the command's own "
+                            "process only, not the processes it starts); cache geometry from " +
                             run.geometry.source);
   }
 

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
+#include <string>
 
 #include "engram/counters.hpp"
 
@@ -15,10 +17,16 @@ using namespace engram::counters;
 constexpr double kStreamLines = (64.0 * 1024 * 1024) / 64.0;  // one miss per 64 B line
 constexpr double kBranches = 200000.0;
 
-void skip_without_valgrind() {
-  if (!ENGRAM_VALGRIND_TESTS) GTEST_SKIP() << "valgrind tests disabled (ENGRAM_VALGRIND_TESTS=OFF, e.g. sanitizers)";
-  if (running_under_valgrind()) GTEST_SKIP() << "already running under valgrind";
+// Why these tests cannot run here, or nullopt.
+std::optional<std::string> valgrind_unavailable() {
+  if (!ENGRAM_VALGRIND_TESTS) return "valgrind tests disabled (ENGRAM_VALGRIND_TESTS=OFF, e.g. sanitizers)";
+  if (running_under_valgrind()) return "already running under valgrind";
+  return std::nullopt;
 }
+
+// GTEST_SKIP must run in the test body itself to end the test.
+#define SKIP_WITHOUT_VALGRIND() \
+  if (const auto why = valgrind_unavailable()) GTEST_SKIP() << *why
 
 CallgrindRun run_workload(const std::vector<std::string>& regions) {
   std::vector<std::string> argv = {ENGRAM_SIM_WORKLOAD};
@@ -45,7 +53,7 @@ Reading simulated_reading(const CallgrindRun& run, const std::string& region) {
 }
 
 TEST(Simulation, OnePassOver64MiBMissesOncePerLine) {
-  skip_without_valgrind();
+  SKIP_WITHOUT_VALGRIND();
   const CallgrindRun run = run_workload({"stream"});
   EXPECT_FALSE(run.geometry.source.empty());
   const Reading r = simulated_reading(run, "stream");
@@ -55,7 +63,7 @@ TEST(Simulation, OnePassOver64MiBMissesOncePerLine) {
 }
 
 TEST(Simulation, RereadingAWarm4KiBArrayAlmostNeverMisses) {
-  skip_without_valgrind();
+  SKIP_WITHOUT_VALGRIND();
   const CallgrindRun run = run_workload({"reread"});
   const CallgrindCounts counts = run.region("reread");
   const Reading r = simulated_reading(run, "reread");
@@ -68,7 +76,7 @@ TEST(Simulation, RereadingAWarm4KiBArrayAlmostNeverMisses) {
 }
 
 TEST(Simulation, RandomBranchesMispredictHalfTheTimeSortedOnesAlmostNever) {
-  skip_without_valgrind();
+  SKIP_WITHOUT_VALGRIND();
   const CallgrindRun run = run_workload({"random", "sorted"});
   const Reading random = simulated_reading(run, "random");
   const Reading sorted = simulated_reading(run, "sorted");
@@ -85,7 +93,7 @@ TEST(Simulation, RandomBranchesMispredictHalfTheTimeSortedOnesAlmostNever) {
 }
 
 TEST(Simulation, TwoRunsGiveIdenticalCounts) {
-  skip_without_valgrind();
+  SKIP_WITHOUT_VALGRIND();
   const std::vector<std::string> regions = {"stream", "reread", "random", "sorted"};
   const CallgrindRun first = run_workload(regions);
   const CallgrindRun second = run_workload(regions);
@@ -99,7 +107,7 @@ TEST(Simulation, TwoRunsGiveIdenticalCounts) {
 }
 
 TEST(Simulation, AFailingProgramReportsTheTailOfItsStderr) {
-  skip_without_valgrind();
+  SKIP_WITHOUT_VALGRIND();
   try {
     (void)run_workload({"no-such-region"});
     FAIL() << "no exception";
