@@ -4,7 +4,10 @@
 // prefixes). Deterministic: the same lines on every run.
 #include <benchmark/benchmark.h>
 
+#include <charconv>
 #include <cstdint>
+#include <fstream>
+#include <iostream>
 #include <set>
 #include <sstream>
 #include <string>
@@ -128,4 +131,34 @@ BENCHMARK(BM_ParseMergeRender)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMill
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// --write-folded=LINES:PATH writes the synthetic profile instead of running
+// the benchmarks, so that the same input can be fed to other tools (the
+// flamegraph.pl comparison in docs/flamegraph.md).
+int main(int argc, char** argv) {
+  constexpr std::string_view kWriteFlag = "--write-folded=";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (!arg.starts_with(kWriteFlag)) continue;
+    const std::string_view spec = arg.substr(kWriteFlag.size());
+    const std::size_t colon = spec.find(':');
+    std::size_t lines = 0;
+    if (colon == std::string_view::npos ||
+        std::from_chars(spec.data(), spec.data() + colon, lines).ec != std::errc() || lines == 0) {
+      std::cerr << "bench_flamegraph: --write-folded needs LINES:PATH, e.g. 1000000:/tmp/big.folded\n";
+      return 2;
+    }
+    const std::string path(spec.substr(colon + 1));
+    std::ofstream out(path, std::ios::binary);
+    out << synthetic_folded(lines);
+    if (!out.flush()) {
+      std::cerr << "bench_flamegraph: cannot write " << path << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -4,6 +4,7 @@
 // (total) and the samples whose stack ends there (self).
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -94,7 +95,26 @@ class StackTree {
   std::deque<std::string> names_;          // deque: names never move
   std::vector<std::uint64_t> name_hashes_;  // per name
   std::vector<std::uint32_t> name_slots_;   // name index + 1; 0 = empty
-  std::vector<Node> nodes_;
+  // Nodes in fixed blocks: growing never copies them or touches memory twice
+  // (a profile may hold tens of millions).
+  class NodeStore {
+   public:
+    Node& operator[](std::size_t i) { return blocks_[i >> kShift][i & kMask]; }
+    const Node& operator[](std::size_t i) const { return blocks_[i >> kShift][i & kMask]; }
+    std::size_t size() const { return size_; }
+    void push_back(const Node& node) {
+      if ((size_ & kMask) == 0) blocks_.emplace_back(new Node[kMask + 1]);
+      blocks_.back()[size_ & kMask] = node;
+      ++size_;
+    }
+
+   private:
+    static constexpr std::size_t kShift = 16;
+    static constexpr std::size_t kMask = (std::size_t{1} << kShift) - 1;
+    std::vector<std::unique_ptr<Node[]>> blocks_;
+    std::size_t size_ = 0;
+  };
+  NodeStore nodes_;
   struct ChildSlot {
     std::uint64_t key;  // (parent << 32 | name); all ones = empty
     NodeId child;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "engram/flamegraph.hpp"
 #include "engram/frame_names.hpp"
 #include "engram/hotspots.hpp"
 
@@ -152,7 +153,7 @@ KernelFrameCheck check_kernel_frames(const PerfSettings& settings, const StackQu
                           "; " + where;
     } else {
       check.status = "present";
-      check.explanation = "kernel frames in " + std::to_string(quality.samples_with_kernel) +
+      check.explanation = "kernel frames in " + group_thousands(quality.samples_with_kernel) +
                           " samples; " + where;
     }
     return check;

@@ -187,15 +187,17 @@ void StackTree::sort_children() {
   for (std::uint32_t r = 0; r < by_name.size(); ++r) rank[by_name[r]] = r;
 
   // Group children by parent (counting sort), then sort each group by rank.
+  // Counts go two places up, so that after the prefix sum children_begin_[p + 1]
+  // is p's fill cursor, which ends as p's end = the start of p + 1.
   const std::size_t n = nodes_.size();
-  children_begin_.assign(n + 1, 0);
-  for (std::size_t id = 1; id < n; ++id) ++children_begin_[nodes_[id].parent + 1];
+  children_begin_.assign(n + 2, 0);
+  for (std::size_t id = 1; id < n; ++id) ++children_begin_[nodes_[id].parent + 2];
   std::partial_sum(children_begin_.begin(), children_begin_.end(), children_begin_.begin());
   sorted_children_.assign(n > 0 ? n - 1 : 0, 0);
-  std::vector<std::uint32_t> fill(children_begin_.begin(), children_begin_.end() - 1);
   for (std::size_t id = 1; id < n; ++id) {
-    sorted_children_[fill[nodes_[id].parent]++] = static_cast<NodeId>(id);
+    sorted_children_[children_begin_[nodes_[id].parent + 1]++] = static_cast<NodeId>(id);
   }
+  children_begin_.pop_back();
   for (std::size_t id = 0; id < n; ++id) {
     const auto begin = sorted_children_.begin() + children_begin_[id];
     const auto end = sorted_children_.begin() + children_begin_[id + 1];
