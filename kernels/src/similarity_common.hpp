@@ -1,5 +1,7 @@
 #pragma once
 // Pieces shared by the reference and optimized similarity (private).
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -19,7 +21,22 @@ inline bool usable_squared_norm(double sq) { return sq >= 1e-30 && sq <= 1.79769
 
 // The contract's cosine computed in double from the raw vectors: the
 // reference itself, and the optimized kernels' path for unusual inputs.
-float exact_cosine(const float* a, const float* b, std::size_t dim);
+// Inline, so its loop lands in the kernel entry points: GCC builds a small
+// leaf like this without a frame even with -fno-omit-frame-pointer, and a
+// frame-pointer unwinder would then lose its caller in every sample.
+inline float exact_cosine(const float* a, const float* b, std::size_t dim) {
+  double dot = 0.0, na = 0.0, nb = 0.0;
+  for (std::size_t i = 0; i < dim; ++i) {
+    const double x = a[i], y = b[i];
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  if (!usable_squared_norm(na) || !usable_squared_norm(nb) || !std::isfinite(dot)) return 0.0f;
+  const double q = dot / (std::sqrt(na) * std::sqrt(nb));
+  if (std::isnan(q)) return 0.0f;
+  return static_cast<float>(std::clamp(q, -1.0, 1.0));
+}
 
 // "score desc, id asc": true when x ranks before y.
 inline bool ranks_before(const Match& x, const Match& y) {

@@ -12,20 +12,6 @@
 namespace engram {
 namespace detail {
 
-float exact_cosine(const float* a, const float* b, std::size_t dim) {
-  double dot = 0.0, na = 0.0, nb = 0.0;
-  for (std::size_t i = 0; i < dim; ++i) {
-    const double x = a[i], y = b[i];
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  if (!usable_squared_norm(na) || !usable_squared_norm(nb) || !std::isfinite(dot)) return 0.0f;
-  const double q = dot / (std::sqrt(na) * std::sqrt(nb));
-  if (std::isnan(q)) return 0.0f;
-  return static_cast<float>(std::clamp(q, -1.0, 1.0));
-}
-
 void check_cosine_args(std::span<const float> a, std::span<const float> b) {
   if (a.size() != b.size()) {
     throw std::invalid_argument("cosine: dimension mismatch (" + std::to_string(a.size()) +
