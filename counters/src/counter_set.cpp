@@ -579,6 +579,7 @@ void CounterSet::stop() {
 }
 
 void CounterSet::reset() { impl_->reset_backends(); }
+void CounterSet::set_simulation_region(std::string name) { impl_->options.simulation_region = std::move(name); }
 Reading CounterSet::read() const { return impl_->read(); }
 
 bool CounterSet::needs_simulation() const {

@@ -96,7 +96,8 @@ std::vector<std::uint8_t> random_bits() {
 std::uint64_t branches(bool sorted) {
   std::vector<std::uint8_t> bits = random_bits();
   if (sorted) std::sort(bits.begin(), bits.end());
-  CounterSet set = open_region(sorted ? "sorted" : "random");
+  CounterSet set = open_region("branches");
+  set.set_simulation_region(sorted ? "sorted" : "random");
   set.start();
   const std::uint64_t taken = branch_on(bits);
   set.stop();

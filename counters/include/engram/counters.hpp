@@ -13,6 +13,16 @@
 //   for (const CounterValue& c : r.counters)
 //     if (c.value) use(c.requested, *c.value); else report(c.reason, c.fix);
 //
+// Where the PMU is missing, cache and branch counters wait for simulation:
+// the caller re-runs the same work in a child under callgrind, where the
+// child's own CounterSet (Options::simulation_region = "work") makes
+// start()/stop() the collected region, then merges the child's counts:
+//
+//   if (set.needs_simulation()) {
+//     CallgrindRun run = run_under_callgrind({self_exe, "--child", "work"});
+//     r.merge_simulated(run.region("work"));  // statuses become `simulated`
+//   }
+//
 // Names accepted by CounterSet::open (case-insensitive):
 //   - PAPI presets, with or without the prefix: "L1_DCM", "PAPI_L1_DCM";
 //   - PAPI native names, e.g. "perf::TASK-CLOCK";
@@ -335,6 +345,9 @@ class CounterSet {
   void stop();
   // Zeroes the accumulated counts (a set starts zeroed).
   void reset();
+  // Renames the callgrind region that later stop() calls dump (see
+  // Options::simulation_region), e.g. one name per benchmark.
+  void set_simulation_region(std::string name);
   // Safe at any time; while running it reads the counts so far.
   Reading read() const;
 
