@@ -139,8 +139,10 @@ int main(int argc, char** argv) {
     context.binary = binary;
     if (binary.empty()) {
       context.frame_pointers.detail = "no binary given (--binary)";
+      context.frameless.detail = "no binary given (--binary)";
     } else {
       context.frame_pointers = check_frame_pointers(binary);
+      context.frameless = check_frameless_functions(binary);
     }
     context.settings = read_perf_settings();
 

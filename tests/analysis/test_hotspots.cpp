@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -245,6 +246,55 @@ TEST(FramePointers, ThisTestBinary) {
   const FramePointerCheck missing = check_frame_pointers("/nonexistent/binary");
   EXPECT_EQ(missing.verdict, FramePointers::kUnknown);
   EXPECT_THAT(missing.detail, HasSubstr("not found"));
+}
+
+TEST(FramelessFunctions, ProloguesFromObjdump) {
+  const std::string objdump =
+      "\n/tmp/bin:     file format elf64-x86-64\n\nDisassembly of section .text:\n\n"
+      "0000000000034ea0 <engram::N_AVX3::DotRows(float const*, float const*, unsigned long)>:\n"
+      "   34ea0:\tpush   %rbp\n   34ea1:\tmov    %rsi,%rax\n   34eaa:\tmov    %rsp,%rbp\n"
+      "   34ead:\tret\n\n"
+      "00000000000308d0 <engram::detail::exact_cosine(float const*, float const*, unsigned long)>:\n"
+      "   308d0:\ttest   %rdx,%rdx\n   308d3:\tje     30961 <engram::detail::exact_cosine(float const*, float const*, unsigned long)+0x91>\n"
+      "   308d9:\tpxor   %xmm3,%xmm3\n   308dd:\tret\n\n"
+      "0000000000031000 <bool std::operator< <int, int>(std::pair<int, int> const&, std::pair<int, int> const&)>:\n"
+      "   31000:\tendbr64\n   31004:\tpush   %rbp\n   31005:\tmov    %rsp,%rbp\n\n"
+      "0000000000032000 <helper(int) [clone .cold]>:\n   32000:\tud2\n\n"
+      "0000000000033000 <memcpy@plt>:\n   33000:\tjmp    *0x1234(%rip)\n\n"
+      // An overload without a frame makes the name frameless.
+      "0000000000035000 <ns::f(int)>:\n   35000:\tpush   %rbp\n   35001:\tmov    %rsp,%rbp\n\n"
+      "0000000000036000 <ns::f(double)>:\n   36000:\tret\n";
+  EXPECT_THAT(frameless_functions_from_objdump(objdump),
+              ::testing::ElementsAre("engram::detail::exact_cosine", "ns::f"));
+}
+
+TEST(FramelessFunctions, LeavesAndReport) {
+  const StackTree tree = tree_from_folded(
+      "_start;main;engram::reference::find_similar;engram::detail::dot 70\n"
+      "_start;main;engram::detail::exact_cosine 20\n"
+      "_start;main;engram::reference::spread_activation 10\n");
+  const std::vector<std::string> frameless = {"engram::detail::exact_cosine", "unused"};
+  const FramelessLeaves leaves = frameless_leaves(tree, frameless);
+  EXPECT_EQ(leaves.samples, 20u);
+  ASSERT_EQ(leaves.functions.size(), 1u);
+  EXPECT_EQ(leaves.functions[0].name, "engram::detail::exact_cosine");
+
+  ReportContext context;
+  context.frameless = {true, "2 functions", frameless};
+  const HotspotReport report = make_hotspot_report(tree, context);
+  EXPECT_THAT(report.warnings,
+              ::testing::Contains(HasSubstr("20.00% of samples land in functions that set up no frame pointer")));
+  EXPECT_THAT(hotspots_markdown(report), HasSubstr("| 20.00% (20 samples): `engram::detail::exact_cosine` |"));
+  const auto json = nlohmann::json::parse(hotspots_json(report));
+  EXPECT_EQ(json["diagnostics"]["frameless_leaves"]["samples"], 20);
+}
+
+TEST(FramelessFunctions, ThisTestBinary) {
+  const FramelessCheck check = check_frameless_functions(std::filesystem::read_symlink("/proc/self/exe"));
+  if (!check.checked && check.detail.find("objdump") != std::string::npos) GTEST_SKIP() << check.detail;
+  EXPECT_TRUE(check.checked) << check.detail;
+  EXPECT_TRUE(std::is_sorted(check.frameless.begin(), check.frameless.end()));
+  EXPECT_FALSE(check_frameless_functions("/nonexistent/binary").checked);
 }
 
 class PerfSettingsTest : public ::testing::Test {

@@ -134,6 +134,28 @@ FramePointerCheck judge_frame_pointers(std::span<const std::string> producers);
 // compile units; kUnknown (with the reason) without readelf, binary or DWARF.
 FramePointerCheck check_frame_pointers(const std::filesystem::path& binary);
 
+// Functions that set up no frame pointer although the build asked for one:
+// GCC (12 on x86-64, even with -mno-omit-leaf-frame-pointer) gives none to
+// leaf functions that need no stack frame. A sample in such a function loses
+// its CALLER from a frame-pointer call graph, so the caller's inclusive time
+// and kernel family go missing.
+struct FramelessCheck {
+  bool checked = false;
+  std::string detail;                       // how it was decided, or why not
+  std::vector<std::string> frameless;       // names with parameters stripped, sorted
+};
+// `objdump -d -C --no-show-raw-insn` output -> the functions (parameters
+// stripped) whose first 8 instructions lack "push %rbp" + "mov %rsp,%rbp".
+// PLT stubs and ".cold" fragments are ignored.
+std::vector<std::string> frameless_functions_from_objdump(std::string_view objdump_output);
+FramelessCheck check_frameless_functions(const std::filesystem::path& binary);
+
+struct FramelessLeaves {
+  std::uint64_t samples = 0;                // samples whose leaf is a frameless function
+  std::vector<FunctionCost> functions;      // those leaves, by self samples (at most 5)
+};
+FramelessLeaves frameless_leaves(const StackTree& tree, std::span<const std::string> frameless);
+
 struct PerfSettings {
   std::optional<int> perf_event_paranoid;
   std::optional<int> kptr_restrict;
@@ -163,6 +185,7 @@ struct ReportContext {
   HotspotOptions options;
   PerfSettings settings;
   FramePointerCheck frame_pointers;
+  FramelessCheck frameless;                 // unchecked when no binary is given
   std::vector<std::string> input_warnings;  // from parsing
 };
 
@@ -172,6 +195,7 @@ struct HotspotReport {
   ReportContext context;
   Hotspots hotspots;
   StackQuality quality;
+  FramelessLeaves frameless_leaves;
   KernelFrameCheck kernel_frames;
   std::vector<std::string> warnings;
 };

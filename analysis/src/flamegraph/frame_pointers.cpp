@@ -1,4 +1,10 @@
+#include <algorithm>
+#include <map>
 #include <system_error>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engram/frame_names.hpp"
 
 #include "engram/hotspots.hpp"
 #include "process.hpp"
@@ -138,6 +144,120 @@ FramePointerCheck check_frame_pointers(const std::filesystem::path& binary) {
   check = judge_frame_pointers(producers);
   check.detail = binary.string() + ": " + check.detail;
   return check;
+}
+
+}  // namespace engram::analysis
+
+namespace engram::analysis {
+
+std::vector<std::string> frameless_functions_from_objdump(std::string_view output) {
+  constexpr int kPrologueInstructions = 8;
+  std::map<std::string, bool> has_frame;  // by stripped name; false if any copy lacks one
+  std::string current;
+  bool tracking = false;
+  int seen = 0;
+  bool pushed = false;
+  bool framed = false;
+  auto finish = [&] {
+    if (!tracking) return;
+    auto [it, inserted] = has_frame.try_emplace(current, framed);
+    if (!inserted) it->second = it->second && framed;
+    tracking = false;
+  };
+  std::size_t pos = 0;
+  while (pos < output.size()) {
+    std::size_t end = output.find('\n', pos);
+    if (end == std::string_view::npos) end = output.size();
+    const std::string_view line = output.substr(pos, end - pos);
+    pos = end + 1;
+    // "0000000000034ea0 <engram::N_AVX3::DotRows(float const*, ...)>:"
+    if (!line.empty() && line.front() != ' ' && line.ends_with(">:")) {
+      const std::size_t open = line.find(" <");
+      if (open == std::string_view::npos) continue;
+      finish();
+      const std::string_view symbol = line.substr(open + 2, line.size() - open - 4);
+      if (symbol.find("@plt") != std::string_view::npos ||
+          symbol.find(".cold") != std::string_view::npos || symbol.starts_with("_init") ||
+          symbol.starts_with("_fini")) {
+        continue;
+      }
+      current = strip_parameters(symbol);
+      tracking = true;
+      seen = 0;
+      pushed = framed = false;
+      continue;
+    }
+    if (!tracking || seen >= kPrologueInstructions) continue;
+    // "   34ea0:\tpush   %rbp"
+    const std::size_t tab = line.find('\t');
+    if (tab == std::string_view::npos || line.find(':') > tab) continue;
+    const std::string_view instruction = line.substr(tab + 1);
+    ++seen;
+    if (instruction.starts_with("push") && instruction.find("%rbp") != std::string_view::npos) pushed = true;
+    if (pushed && instruction.starts_with("mov") && instruction.find("%rsp,%rbp") != std::string_view::npos) {
+      framed = true;
+    }
+  }
+  finish();
+  std::vector<std::string> frameless;
+  for (const auto& [name, framed_everywhere] : has_frame) {
+    if (!framed_everywhere) frameless.push_back(name);
+  }
+  return frameless;  // std::map order: sorted
+}
+
+FramelessCheck check_frameless_functions(const std::filesystem::path& binary) {
+  FramelessCheck check;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(binary, ec)) {
+    check.detail = "binary not found: " + binary.string();
+    return check;
+  }
+  const std::filesystem::path resolved = std::filesystem::canonical(binary, ec);
+  const auto result = detail::run_program(
+      {"objdump", "-d", "-C", "--no-show-raw-insn", (ec ? binary : resolved).string()});
+  if (!result.started) {
+    check.detail = "objdump could not be run (Debian package binutils)";
+    return check;
+  }
+  if (result.exit_code != 0) {
+    check.detail = "objdump failed on " + binary.string() + ": " + first_line(result.err);
+    return check;
+  }
+  check.checked = true;
+  check.frameless = frameless_functions_from_objdump(result.out);
+  check.detail = std::to_string(check.frameless.size()) +
+                 " functions of " + binary.string() +
+                 " set up no frame pointer in their first instructions (objdump)";
+  return check;
+}
+
+FramelessLeaves frameless_leaves(const StackTree& tree, std::span<const std::string> frameless) {
+  FramelessLeaves leaves;
+  if (frameless.empty()) return leaves;
+  const std::unordered_set<std::string_view> names(frameless.begin(), frameless.end());
+  std::unordered_map<std::string, std::uint64_t> self_by_name;
+  for (StackTree::NodeId id = 1; id < tree.node_count(); ++id) {
+    const auto& node = tree.node(id);
+    if (node.self == 0) continue;
+    const std::string_view name = tree.name(id);
+    if (names.contains(name) || names.contains(strip_parameters(name))) {
+      leaves.samples += node.self;
+      self_by_name[std::string(name)] += node.self;
+    }
+  }
+  for (const auto& [name, samples] : self_by_name) {
+    const double percent = tree.total_samples() == 0
+                               ? 0.0
+                               : 100.0 * static_cast<double>(samples) /
+                                     static_cast<double>(tree.total_samples());
+    leaves.functions.push_back({name, samples, percent});
+  }
+  std::sort(leaves.functions.begin(), leaves.functions.end(), [](const auto& a, const auto& b) {
+    return a.samples != b.samples ? a.samples > b.samples : a.name < b.name;
+  });
+  if (leaves.functions.size() > 5) leaves.functions.resize(5);
+  return leaves;
 }
 
 }  // namespace engram::analysis

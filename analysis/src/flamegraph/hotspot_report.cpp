@@ -72,6 +72,7 @@ HotspotReport make_hotspot_report(const StackTree& tree, ReportContext context) 
   HotspotReport report;
   report.hotspots = analyze_hotspots(tree, context.options);
   report.quality = assess_stack_quality(tree, context.options.first_frame_is_process);
+  report.frameless_leaves = frameless_leaves(tree, context.frameless.frameless);
   report.kernel_frames =
       check_kernel_frames(context.settings, report.quality, context.kernel_frames_annotated);
   const Hotspots& hot = report.hotspots;
@@ -106,6 +107,17 @@ HotspotReport make_hotspot_report(const StackTree& tree, ReportContext context) 
     warnings.push_back("frame pointers: " +
                        std::string(frame_pointers_name(context.frame_pointers.verdict)) + " (" +
                        context.frame_pointers.detail + ")");
+  }
+  const double frameless_percent =
+      hot.total_samples == 0 ? 0.0
+                             : 100.0 * static_cast<double>(report.frameless_leaves.samples) /
+                                   static_cast<double>(hot.total_samples);
+  if (frameless_percent > kTruncatedStackWarnPercent) {
+    warnings.push_back(fmt::format(
+        "{} of samples land in functions that set up no frame pointer (e.g. {}): their callers are "
+        "missing from those stacks, so callers' inclusive times and kernel families are too low; "
+        "record with --call-graph dwarf to recover them",
+        percent2(frameless_percent), report.frameless_leaves.functions.front().name));
   }
   if (report.kernel_frames.status == "missing" || report.kernel_frames.status == "unresolved") {
     warnings.push_back("kernel frames " + report.kernel_frames.status + ": " +
@@ -170,6 +182,22 @@ std::string hotspots_markdown(const HotspotReport& report) {
                     frame_pointers_name(ctx.frame_pointers.verdict),
                     ctx.frame_pointers.detail.empty() ? "no binary given"
                                                       : ctx.frame_pointers.detail);
+  if (ctx.frameless.checked) {
+    std::string names;
+    for (const auto& f : report.frameless_leaves.functions) {
+      names += (names.empty() ? "" : ", ") + markdown_code(f.name);
+    }
+    md += fmt::format("| Samples in functions without a frame pointer (their caller is lost) | {} "
+                      "({} samples){}{} |\n",
+                      percent2(hot.total_samples ? 100.0 * static_cast<double>(report.frameless_leaves.samples) /
+                                                       static_cast<double>(hot.total_samples)
+                                                 : 0.0),
+                      group_thousands(report.frameless_leaves.samples), names.empty() ? "" : ": ",
+                      names);
+  } else {
+    md += fmt::format("| Samples in functions without a frame pointer | not checked: {} |\n",
+                      ctx.frameless.detail.empty() ? "no binary given" : ctx.frameless.detail);
+  }
   md += fmt::format("| perf_event_paranoid | {} |\n",
                     ctx.settings.perf_event_paranoid
                         ? std::to_string(*ctx.settings.perf_event_paranoid)
@@ -236,6 +264,11 @@ std::string hotspots_json(const HotspotReport& report) {
          {{"binary", optional_text(ctx.binary)},
           {"verdict", frame_pointers_name(ctx.frame_pointers.verdict)},
           {"detail", ctx.frame_pointers.detail}}},
+        {"frameless_leaves",
+         {{"checked", ctx.frameless.checked},
+          {"detail", ctx.frameless.detail},
+          {"samples", report.frameless_leaves.samples},
+          {"functions", cost_rows(report.frameless_leaves.functions)}}},
         {"perf_event_paranoid", optional_int(ctx.settings.perf_event_paranoid)},
         {"kptr_restrict", optional_int(ctx.settings.kptr_restrict)},
         {"root", ctx.settings.root},
