@@ -28,8 +28,8 @@ int main(int argc, char** argv) {
   visible.add_options()
       ("help,h", "print this help and exit")
       ("out,o", po::value<std::string>()->value_name("FILE"), "write the JSON to FILE (default: standard output)")
-      ("quick", "a run of a few seconds for tests: 0.05 s peaks, best of 2, one sweep point per octave, "
-                "4 ms per point (explicit options below still win)")
+      ("quick", "a run of a few seconds for tests: 0.05 s peaks (best of 2) and 3 ms per sweep point "
+                "(best of 3); explicit options below still win")
       ("peak-seconds", po::value<double>()->value_name("S"), "length of each peak and clock run (default 0.5)")
       ("repeats", po::value<int>()->value_name("N"), "peak and clock runs, the best is kept (default 3)")
       ("point-seconds", po::value<double>()->value_name("S"), "length of each run at one sweep size (default 0.04)")
@@ -68,9 +68,8 @@ int main(int argc, char** argv) {
   if (vm.count("quick")) {
     options.peak_seconds = 0.05;
     options.peak_repeats = 2;
-    options.points_per_octave = 1;
-    options.point_seconds = 0.004;
-    options.point_repeats = 2;
+    options.point_seconds = 0.003;
+    options.point_repeats = 3;
   }
   try {
     if (vm.count("peak-seconds")) options.peak_seconds = vm["peak-seconds"].as<double>();

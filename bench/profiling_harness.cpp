@@ -4,7 +4,12 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -31,6 +36,39 @@ std::vector<std::string> counter_names(const po::variables_map& vm) {
   return names;
 }
 
+// Peak resident set size of this process so far, in KiB (what /usr/bin/time -v reports).
+long peak_rss_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+void write_json(const std::string& path, const engram::WorkloadConfig& config, bool reference,
+                const engram::bench::HarnessResult& result,
+                const std::map<std::string, counters::Reading>& readings, double total_seconds) {
+  nlohmann::json j;
+  j["seed"] = config.seed;
+  j["memories"] = config.memories;
+  j["implementation"] = reference ? "reference" : "optimized";
+  j["simd_level"] = reference ? "n/a" : std::string(engram::simd_level_name(engram::active_simd_level()));
+  j["checksum"] = fmt::format("{:016x}", result.checksum);
+  j["total_seconds"] = total_seconds;
+  j["peak_rss_kib"] = peak_rss_kib();
+  for (const auto& p : result.phases) {
+    nlohmann::json phase = {{"name", p.name}, {"seconds", p.seconds}, {"operations", p.operations},
+                            {"checksum", fmt::format("{:016x}", p.checksum)}};
+    if (readings.count(p.name)) phase["counters"] = readings.at(p.name);
+    j["phases"].push_back(phase);
+  }
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp);
+    out << j.dump(2) << "\n";
+    if (!out) throw std::runtime_error("cannot write " + temp);
+  }
+  std::filesystem::rename(temp, path);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,6 +84,8 @@ int main(int argc, char** argv) {
       ("sim", po::value<std::string>()->value_name("auto|never|only")->default_value("auto"),
        "callgrind simulation of what the hardware cannot count (re-runs the workload under "
        "callgrind, ~100x slower: use --scale)")
+      ("json", po::value<std::string>()->value_name("FILE"),
+       "also write the phases, checksum, total time and peak RSS as JSON (temp file + rename)")
       ("simulate-child", "internal: the callgrind re-run of a simulated measurement");
   po::variables_map vm;
   try {
@@ -149,6 +189,10 @@ int main(int argc, char** argv) {
       fmt::print("\n");
     }
     fmt::print("checksum {:016x}\n", result.checksum);
+    if (vm.count("json")) {
+      write_json(vm["json"].as<std::string>(), config, reference, result, readings,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
     if (set) {
       for (const auto& c : readings.begin()->second.counters) {
         fmt::print("  {}: {}{}{}\n", c.requested, counters::to_string(c.status),

@@ -23,6 +23,10 @@ const std::vector<KernelEntry>& registry() {
       {"decay_10k_memories/exponential", {"reference", "optimized", "eigen", "sleef"}},
       {"decay_10k_memories/power_law", {"reference", "optimized"}},
       {"decay_10k_memories/two_component", {"reference", "optimized"}},
+      // The cost of counting: the optimized kernel alone, then with software
+      // counters started and stopped around every call (regions >= 100 us).
+      {"counter_overhead/spreading_activation_1000", {"uncounted", "counted"}},
+      {"counter_overhead/find_similar_10k", {"uncounted", "counted"}},
   };
   return entries;
 }
@@ -76,6 +80,8 @@ KernelBenchmark make_kernel_benchmark(const std::string& kernel, const SuiteOpti
     b = build_spreading(options, 1'000, 5'000, kernel);
   } else if (kernel == "spreading_activation_10k") {
     b = build_spreading(options, 10'000, 50'000, kernel);
+  } else if (kernel.starts_with("counter_overhead/")) {
+    b = build_counter_overhead(options, kernel.substr(kernel.find('/') + 1), kernel);
   } else if (kernel.starts_with("decay_10k_memories/")) {
     b = build_decay(options, kernel.substr(kernel.find('/') + 1), kernel);
   } else {

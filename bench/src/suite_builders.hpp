@@ -12,6 +12,10 @@ KernelBenchmark build_vector_similarity(const SuiteOptions& options);
 KernelBenchmark build_find_similar(const SuiteOptions& options);
 KernelBenchmark build_spreading(const SuiteOptions& options, std::size_t nodes, std::size_t edges,
                                 const std::string& kernel);
+// `inner` names a kernel benchmark whose optimized variant is measured
+// without and with a software-event CounterSet around every call.
+KernelBenchmark build_counter_overhead(const SuiteOptions& options, const std::string& inner,
+                                       const std::string& kernel);
 KernelBenchmark build_decay(const SuiteOptions& options, const std::string& curve_name,
                             const std::string& kernel);
 

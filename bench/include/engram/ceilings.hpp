@@ -70,9 +70,9 @@ struct PlateauOptions {
   // Consecutive points belong to one plateau while their bandwidth stays
   // within this fraction of the plateau's running median. Levels closer than
   // this are not told apart: on this project's VM the L2 and L3 load
-  // bandwidths differ by under 20%, so the default is 10%; when the cache
+  // bandwidths differ by under 20%, so the default is 12%; when the cache
   // sizes are known, a plateau that noise splits is joined again by naming.
-  double tolerance = 0.10;
+  double tolerance = 0.12;
   // Runs shorter than this are transitions between levels, not plateaus.
   std::size_t min_points = 2;
   // A level of capacity C cannot be the level of a plateau that still runs
