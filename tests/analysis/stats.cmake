@@ -9,14 +9,18 @@ add_executable(test_analysis_stats
   stats/test_compare.cpp
   stats/test_compare_cli.cpp
   stats/test_end_to_end.cpp
+  stats/test_ratios.cpp
+  stats/test_stability.cpp
   stats/test_statistics.cpp)
 target_link_libraries(test_analysis_stats PRIVATE engram::analysis GTest::gtest_main GTest::gmock
                       nlohmann_json::nlohmann_json)
 target_compile_definitions(test_analysis_stats PRIVATE
   ENGRAM_STATS_FIXTURES="${CMAKE_CURRENT_SOURCE_DIR}/stats/fixtures"
   ENGRAM_COMPARE_TOOL="$<TARGET_FILE:compare>"
+  ENGRAM_STABILITY_TOOL="$<TARGET_FILE:stability>"
+  ENGRAM_RATIOS_TOOL="$<TARGET_FILE:ratios>"
   ENGRAM_BASELINE="$<TARGET_FILE:baseline>"
   ENGRAM_VALGRIND_TESTS=$<BOOL:${ENGRAM_VALGRIND_TESTS}>)
-add_dependencies(test_analysis_stats compare baseline)
+add_dependencies(test_analysis_stats compare stability ratios baseline)
 engram_warnings(test_analysis_stats)
 gtest_discover_tests(test_analysis_stats DISCOVERY_TIMEOUT 60)

@@ -1,0 +1,203 @@
+// The issue-7 ratio table: targets as data, ratios within each run, spread
+// over runs, pass/fail, extra rows, and the ratios tool.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "engram/stats_ratios.hpp"
+#include "stats_test_support.hpp"
+
+namespace ea = engram::analysis;
+using ::testing::HasSubstr;
+
+namespace {
+
+ea::BenchmarkSamples samples(const std::string& name, const std::vector<double>& cpu_ns) {
+  ea::BenchmarkSamples s;
+  s.name = name;
+  s.cpu_ns = cpu_ns;
+  s.real_ns = cpu_ns;
+  return s;
+}
+
+const std::vector<ea::RatioTarget> kTwoTargets{
+    {"sim: optimized / peer", "sim/optimized", "sim/peer", ea::RatioBound::at_most, 1.0, "≤ 1.0×"},
+    {"sim: reference / optimized", "sim/reference", "sim/optimized", ea::RatioBound::at_least, 8.0, "≥ 8× faster"},
+};
+
+// Three runs; the peer's median is 50 throughout. Optimized medians 40, 45,
+// 55 give ratios 0.8, 0.9, 1.1; the reference's 400, 360, 396 give speed-ups
+// 10, 8, 7.2.
+std::vector<ea::BenchmarkFile> three_runs() {
+  const double optimized[] = {40, 45, 55}, reference[] = {400, 360, 396};
+  std::vector<ea::BenchmarkFile> runs(3);
+  for (int i = 0; i < 3; ++i) {
+    runs[i].source = "run" + std::to_string(i + 1) + ".json";
+    runs[i].benchmarks = {samples("sim/optimized", {optimized[i] - 1, optimized[i], optimized[i] + 3}),
+                          samples("sim/peer", {50, 49, 52, 50}),
+                          samples("sim/reference", {reference[i], reference[i]})};
+  }
+  return runs;
+}
+
+}  // namespace
+
+TEST(Ratios, PerRunRatiosAndTheirSpread) {
+  const auto runs = three_runs();
+  const ea::RatioReport r = ea::compute_ratios(runs, kTwoTargets);
+  ASSERT_EQ(r.rows.size(), 2u);
+  const auto& peer = r.rows[0];
+  ASSERT_EQ(peer.per_run.size(), 3u);
+  EXPECT_DOUBLE_EQ(*peer.per_run[0], 0.8);
+  EXPECT_DOUBLE_EQ(*peer.per_run[1], 0.9);
+  EXPECT_DOUBLE_EQ(*peer.per_run[2], 1.1);
+  EXPECT_DOUBLE_EQ(*peer.min, 0.8);
+  EXPECT_DOUBLE_EQ(*peer.median, 0.9);
+  EXPECT_DOUBLE_EQ(*peer.max, 1.1);
+  EXPECT_EQ(peer.runs_meeting, 2u);
+  EXPECT_EQ(peer.status, ea::RatioStatus::pass);  // the median 0.9 <= 1.0
+  const auto& speedup = r.rows[1];
+  EXPECT_DOUBLE_EQ(*speedup.per_run[0], 10);
+  EXPECT_DOUBLE_EQ(*speedup.per_run[1], 8);  // on the bound: meets ">= 8"
+  EXPECT_NEAR(*speedup.per_run[2], 7.2, 1e-12);
+  EXPECT_DOUBLE_EQ(*speedup.median, 8);
+  EXPECT_EQ(speedup.runs_meeting, 2u);
+  EXPECT_EQ(speedup.status, ea::RatioStatus::pass);
+  EXPECT_EQ(r.repetitions, (std::vector<std::size_t>{2, 2, 2}));
+}
+
+TEST(Ratios, FailsWhenTheMedianMissesAndSaysNotMeasuredWhenASideIsAbsent) {
+  auto runs = three_runs();
+  for (auto& run : runs) run.benchmarks[0] = samples("sim/optimized", {60});  // 1.2x the peer
+  runs[1].benchmarks.pop_back();  // no reference in run 2
+  const std::vector<ea::RatioTarget> targets{
+      kTwoTargets[0], kTwoTargets[1],
+      {"absent", "nothing/optimized", "nothing/peer", ea::RatioBound::at_most, 1.0, "≤ 1.0×"}};
+  const ea::RatioReport r = ea::compute_ratios(runs, targets);
+  EXPECT_EQ(r.rows[0].status, ea::RatioStatus::fail);
+  EXPECT_EQ(r.rows[0].runs_meeting, 0u);
+  EXPECT_FALSE(r.rows[1].per_run[1]);
+  EXPECT_EQ(r.rows[1].runs_measured, 2u);
+  EXPECT_EQ(r.rows[2].status, ea::RatioStatus::not_measured);
+  EXPECT_FALSE(r.rows[2].median);
+}
+
+TEST(Ratios, Issue7TargetsAreTheIssuesTable) {
+  const auto t = ea::issue7_targets();
+  ASSERT_EQ(t.size(), 10u);
+  const auto find = [&](const std::string& numerator, const std::string& denominator) -> const ea::RatioTarget* {
+    for (const auto& x : t) {
+      if (x.numerator == numerator && x.denominator == denominator) return &x;
+    }
+    return nullptr;
+  };
+  const auto expect = [&](const std::string& n, const std::string& d, ea::RatioBound bound, double limit) {
+    const ea::RatioTarget* x = find(n, d);
+    ASSERT_NE(x, nullptr) << n << " / " << d;
+    EXPECT_EQ(x->bound, bound) << n;
+    EXPECT_DOUBLE_EQ(x->limit, limit) << n;
+  };
+  using B = ea::RatioBound;
+  expect("vector_similarity_1000/optimized", "vector_similarity_1000/openblas", B::at_most, 1.0);
+  expect("vector_similarity_1000/optimized", "vector_similarity_1000/eigen", B::at_most, 1.0);
+  expect("vector_similarity_1000/reference", "vector_similarity_1000/optimized", B::at_least, 10.0);
+  expect("find_similar_10k/optimized", "find_similar_10k/openblas", B::at_most, 1.0);
+  expect("spreading_activation_1000/optimized", "spreading_activation_1000/eigen", B::at_most, 0.8);
+  expect("spreading_activation_10k/optimized", "spreading_activation_10k/eigen", B::at_most, 0.8);
+  expect("decay_10k_memories/exponential/optimized", "decay_10k_memories/exponential/eigen", B::at_most, 1.0);
+  for (const char* curve : {"exponential", "power_law", "two_component"}) {
+    expect(std::string("decay_10k_memories/") + curve + "/reference",
+           std::string("decay_10k_memories/") + curve + "/optimized", B::at_least, 8.0);
+  }
+}
+
+TEST(Ratios, EveryTargetNamesABenchmarkTheBaselineHas) {
+  // The names are data; if the suite renames a benchmark this fails instead of
+  // the table quietly saying "not measured".
+  const auto listed = stats_test::run(std::string(ENGRAM_BASELINE) + " --benchmark_list_tests=true");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  std::set<std::string> names;
+  std::istringstream lines(listed.output);
+  for (std::string line; std::getline(lines, line);) names.insert(line);
+  for (const auto& t : ea::issue7_targets()) {
+    EXPECT_EQ(names.count(t.numerator), 1u) << t.numerator;
+    EXPECT_EQ(names.count(t.denominator), 1u) << t.denominator;
+  }
+}
+
+TEST(Ratios, ExtraRowsFromJson) {
+  const auto rows = ea::parse_extra_ratio_rows(
+      R"({"rows": [{"label": "harness: reference / optimized", "target": "≥ 8× faster", "bound": "at_least",
+                    "limit": 8, "values": [9.5, null, 7.5], "source": "profiling_harness, /usr/bin/time -v"}]})",
+      "extra.json");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].runs_measured, 2u);
+  EXPECT_DOUBLE_EQ(*rows[0].median, 8.5);
+  EXPECT_EQ(rows[0].status, ea::RatioStatus::pass);
+  EXPECT_EQ(rows[0].runs_meeting, 1u);
+  EXPECT_EQ(rows[0].source, "profiling_harness, /usr/bin/time -v");
+  const auto error = [](const std::string& text) {
+    try {
+      ea::parse_extra_ratio_rows(text, "extra.json");
+    } catch (const ea::BenchmarkJsonError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_THAT(error("{"), HasSubstr("extra.json: byte"));
+  EXPECT_THAT(error("{}"), HasSubstr("\"rows\" array"));
+  EXPECT_THAT(error(R"({"rows": [{"label": "x", "target": "t", "bound": "below", "limit": 1, "values": []}]})"),
+              HasSubstr("extra.json: rows[0]: \"bound\" must be"));
+  EXPECT_THAT(error(R"({"rows": [{"label": "x", "target": "t", "bound": "at_most", "values": []}]})"),
+              HasSubstr("missing number \"limit\""));
+  EXPECT_THAT(error(R"({"rows": [{"label": "x", "target": "t", "bound": "at_most", "limit": 1, "values": ["a"]}]})"),
+              HasSubstr("neither a number nor null"));
+}
+
+TEST(Ratios, Markdown) {
+  const auto runs = three_runs();
+  const ea::RatioReport r = ea::compute_ratios(runs, kTwoTargets);
+  const std::string md = ea::ratios_markdown(r, {"baseline --benchmark_repetitions=10"});
+  EXPECT_THAT(md, HasSubstr("| benchmark | target | run 1 | run 2 | run 3 | min | median | max | result |"));
+  EXPECT_THAT(md, HasSubstr("| sim: optimized / peer | ≤ 1.0× | 0.8× | 0.9× | 1.1× | 0.8× | 0.9× | 1.1× | pass (2/3 runs) |"));
+  EXPECT_THAT(md, HasSubstr("| sim: reference / optimized | ≥ 8× faster | 10× | 8× | 7.2× |"));
+  EXPECT_THAT(md, HasSubstr("2 of 2 targets pass"));
+  EXPECT_THAT(md, HasSubstr("only 2 repetitions"));  // below the issue's 10
+  EXPECT_THAT(md, HasSubstr("```sh\nbaseline --benchmark_repetitions=10\n```"));
+  const nlohmann::json j = nlohmann::json::parse(ea::ratios_json(r));
+  EXPECT_EQ(j["rows"][0]["status"], "pass");
+  EXPECT_DOUBLE_EQ(j["rows"][0]["median"].get<double>(), 0.9);
+}
+
+TEST(RatiosTool, CheckExtraRowsAndBadInput) {
+  stats_test::TempDir dir("ratios-tool");
+  const std::string tool = ENGRAM_RATIOS_TOOL;
+  // The fixtures hold no issue-7 benchmark: every target is "not measured".
+  const auto unmeasured = stats_test::run(tool + " " + stats_test::fixture("old.json"));
+  EXPECT_EQ(unmeasured.exit_code, 0) << unmeasured.output;
+  EXPECT_THAT(unmeasured.output, HasSubstr("0 of 10 targets pass, 0 fail, 10 not measured"));
+  EXPECT_EQ(stats_test::run(tool + " --check " + stats_test::fixture("old.json")).exit_code, 2);
+  {
+    std::ofstream extra(dir.file("extra.json"));
+    extra << R"({"rows": [{"label": "harness", "target": "≥ 8× faster", "bound": "at_least", "limit": 8,
+                 "values": [9], "source": "test"}]})";
+  }
+  const auto with_extra = stats_test::run(tool + " --markdown " + dir.file("t.md") + " --extra " +
+                                          dir.file("extra.json") + " " + stats_test::fixture("old.json"));
+  EXPECT_EQ(with_extra.exit_code, 0) << with_extra.output;
+  EXPECT_THAT(with_extra.output, HasSubstr("| harness [1] | ≥ 8× faster | 9× |"));
+  EXPECT_THAT(with_extra.output, HasSubstr("[1] test"));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("t.md")));
+  const auto mismatch = stats_test::run(tool + " --extra " + dir.file("extra.json") + " " +
+                                        stats_test::fixture("old.json") + " " + stats_test::fixture("same.json"));
+  EXPECT_EQ(mismatch.exit_code, 1);
+  EXPECT_THAT(mismatch.output, HasSubstr("has 1 values but there are 2 runs"));
+  EXPECT_EQ(stats_test::run(tool + " " + stats_test::fixture("truncated.json")).exit_code, 1);
+  EXPECT_EQ(stats_test::run(tool).exit_code, 1);
+  EXPECT_EQ(stats_test::run(tool + " --help").exit_code, 0);
+  EXPECT_THAT(stats_test::run(tool + " --list-targets").output, HasSubstr("spreading_activation_10k/eigen"));
+}
