@@ -1,0 +1,176 @@
+// build/bench/ceilings in --quick mode. The machine is shared and noisy, so
+// only what holds under any load is checked: the JSON is complete and valid,
+// every figure is positive, the sweep grows, its plateaus carry level names
+// in order, and L1 is faster than DRAM (by ~7x here; no ordering between
+// neighbouring levels is assumed).
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "roofline_test_support.hpp"
+
+namespace {
+
+using namespace engram::roofline_testing;
+
+const std::string kTool = ENGRAM_CEILINGS_TOOL;
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+int level_rank(const std::string& level) {
+  if (level == "L1") return 0;
+  if (level == "L2") return 1;
+  if (level == "L3") return 2;
+  if (level == "DRAM") return 3;
+  return -1;
+}
+
+void check_complete_json(const json& doc, const CommandResult& run, const TempDir& dir) {
+  EXPECT_EQ(doc["schema"], "engram-ceilings/1");
+  for (const char* key : {"machine", "clock", "peaks", "peak_gflops", "levels", "sweeps", "options", "notes", "timer"}) {
+    EXPECT_TRUE(doc.contains(key)) << key;
+  }
+  for (const char* key : {"cpu_model", "vendor", "cpu_flags", "simd_levels", "compiler", "compile_flags", "date"}) {
+    EXPECT_TRUE(doc["machine"].contains(key)) << key;
+  }
+  EXPECT_FALSE(doc["machine"]["compiler"].get<std::string>().empty());
+  EXPECT_EQ(leftover_temporaries(dir.path()), 0);
+  // Progress went to stderr, one line per step.
+  EXPECT_TRUE(contains(run.output, "ceilings: peak")) << run.output;
+  EXPECT_TRUE(contains(run.output, "ceilings: wrote")) << run.output;
+}
+
+void check_peaks_and_clock(const json& doc) {
+  EXPECT_GT(doc["clock"]["ghz"].get<double>(), 0);
+  EXPECT_FALSE(doc["clock"]["method"].get<std::string>().empty());
+  const json& levels = doc["machine"]["simd_levels"];
+  ASSERT_GE(levels.size(), 1u);
+  EXPECT_EQ(levels[0], "scalar");
+  for (const json& simd : levels) {
+    const std::string name = simd;
+    ASSERT_TRUE(doc["peak_gflops"].contains(name)) << name;
+    EXPECT_GT(doc["peak_gflops"][name].get<double>(), 0) << name;
+  }
+  for (const json& p : doc["peaks"]) {
+    EXPECT_GE(p["chains"].get<int>(), 8);
+    EXPECT_EQ(p["flops_per_operation"].get<int>(),
+              p["simd"] == "avx512" ? 32 : p["simd"] == "avx2" ? 16 : 2);
+  }
+}
+
+void check_sweeps(const json& doc) {
+  ASSERT_EQ(doc["sweeps"].size(), 3u);
+  std::set<std::string> kernels;
+  const json& l3_cpuid = doc["levels"]["L3"]["size"]["cpuid"];
+  for (const json& s : doc["sweeps"]) {
+    kernels.insert(s["kernel"].get<std::string>());
+    const json& points = s["points"];
+    ASSERT_GE(points.size(), 10u);
+    EXPECT_LE(points[0]["bytes"].get<double>(), 16 * 1024);
+    if (!l3_cpuid.is_null()) {
+      EXPECT_GE(points.back()["bytes"].get<double>(), 4 * l3_cpuid.get<double>());
+    }
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      EXPECT_GT(points[i]["gbps"].get<double>(), 0);
+      if (i > 0) {
+        EXPECT_GT(points[i]["bytes"].get<double>(), points[i - 1]["bytes"].get<double>());
+      }
+    }
+    const json& plateaus = s["plateaus"];
+    ASSERT_GE(plateaus.size(), 2u) << s["kernel"];
+    for (std::size_t i = 0; i < plateaus.size(); ++i) {
+      EXPECT_GE(level_rank(plateaus[i]["level"]), 0) << plateaus[i]["level"];
+      EXPECT_LE(plateaus[i]["from_bytes"].get<double>(), plateaus[i]["to_bytes"].get<double>());
+      if (i > 0) {
+        EXPECT_GT(level_rank(plateaus[i]["level"]), level_rank(plateaus[i - 1]["level"]));
+        EXPECT_GT(plateaus[i]["from_bytes"].get<double>(), plateaus[i - 1]["to_bytes"].get<double>());
+      }
+    }
+    // The smallest working sets run from L1 and the largest from DRAM: 7x apart.
+    EXPECT_EQ(plateaus.front()["level"], "L1") << s["kernel"];
+    EXPECT_EQ(plateaus.back()["level"], "DRAM") << s["kernel"];
+    EXPECT_GT(plateaus.front()["gbps"].get<double>(), 2 * plateaus.back()["gbps"].get<double>()) << s["kernel"];
+  }
+  EXPECT_EQ(kernels, (std::set<std::string>{"load", "copy", "triad"}));
+}
+
+void check_figure_sources(const json& doc) {
+  const json& levels = doc["levels"];
+  for (const char* name : {"L1", "L2", "L3"}) {
+    const json& size = levels[name]["size"];
+    ASSERT_FALSE(size["bytes"].is_null()) << name;
+    const std::string source = size["source"];
+    EXPECT_TRUE(source == "cpuid" || source == "sysconf" || source == "sweep") << name << ": " << source;
+  }
+  EXPECT_LT(levels["L1"]["size"]["bytes"].get<double>(), levels["L2"]["size"]["bytes"].get<double>());
+  for (const char* name : {"L1", "DRAM"}) {
+    const json& load = levels[name]["bandwidth"]["load"];
+    ASSERT_FALSE(load.is_null()) << name;
+    EXPECT_GT(load["gbps"].get<double>(), 0);
+    EXPECT_TRUE(contains(load["source"].get<std::string>(), "sweep")) << load["source"];
+  }
+}
+
+// One quick run (a few seconds; ctest runs every test in its own process, so
+// the checks share one test rather than one run each).
+TEST(CeilingsProgram, QuickRunWritesSaneJson) {
+  TempDir dir;
+  const CommandResult run =
+      run_command(shell_quote(kTool) + " --quick --out " + shell_quote((dir / "ceilings.json").string()));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const json doc = json::parse(read_text(dir / "ceilings.json"));
+  {
+    SCOPED_TRACE("complete JSON");
+    check_complete_json(doc, run, dir);
+  }
+  {
+    SCOPED_TRACE("peaks and clock");
+    check_peaks_and_clock(doc);
+  }
+  {
+    SCOPED_TRACE("sweeps");
+    check_sweeps(doc);
+  }
+  {
+    SCOPED_TRACE("figure sources");
+    check_figure_sources(doc);
+  }
+}
+
+TEST(CeilingsProgram, HelpAndBadUsage) {
+  const CommandResult help = run_command(shell_quote(kTool) + " --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_TRUE(contains(help.output, "--quick"));
+  EXPECT_TRUE(contains(help.output, "--out"));
+  const char* bad[] = {"--frobnicate", "--points-per-octave 0", "--min-size lots", "--stream-simd neon",
+                       "--min-size 1M --max-size 64K", "--repeats 0", "--peak-seconds -1"};
+  for (const char* arguments : bad) {
+    const CommandResult r = run_command(shell_quote(kTool) + " -q " + arguments);
+    EXPECT_EQ(r.exit_code, 2) << arguments << "\n" << r.output;
+    EXPECT_TRUE(contains(r.output, "ceilings: error:")) << arguments << "\n" << r.output;
+  }
+}
+
+TEST(CeilingsProgram, AnUnwritableOutputFailsCleanly) {
+  TempDir dir;
+  const std::string target = (dir / "no-such-folder" / "c.json").string();
+  const CommandResult r = run_command(shell_quote(kTool) +
+                                      " -q --quick --peak-seconds 0.005 --max-size 128K --out " + shell_quote(target));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "cannot write " + target)) << r.output;
+}
+
+TEST(CeilingsProgram, WritesToStandardOutputByDefault) {
+  // -q: no progress lines, so the captured output is the JSON alone.
+  const CommandResult r =
+      run_command(shell_quote(kTool) + " -q --quick --peak-seconds 0.005 --min-size 16K --max-size 256K");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json d = json::parse(r.output);
+  EXPECT_EQ(d["options"]["sweep_max_bytes"], 256 * 1024);
+  EXPECT_EQ(d["sweeps"][0]["points"].back()["bytes"], 256 * 1024);
+}
+
+}  // namespace

@@ -1,0 +1,120 @@
+// build/analysis/roofline as a user runs it.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "engram/roofline.hpp"
+#include "roofline_test_support.hpp"
+
+namespace {
+
+using namespace engram::roofline_testing;
+
+const std::string kTool = ENGRAM_ROOFLINE_TOOL;
+const std::string kFixtures = ENGRAM_ROOFLINE_FIXTURES;
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+class RooflineCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ceilings_ = (dir_ / "ceilings.json").string();
+    write_text(ceilings_, synthetic_ceilings().dump(2));
+  }
+  CommandResult run(const std::string& arguments) { return run_command(shell_quote(kTool) + " " + arguments); }
+  TempDir dir_;
+  std::string ceilings_;
+};
+
+TEST_F(RooflineCli, HelpAndUsageErrors) {
+  const CommandResult help = run("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_TRUE(contains(help.output, "usage: roofline --ceilings"));
+  EXPECT_TRUE(contains(help.output, "--bandwidth"));
+
+  const std::string bench = shell_quote(kFixtures + "/baseline_sample.json");
+  const std::string c = shell_quote(ceilings_);
+  struct Case {
+    std::string arguments;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"-b " + bench, "--ceilings FILE is required"},
+      {"-c " + c, "--benchmarks FILE is required"},
+      {"-c " + c + " -b " + bench + " --bandwidth scale", "--bandwidth must be load, copy or triad"},
+      {"-c " + c + " -b " + bench + " --time wall", "unknown time measure 'wall'"},
+      {"-c " + c + " -b " + bench + " --passes spreading", "--passes takes KERNEL=VALUE"},
+      {"-c " + c + " -b " + bench + " --passes k=0.5", "must be at least 1"},
+      {"-c " + c + " -b " + bench + " --working-set k=lots", "is not a size"},
+      {"-c " + c + " -b " + bench + " --peak avx1024", "has no peak for 'avx1024'"},
+      {"--frobnicate", "unrecognised option"},
+  };
+  for (const Case& k : cases) {
+    const CommandResult r = run(k.arguments);
+    EXPECT_EQ(r.exit_code, 2) << k.arguments << "\n" << r.output;
+    EXPECT_TRUE(contains(r.output, k.message)) << k.arguments << "\n" << r.output;
+  }
+}
+
+TEST_F(RooflineCli, BadFilesAreNamedAndExitOne) {
+  const std::string bench = shell_quote(kFixtures + "/baseline_sample.json");
+  const CommandResult absent = run("-c " + shell_quote((dir_ / "nope.json").string()) + " -b " + bench + " --no-plot");
+  EXPECT_EQ(absent.exit_code, 1);
+  EXPECT_TRUE(contains(absent.output, "nope.json: no such file")) << absent.output;
+
+  write_text(dir_ / "broken.json", "{\"schema\": \"engram-ceilings/1\",\n \"peak_gflops\": ");
+  const CommandResult broken =
+      run("-c " + shell_quote((dir_ / "broken.json").string()) + " -b " + bench + " --no-plot");
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_TRUE(contains(broken.output, "broken.json:2: column")) << broken.output;
+  EXPECT_TRUE(contains(broken.output, "truncated JSON")) << broken.output;
+
+  write_text(dir_ / "bench.json", "{\"benchmarks\": [ {\"name\": \"x\"");
+  const CommandResult bad_bench =
+      run("-c " + shell_quote(ceilings_) + " -b " + shell_quote((dir_ / "bench.json").string()) + " --no-plot");
+  EXPECT_EQ(bad_bench.exit_code, 1);
+  EXPECT_TRUE(contains(bad_bench.output, "bench.json:1:")) << bad_bench.output;
+
+  write_text(dir_ / "plain.json",
+             benchmark_file(json::array({json{{"name", "BM_x"}, {"run_type", "iteration"}, {"real_time", 1},
+                                             {"cpu_time", 1}, {"time_unit", "ns"}}}))
+                 .dump());
+  const CommandResult plain =
+      run("-c " + shell_quote(ceilings_) + " -b " + shell_quote((dir_ / "plain.json").string()) + " --no-plot");
+  EXPECT_EQ(plain.exit_code, 1);
+  EXPECT_TRUE(contains(plain.output, "no kernel benchmark with a FLOP/s counter")) << plain.output;
+  EXPECT_TRUE(contains(plain.output, "BM_x: no FLOP/s counter")) << plain.output;
+  EXPECT_EQ(leftover_temporaries(dir_.path()), 0);
+}
+
+TEST_F(RooflineCli, RealBaselineOutputGivesTableJsonAndPlots) {
+  const std::string out = (dir_ / "out").string();
+  const bool plot = engram::analysis::find_gnuplot().available;
+  const CommandResult r = run("-c " + shell_quote(ceilings_) + " -b " + shell_quote(kFixtures + "/baseline_sample.json") +
+                              " -d " + shell_quote(out) + (plot ? "" : " --no-plot"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "| vector_similarity_1000/optimized |")) << r.output;
+  EXPECT_TRUE(contains(r.output, "| spreading_activation_1000/eigen |"));
+  const std::string md = read_text(dir_ / "out" / "roofline.md");
+  EXPECT_TRUE(contains(md, "## Roofline"));
+  // 21 benchmarks, every one a kernel variant with a work model.
+  const json j = json::parse(read_text(dir_ / "out" / "roofline.json"));
+  EXPECT_EQ(j["points"].size(), 21u);
+  EXPECT_TRUE(j["skipped"].empty());
+  for (const json& p : j["points"]) {
+    EXPECT_GT(p["arithmetic_intensity"].get<double>(), 0) << p["name"];
+    EXPECT_GT(p["attainable_gflops"].get<double>(), 0) << p["name"];
+    const std::string level = p["level"];
+    EXPECT_TRUE(level == "L1" || level == "L2" || level == "L3" || level == "DRAM") << level;
+  }
+  if (plot) {
+    EXPECT_TRUE(std::filesystem::exists(dir_ / "out" / "roofline.svg"));
+    EXPECT_TRUE(std::filesystem::exists(dir_ / "out" / "roofline.png"));
+  }
+  EXPECT_EQ(leftover_temporaries(dir_ / "out"), 0);
+  if (!plot) GTEST_SKIP() << "gnuplot is not installed: the plot was not drawn";
+}
+
+}  // namespace
