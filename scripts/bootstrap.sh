@@ -37,6 +37,7 @@ packages=(
   gnuplot-nox libxml2-utils                     # roofline plots, SVG checks
   nodejs                                        # runs the flame graph viewer script in tests
   python3 python3-scipy                         # compare.py (libbenchmark-tools) in tests
+  chromium                                      # report and flame graph checked in a headless browser
 )
 
 missing=()
