@@ -346,7 +346,13 @@ void CounterSet::Impl::plan_and_open_groups(std::optional<int> pmu_counters) {
       }
       slots.emplace_back(id, std::move(term_slots));
     }
-    auto group = std::make_unique<detail::PerfGroup>(*perf, attrs, pid, inherit);
+    // Software events of the calling thread never compete for a PMU: they
+    // may keep counting between regions, which makes start()/stop() one
+    // read each instead of an enable and a disable ioctl (see GroupCounting).
+    const bool all_software = std::all_of(members.begin(), members.end(), [&](int id) { return counters[id].perf->software; });
+    const detail::GroupCounting counting =
+        all_software && pid == 0 ? detail::GroupCounting::free_running : detail::GroupCounting::toggled;
+    auto group = std::make_unique<detail::PerfGroup>(*perf, attrs, pid, inherit, counting);
     if (!group->ok()) return false;
     const int group_index = static_cast<int>(groups.size());
     groups.push_back(std::move(group));
@@ -387,11 +393,11 @@ void CounterSet::Impl::plan_and_open_groups(std::optional<int> pmu_counters) {
 
 void CounterSet::Impl::start_backends() {
   for (auto& set : papi_sets) set->start();
-  for (auto& group : groups) group->enable();
+  for (auto& group : groups) group->start();
 }
 
 void CounterSet::Impl::stop_backends() {
-  for (auto& group : groups) group->disable();
+  for (auto& group : groups) group->stop();
   for (auto& set : papi_sets) set->stop();
 }
 

@@ -20,8 +20,9 @@ perf_event_attr make_attr(const perf_event_attr& encoding, bool leader, bool exc
   return attr;
 }
 
-PerfGroup::PerfGroup(PerfEventApi& api, const std::vector<perf_event_attr>& members, int pid, bool inherit)
-    : api_(api) {
+PerfGroup::PerfGroup(PerfEventApi& api, const std::vector<perf_event_attr>& members, int pid, bool inherit,
+                     GroupCounting counting)
+    : api_(api), counting_(counting) {
   (void)inherit;  // carried by the attrs
   for (std::size_t i = 0; i < members.size(); ++i) {
     const int fd = api_.open(members[i], pid, -1, fds_.empty() ? -1 : fds_.front());
@@ -36,6 +37,10 @@ PerfGroup::PerfGroup(PerfEventApi& api, const std::vector<perf_event_attr>& memb
     ids_.push_back(id);
   }
   baseline_.values.assign(fds_.size(), 0);
+  accumulated_.values.assign(fds_.size(), 0);
+  // Sized once here so that start() and stop() never allocate.
+  start_words_.assign(words_per_read(), 0);
+  scratch_.assign(words_per_read(), 0);
 }
 
 PerfGroup::~PerfGroup() {
@@ -43,43 +48,103 @@ PerfGroup::~PerfGroup() {
   for (auto it = fds_.rbegin(); it != fds_.rend(); ++it) api_.close(*it);
 }
 
-void PerfGroup::enable() {
-  if (ok() && !fds_.empty()) api_.ioctl(fds_.front(), PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
+void PerfGroup::start() {
+  if (!ok() || fds_.empty() || running_) return;
+  running_ = true;
+  if (counting_ == GroupCounting::toggled) {
+    api_.ioctl(fds_.front(), PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
+    return;
+  }
+  if (!enabled_for_good_) {
+    // Whatever the disabled group holds (since the baseline) stays counted,
+    // as it would for a toggled group; from now on regions are differences.
+    GroupSample before;
+    if (read_absolute(before)) {
+      accumulated_.time_enabled = before.time_enabled - baseline_.time_enabled;
+      accumulated_.time_running = before.time_running - baseline_.time_running;
+      for (std::size_t i = 0; i < fds_.size(); ++i) accumulated_.values[i] = before.values[i] - baseline_.values[i];
+    } else {
+      read_failed_ = true;
+    }
+    api_.ioctl(fds_.front(), PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
+    enabled_for_good_ = true;
+  }
+  if (!read_words(start_words_.data())) read_failed_ = true;  // last: as little as possible in the region
 }
 
-void PerfGroup::disable() {
-  if (ok() && !fds_.empty()) api_.ioctl(fds_.front(), PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP);
+void PerfGroup::stop() {
+  if (!ok() || fds_.empty() || !running_) return;
+  running_ = false;
+  if (counting_ == GroupCounting::toggled) {
+    api_.ioctl(fds_.front(), PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP);
+    return;
+  }
+  if (read_failed_) return;
+  if (!read_words(scratch_.data()) || !add_difference(scratch_.data(), start_words_.data(), accumulated_))
+    read_failed_ = true;
 }
 
 void PerfGroup::reset() {
-  GroupSample now;
-  if (read_absolute(now)) baseline_ = now;
+  if (!ok() || fds_.empty()) return;
+  if (counting_ == GroupCounting::toggled || !enabled_for_good_) {
+    GroupSample now;
+    if (read_absolute(now)) baseline_ = now;
+    return;
+  }
+  read_failed_ = false;
+  accumulated_.time_enabled = 0;
+  accumulated_.time_running = 0;
+  accumulated_.values.assign(fds_.size(), 0);
+  if (running_ && !read_words(start_words_.data())) read_failed_ = true;
+}
+
+bool PerfGroup::read_words(std::uint64_t* words) const {
+  // nr, time_enabled, time_running, then {value, id} per member.
+  const std::size_t expected = words_per_read();
+  const long n = api_.read(fds_.front(), words, expected * sizeof(std::uint64_t));
+  return n >= static_cast<long>(expected * sizeof(std::uint64_t)) && words[0] == fds_.size();
+}
+
+std::size_t PerfGroup::slot_of(const std::uint64_t* words, std::size_t position) const {
+  // Match by id; fall back to position when ids are unavailable.
+  const std::uint64_t id = words[4 + 2 * position];
+  for (std::size_t m = 0; m < ids_.size(); ++m)
+    if (ids_[m] != 0 && ids_[m] == id) return m;
+  return position;
+}
+
+bool PerfGroup::add_difference(const std::uint64_t* later, const std::uint64_t* earlier, GroupSample& into) const {
+  const std::size_t count = fds_.size();
+  for (std::size_t k = 0; k < count; ++k)
+    if (later[4 + 2 * k] != earlier[4 + 2 * k]) return false;  // the kernel reordered the members
+  into.time_enabled += later[1] - earlier[1];
+  into.time_running += later[2] - earlier[2];
+  for (std::size_t k = 0; k < count; ++k) into.values[slot_of(later, k)] += later[3 + 2 * k] - earlier[3 + 2 * k];
+  return true;
 }
 
 bool PerfGroup::read_absolute(GroupSample& out) const {
   if (!ok() || fds_.empty()) return false;
-  // nr, time_enabled, time_running, then {value, id} per member.
-  std::vector<std::uint64_t> buffer(3 + 2 * fds_.size());
-  const long n = api_.read(fds_.front(), buffer.data(), buffer.size() * sizeof(std::uint64_t));
-  if (n < static_cast<long>(3 * sizeof(std::uint64_t))) return false;
-  const std::uint64_t count = buffer[0];
-  if (count != fds_.size() || n < static_cast<long>((3 + 2 * count) * sizeof(std::uint64_t))) return false;
-  out.time_enabled = buffer[1];
-  out.time_running = buffer[2];
+  std::vector<std::uint64_t> words(words_per_read());
+  if (!read_words(words.data())) return false;
+  out.time_enabled = words[1];
+  out.time_running = words[2];
   out.values.assign(fds_.size(), 0);
-  for (std::size_t k = 0; k < count; ++k) {
-    const std::uint64_t value = buffer[3 + 2 * k];
-    const std::uint64_t id = buffer[4 + 2 * k];
-    // Match by id; fall back to position when ids are unavailable.
-    std::size_t slot = k;
-    for (std::size_t m = 0; m < ids_.size(); ++m)
-      if (ids_[m] != 0 && ids_[m] == id) slot = m;
-    out.values[slot] = value;
-  }
+  for (std::size_t k = 0; k < fds_.size(); ++k) out.values[slot_of(words.data(), k)] = words[3 + 2 * k];
   return true;
 }
 
 bool PerfGroup::read(GroupSample& out) const {
+  if (!ok() || fds_.empty()) return false;
+  if (counting_ == GroupCounting::free_running && enabled_for_good_) {
+    if (read_failed_) return false;
+    out = accumulated_;
+    if (running_) {  // the current region so far
+      if (!read_words(scratch_.data())) return false;
+      if (!add_difference(scratch_.data(), start_words_.data(), out)) return false;
+    }
+    return true;
+  }
   GroupSample now;
   if (!read_absolute(now)) return false;
   out.time_enabled = now.time_enabled - baseline_.time_enabled;
