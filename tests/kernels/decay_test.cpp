@@ -184,6 +184,28 @@ TEST_P(Decay, ExtremeTimeConstantsGiveNoNaN) {
   }
 }
 
+TEST_P(Decay, ExponentNearIntegersAndHalvesMatchesReference) {
+  // The optimized 2^t splits t into an integer part and a fraction; ages
+  // whose t = -age / tau * log2(e) lies within a few seconds of an integer or
+  // of a half (every split boundary, down to the flush of tiny R) must match.
+  MemoryState m;
+  const double seconds_per_unit = 86400.0 / 1.4426950408889634;  // t = -1 per unit
+  for (int half_units = 0; half_units <= 2 * 140; ++half_units) {
+    const auto centre = static_cast<std::int64_t>(std::llround(half_units * 0.5 * seconds_per_unit));
+    for (std::int64_t delta = -2; delta <= 2; ++delta) {
+      m.age_seconds.push_back(static_cast<std::uint64_t>(std::max<std::int64_t>(0, centre + delta)));
+      m.strength.push_back(1.0f);
+      m.recall_count.push_back(0);
+    }
+  }
+  for (float floor : {0.0f, 0.1f}) {
+    DecayParams p;
+    p.min_strength = floor;
+    compare(m, 0, DecayCurve::kExponential, p, "t near integers and halves");
+    compare(m, 1, DecayCurve::kExponential, p, "t near integers and halves, +1 s");
+  }
+}
+
 TEST_P(Decay, BadInputThrows) {
   const float kNaN = std::numeric_limits<float>::quiet_NaN();
   for (auto* decay : {&reference::apply_decay, &optimized::apply_decay}) {
