@@ -1,0 +1,76 @@
+#include "format.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace engram::analysis::report {
+namespace {
+
+struct Unit {
+  double ns;
+  const char* name;
+};
+constexpr Unit kUnits[] = {{1e9, "s"}, {1e6, "ms"}, {1e3, "µs"}, {1, "ns"}};
+
+const Unit& unit_for(double ns) {
+  for (const auto& unit : kUnits) {
+    if (std::fabs(ns) >= unit.ns) return unit;
+  }
+  return kUnits[3];
+}
+
+}  // namespace
+
+std::string significant(double value) {
+  if (!std::isfinite(value)) return "n/a";
+  const double a = std::fabs(value);
+  if (a == 0) return "0";
+  if (a >= 100) return fmt::format("{:.0f}", value);
+  if (a >= 10) return fmt::format("{:.1f}", value);
+  if (a >= 1) return fmt::format("{:.2f}", value);
+  const int decimals = 2 - static_cast<int>(std::floor(std::log10(a)));
+  return fmt::format("{:.{}f}", value, decimals);
+}
+
+std::string duration(double ns) {
+  const Unit& unit = unit_for(ns);
+  return significant(ns / unit.ns) + " " + unit.name;
+}
+
+std::string duration_in_unit_of(double ns, double reference) {
+  const Unit& unit = unit_for(reference);
+  return significant(ns / unit.ns) + " " + unit.name;
+}
+
+std::string percent(double fraction) { return percent_value(100 * fraction); }
+
+std::string percent_value(double pct) {
+  if (!std::isfinite(pct)) return "n/a";
+  return fmt::format("{:.1f}%", pct);
+}
+
+std::string bytes(double count) {
+  static constexpr const char* kNames[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int i = 0;
+  while (std::fabs(count) >= 1024 && i < 4) {
+    count /= 1024;
+    ++i;
+  }
+  return significant(count) + " " + kNames[i];
+}
+
+std::string thousands(std::uint64_t value) {
+  std::string digits = std::to_string(value);
+  std::string out;
+  const std::size_t n = digits.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[i];
+    if ((n - i - 1) % 3 == 0 && i + 1 < n) out += ',';
+  }
+  return out;
+}
+
+std::string ratio(double value) { return significant(value) + "×"; }
+
+}  // namespace engram::analysis::report

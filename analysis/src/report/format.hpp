@@ -1,0 +1,23 @@
+#pragma once
+// Number formatting shared by the report's sections.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace engram::analysis::report {
+
+// About three significant digits without exponents: 1234 -> "1234",
+// 12.345 -> "12.3", 0.012345 -> "0.0123".
+std::string significant(double value);
+// A duration in nanoseconds in the unit that keeps it in [1, 1000):
+// 1530 -> "1.53 µs".
+std::string duration(double ns);
+// Two durations in the same unit (the unit of `reference`): for intervals.
+std::string duration_in_unit_of(double ns, double reference);
+std::string percent(double fraction);  // 0.1234 -> "12.3%"
+std::string percent_value(double pct);  // 12.34 -> "12.3%"
+std::string bytes(double count);        // 1536 -> "1.5 KiB"
+std::string thousands(std::uint64_t value);
+std::string ratio(double value);        // 0.8123 -> "0.812×"
+
+}  // namespace engram::analysis::report
