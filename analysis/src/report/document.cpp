@@ -326,7 +326,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
 h1 { border-bottom: 2px solid #d0d7de; padding-bottom: .3em; }
 h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .2em; margin-top: 2em; }
 code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 90%; }
-code { background: #f3f4f6; padding: .1em .3em; border-radius: 3px; word-break: break-word; }
+code { background: #f3f4f6; padding: .1em .3em; border-radius: 3px; overflow-wrap: break-word; }
 pre { background: #f6f8fa; padding: .8em 1em; overflow-x: auto; border-radius: 4px; }
 pre code { background: none; padding: 0; }
 table { border-collapse: collapse; margin: .8em 0 1.2em; font-size: 92%; display: block; overflow-x: auto; }
@@ -335,7 +335,7 @@ th { background: #f3f4f6; }
 td.r, th.r { text-align: right; white-space: nowrap; }
 tr:nth-child(even) td { background: #fafbfc; }
 figure { margin: 1em 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid #d0d7de; }
+figure img { width: 100%; max-width: 1100px; height: auto; border: 1px solid #d0d7de; }
 figure iframe { width: 100%; border: 1px solid #d0d7de; }
 figcaption { font-size: 90%; color: #57606a; }
 nav.toc { background: #f6f8fa; border: 1px solid #d0d7de; padding: .5em 1.5em; display: inline-block; }

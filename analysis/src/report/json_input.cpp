@@ -159,7 +159,8 @@ JsonValue parse_json_text(std::string_view text, const std::string& source) {
     // e.what(): "[json.exception.parse_error.101] parse error at line L, column C: ..."
     std::string what = e.what();
     if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
-    const bool truncated = e.byte >= text.size();
+    // Running out of input is truncation; a bad last byte is not.
+    const bool truncated = what.find("unexpected end of input") != std::string::npos;
     throw ReportInputError(fmt::format("{}:{} (byte {}): {} JSON: {}", source, line_and_column(text, e.byte), e.byte,
                                        truncated ? "truncated" : "malformed", what));
   }

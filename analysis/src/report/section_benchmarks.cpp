@@ -131,8 +131,8 @@ void add_counters_section(Document& doc, const LoadedInputs& in) {
         << " (build/bench/baseline with --counters). Values are per benchmark iteration, the median over the "
            "repetitions. Each counter's status comes from the run itself: ";
   intro << strong("counted") << " by the hardware or the kernel, " << strong("simulated")
-        << " by callgrind's model of the caches and branch predictor (labelled in every cell; a model, not a "
-           "measurement of this CPU), "
+        << " by callgrind's model of the caches and branch predictor (labelled in the column's heading; a model, "
+           "not a measurement of this CPU), "
         << strong("unavailable") << " when it could not be counted (never shown as 0).";
   if (const std::string overhead = context("engram.counter_overhead_ns"); !overhead.empty()) {
     intro << " Reading the counters costs about " << overhead << " ns per start/stop.";
@@ -164,12 +164,14 @@ void add_counters_section(Document& doc, const LoadedInputs& in) {
   Table vt;
   vt.header = {"Benchmark"};
   vt.align = {Align::left};
+  // The status labels the whole column: it is the counter's, for every
+  // benchmark of the run.
   for (const auto& c : in.counter_statuses) {
-    vt.header.push_back(c.counter);
+    vt.header.push_back(c.status == "simulated" ? c.counter + " (simulated)" : c.counter);
     vt.align.push_back(Align::right);
   }
   for (const auto& d : derived) {
-    vt.header.push_back(d);
+    vt.header.push_back(any_simulated ? d + " (from simulated)" : d);
     vt.align.push_back(Align::right);
   }
   if (!simulated_iterations.empty()) {
@@ -195,8 +197,7 @@ void add_counters_section(Document& doc, const LoadedInputs& in) {
         row.push_back(Text("not reported"));
         continue;
       }
-      const std::string value = counter_value(median(it->second));
-      row.push_back(Text(c.status == "simulated" ? value + " (simulated)" : value));
+      row.push_back(Text(counter_value(median(it->second))));
     }
     for (const auto& d : derived) {
       const auto it = b.counters.find(d);
@@ -204,8 +205,7 @@ void add_counters_section(Document& doc, const LoadedInputs& in) {
         row.push_back(Text("—"));
         continue;
       }
-      const std::string value = significant(median(it->second));
-      row.push_back(Text(any_simulated ? value + " (from simulated)" : value));
+      row.push_back(Text(significant(median(it->second))));
     }
     if (!simulated_iterations.empty()) {
       const auto it = simulated_iterations.find(b.name);
@@ -218,7 +218,7 @@ void add_counters_section(Document& doc, const LoadedInputs& in) {
   if (!derived.empty()) {
     after << "Derived metrics (" << fmt::format("{}", fmt::join(derived, ", "))
           << ") are computed by the counters library from the counters above"
-          << (any_simulated ? "; where an input is simulated the metric is too, so they are labelled "
+          << (any_simulated ? "; where an input is simulated the metric is too, so their headings say "
                               "\"from simulated\" whenever the run has simulated counters."
                             : ".");
   }

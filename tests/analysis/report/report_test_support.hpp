@@ -1,0 +1,153 @@
+#pragma once
+// Shared by the report tests: fixture paths, a scratch folder per test, the
+// full set of fixture inputs, and running the report tool.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engram/flamegraph.hpp"
+#include "engram/folded.hpp"
+#include "engram/report.hpp"
+
+namespace engram::test {
+
+namespace fs = std::filesystem;
+
+inline fs::path report_fixture(const std::string& name) { return fs::path(ENGRAM_REPORT_FIXTURES) / name; }
+
+inline std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void write_text(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+// A fresh folder for one test, removed afterwards.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->test_suite_name()) + "." + info->name();
+    for (char& c : name) {
+      if (c == '/') c = '_';
+    }
+    path_ = fs::temp_directory_path() / ("engram-report-" + std::to_string(::getpid())) / name;
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+// The fixture profile rendered with the project's flame graph renderer (so
+// the tests see the current viewer script).
+inline fs::path write_fixture_flamegraph(const fs::path& svg) {
+  std::ifstream folded(report_fixture("profile.folded"));
+  analysis::StackTree tree;
+  analysis::ParseReport parse;
+  analysis::read_folded(folded, "profile.folded", tree, parse);
+  tree.sort_children();
+  analysis::FlameGraphOptions options;
+  options.event = "cpu-clock";
+  options.date = "2026-01-02T03:04:05Z";
+  options.command = "build/bench/profiling_harness";
+  write_text(svg, analysis::render_flamegraph(tree, options));
+  return svg;
+}
+
+// Every input, from the fixtures (the flame graph rendered into `dir`).
+inline analysis::ReportInputs fixture_inputs(const fs::path& dir) {
+  analysis::ReportInputs in;
+  in.hotspots = report_fixture("hotspots.json");
+  in.bench = report_fixture("bench.json");
+  in.flamegraph = write_fixture_flamegraph(dir / "flamegraph.svg");
+  in.counters_bench = report_fixture("counters.json");
+  in.roofline = report_fixture("roofline.json");
+  in.roofline_plot = report_fixture("roofline.svg");
+  in.ceilings = report_fixture("ceilings.json");
+  in.stability = report_fixture("stability.json");
+  in.stability_plot = report_fixture("stability.svg");
+  in.cmake_cache = report_fixture("CMakeCache.txt");
+  return in;
+}
+
+// The system is read from the fixture folders, never from this machine.
+inline analysis::ReportOptions fixture_options() {
+  analysis::ReportOptions options;
+  options.date = "2026-01-02T03:04:05Z";
+  options.system.proc = report_fixture("system/proc");
+  options.system.sys = report_fixture("system/sys");
+  options.system.os_release = report_fixture("system/os-release");
+  options.system.read_live_machine = false;
+  return options;
+}
+
+struct ToolRun {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs the report tool with `args` (no shell: arguments as given).
+inline ToolRun run_report_tool(const std::vector<std::string>& args) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return {};
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipe_fds[1], 1);
+    ::dup2(pipe_fds[1], 2);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    std::vector<char*> argv;
+    std::string tool = ENGRAM_REPORT_TOOL;
+    argv.push_back(tool.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  ToolRun run;
+  std::array<char, 4096> buffer{};
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], buffer.data(), buffer.size())) > 0) run.output.append(buffer.data(), static_cast<std::size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// Files in `dir` whose names mark a temporary output (".NAME.tmp.PID").
+inline std::vector<std::string> temporary_files(const fs::path& dir) {
+  std::vector<std::string> found;
+  if (!fs::exists(dir)) return found;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".tmp.") != std::string::npos) found.push_back(entry.path().string());
+  }
+  return found;
+}
+
+}  // namespace engram::test

@@ -1,0 +1,257 @@
+// The report written from fixture inputs: every section filled from the
+// data, missing optional inputs said and the command given, both files the
+// same content, written atomically, and the command-line tool's contract.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "report_test_support.hpp"
+
+namespace engram::analysis {
+namespace {
+
+namespace fs = std::filesystem;
+
+using engram::test::fixture_inputs;
+using engram::test::fixture_options;
+using engram::test::read_text;
+using engram::test::report_fixture;
+using engram::test::run_report_tool;
+using engram::test::ScratchDir;
+using engram::test::temporary_files;
+using engram::test::write_text;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// The lines of a markdown section, from its heading to the next "## ".
+std::string section(const std::string& md, const std::string& heading) {
+  const auto start = md.find("## " + heading + "\n");
+  if (start == std::string::npos) return "";
+  const auto end = md.find("\n## ", start + 3);
+  return md.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+class ReportWriter : public ::testing::Test {
+ protected:
+  ReportTexts build(const ReportInputs& in) {
+    return build_report(in, fixture_options(), dir_ / "docs/internal/profiling_results.md", dir_ / "tmp/report.html");
+  }
+  ScratchDir dir_;
+};
+
+TEST_F(ReportWriter, EverySectionIsFilledFromTheFixtures) {
+  const auto texts = build(fixture_inputs(dir_.path()));
+  const std::string& md = texts.markdown;
+  for (const char* heading : {"System configuration", "Flame graph analysis", "Benchmarks", "Counters", "Roofline",
+                              "Stability", "Optimization candidates"}) {
+    EXPECT_THAT(md, HasSubstr(std::string("\n## ") + heading + "\n")) << heading;
+    EXPECT_THAT(section(md, heading), Not(HasSubstr("**Missing:**"))) << heading;
+  }
+
+  const std::string system = section(md, "System configuration");
+  EXPECT_THAT(system, HasSubstr("| CPU | Fixture CPU 9000 (FixtureVendor) |"));
+  EXPECT_THAT(system, HasSubstr("2 logical CPUs (1 package(s), 2 core(s) per package, no SMT)"));
+  EXPECT_THAT(system, HasSubstr("| RAM | 8.00 GiB |"));
+  EXPECT_THAT(system, HasSubstr("| OS | Fixture Linux 1 (test) |"));
+  EXPECT_THAT(system, HasSubstr("| Kernel | Linux 6.1.0-fixture |"));
+  EXPECT_THAT(system, HasSubstr("| Compiler | GCC 12.2.0 |"));
+  EXPECT_THAT(system, HasSubstr("CMAKE_CXX_FLAGS_RELEASE `-O3 -g -fno-omit-frame-pointer -DNDEBUG`"));
+  EXPECT_THAT(system, HasSubstr("| Frequency governor | not readable"));
+  EXPECT_THAT(system, HasSubstr("**no hardware PMU**: perf offers only software, tracepoint"));
+  EXPECT_THAT(system, HasSubstr("hypervisor flag"));
+  EXPECT_THAT(system, HasSubstr("cycles unsupported"));
+  // Caches: the size the ceilings chose, with sysfs beside it (48 KiB there).
+  EXPECT_THAT(system, HasSubstr("| L1 data | 32.0 KiB | cpuid (as the ceilings run chose it) | 48.0 KiB |"));
+  EXPECT_THAT(system, HasSubstr("sysconf says 320 MiB"));
+
+  const std::string flame = section(md, "Flame graph analysis");
+  EXPECT_THAT(flame, HasSubstr("4,000 samples of `cpu-clock`"));
+  EXPECT_THAT(flame, HasSubstr("| 2 | `engram::optimized::N_AVX2::cosine_batch` | 800 | 20.0% |"));
+  EXPECT_THAT(flame, HasSubstr("| 3 | `` a\\|b_function*with[markdown]`chars` `` | 10 |"));
+  EXPECT_THAT(flame, HasSubstr("**Bands that hold:** similarity (20.0% in 15.0–25.0%); decay (12.5% in 10.0–15.0%)."));
+  EXPECT_THAT(flame, HasSubstr("**Bands that do not hold:** spreading (10.0%, below the 20.0–30.0% band)."));
+  EXPECT_THAT(flame, HasSubstr("| spreading | 400 | 10.0% | 20.0–30.0% | does not hold (below) |"));
+  EXPECT_THAT(flame, HasSubstr("Warning: fixture warning"));
+
+  const std::string bench = section(md, "Benchmarks");
+  EXPECT_THAT(bench, HasSubstr("7 benchmarks, 5 repetitions each"));
+  EXPECT_THAT(bench, HasSubstr("| `vector_similarity_1000/optimized` | 5 | 12.0 µs |"));
+  EXPECT_THAT(bench, HasSubstr("| `vector_similarity_1000` | optimized / openblas | 0.545× |"));
+  EXPECT_THAT(bench, HasSubstr("optimized is 1.83× faster than openblas"));
+  EXPECT_THAT(bench, HasSubstr("| `vector_similarity_1000` | reference / optimized | 10.0× |"));
+  EXPECT_THAT(bench, HasSubstr("| `decay_10k_memories/exponential` | optimized / sleef | 0.500× |"));
+
+  const std::string counters = section(md, "Counters");
+  EXPECT_THAT(counters, HasSubstr("| `cycles` | `perf::PERF_COUNT_HW_CPU_CYCLES` | unsupported |"));
+  EXPECT_THAT(counters, HasSubstr("| Benchmark | L1_DCM (simulated) | cycles | task-clock | L1_MPKI (from simulated) |"));
+  // Medians over the repetitions; the unsupported counter is never a number.
+  EXPECT_THAT(counters, HasSubstr("| `vector_similarity_1000/optimized` | 4,799 | unavailable | 100 | 30.5 | 13 |"));
+  EXPECT_THAT(counters, HasSubstr("| `vector_similarity_1000/reference` | 4,801 | unavailable | 1,201 | 2.50 | 13 |"));
+
+  const std::string roofline = section(md, "Roofline");
+  EXPECT_THAT(roofline, HasSubstr("| `vector_similarity_1000/optimized` | 0.500 | 39.2 | 78.4 | L3 | 49.0 | 80.0% | L3 bandwidth |"));
+  EXPECT_THAT(roofline, HasSubstr("150% of its roof"));
+  EXPECT_THAT(roofline, HasSubstr("Left out: counter_overhead/counted: no FLOP/s counter"));
+  EXPECT_THAT(roofline, HasSubstr("![Roofline plot"));
+
+  const std::string stability = section(md, "Stability");
+  EXPECT_THAT(stability, HasSubstr("run 3 consecutive times"));
+  EXPECT_THAT(stability, HasSubstr("**1 of 3 pass**, 1 fail, 1 incomplete"));
+  EXPECT_THAT(stability, HasSubstr("| `decay_10k_memories/exponential/optimized` | 3/3 | 4.20 µs | 4.00 µs | 5.20 µs | 14.5% | FAIL |"));
+  EXPECT_THAT(stability, HasSubstr("| `vector_similarity_1000/openblas` | 2/3 |"));
+
+  const std::string candidates = section(md, "Optimization candidates");
+  EXPECT_THAT(candidates, HasSubstr("share of time × distance to the roof"));
+  EXPECT_THAT(candidates, HasSubstr("| 1 | `decay_10k_memories/exponential/optimized` | decay | 12.5% | 25.0% | 0.750 | 9.4% |"));
+  EXPECT_THAT(candidates, HasSubstr("| 2 | `vector_similarity_1000/optimized` | similarity | 20.0% | 80.0% | 0.200 | 4.0% |"));
+  EXPECT_THAT(candidates, HasSubstr("| 3 | `spreading_activation_1000/optimized` | spreading | 10.0% | 150.0% | 0 | 0.0% |"));
+  EXPECT_THAT(candidates, HasSubstr("Outside the kernel families: 57.5%"));
+}
+
+TEST_F(ReportWriter, HtmlCarriesTheSameContentWithEverySvgEmbedded) {
+  const auto texts = build(fixture_inputs(dir_.path()));
+  const std::string& html = texts.html;
+  for (const char* text : {"Fixture CPU 9000", "Bands that hold:", "optimized is 1.83× faster than openblas",
+                           "L1_DCM (simulated)", "80.0%", "14.5%", "9.4%"}) {
+    EXPECT_THAT(html, HasSubstr(text)) << text;
+  }
+  // Two plots as data: URIs, the flame graph live in a frame; no file is fetched.
+  const std::regex data_uri("<img alt=\"[^\"]*\" src=\"data:image/svg\\+xml;base64,");
+  EXPECT_EQ(std::distance(std::sregex_iterator(html.begin(), html.end(), data_uri), std::sregex_iterator()), 2);
+  EXPECT_THAT(html, HasSubstr("<iframe title=\"Flame graph of the profiled run\""));
+  EXPECT_THAT(html, Not(HasSubstr("src=\"http")));
+  EXPECT_THAT(html, Not(HasSubstr("<link ")));
+  // Markdown links the files relative to docs/internal/.
+  EXPECT_THAT(texts.markdown, HasSubstr("![Flame graph of the profiled run](../../flamegraph.svg)"));
+}
+
+TEST_F(ReportWriter, MissingOptionalInputsAreSaidWithTheCommandThatMakesThem) {
+  ReportInputs in;
+  in.hotspots = report_fixture("hotspots.json");
+  in.bench = report_fixture("bench.json");
+  const std::string md = build(in).markdown;
+  EXPECT_THAT(section(md, "Flame graph analysis"),
+              AllOf(HasSubstr("**Missing:** The flame graph SVG (--flamegraph)"), HasSubstr("scripts/profile_hotspots.sh")));
+  EXPECT_THAT(section(md, "Counters"), AllOf(HasSubstr("**Missing:** The counters run"),
+                                             HasSubstr("build/bench/baseline --counters=L1_DCM,BR_MSP,TOT_INS,BR_INS")));
+  EXPECT_THAT(section(md, "Roofline"),
+              AllOf(HasSubstr("**Missing:** The roofline"), HasSubstr("build/bench/ceilings --out"),
+                    HasSubstr("build/analysis/roofline --ceilings")));
+  EXPECT_THAT(section(md, "Stability"),
+              AllOf(HasSubstr("**Missing:** The stability results"), HasSubstr("build/analysis/stability --json")));
+  EXPECT_THAT(section(md, "Optimization candidates"),
+              AllOf(HasSubstr("needs the roofline"), HasSubstr("| similarity | 20.0% |")));
+  // Still filled from what is there.
+  EXPECT_THAT(section(md, "Benchmarks"), HasSubstr("| `vector_similarity_1000/optimized` | 5 | 12.0 µs |"));
+  EXPECT_THAT(section(md, "System configuration"), HasSubstr("not recorded: give --cmake-cache"));
+}
+
+TEST_F(ReportWriter, AQuickRunSaysTheStabilityRunWasSkippedAndHowToRunIt) {
+  ReportInputs in = fixture_inputs(dir_.path());
+  in.stability.clear();
+  in.stability_plot.clear();
+  in.quick = true;
+  const std::string stability = section(build(in).markdown, "Stability");
+  EXPECT_THAT(stability, HasSubstr("The stability run was skipped: this was a --quick run"));
+  EXPECT_THAT(stability, HasSubstr("for i in $(seq 10); do"));
+}
+
+TEST_F(ReportWriter, FillFromDirTakesTheUsualNamesAndLeavesAbsentOptionalsEmpty) {
+  write_text(dir_ / "run/hotspots.json", "{}");
+  write_text(dir_ / "run/roofline.json", "{}");
+  ReportInputs in;
+  in.bench = "elsewhere/bench.json";
+  in.fill_from_dir(dir_ / "run");
+  EXPECT_EQ(in.hotspots, dir_ / "run/hotspots.json");
+  EXPECT_EQ(in.bench, "elsewhere/bench.json");  // explicit wins
+  EXPECT_EQ(in.roofline, dir_ / "run/roofline.json");
+  EXPECT_TRUE(in.stability.empty());
+  EXPECT_TRUE(in.counters_bench.empty());
+}
+
+TEST_F(ReportWriter, WritesBothFilesAndLeavesNoTemporaryFile) {
+  const auto md = dir_ / "docs/internal/profiling_results.md";
+  const auto html = dir_ / "tmp/report.html";
+  write_report(fixture_inputs(dir_.path()), fixture_options(), md, html);
+  EXPECT_THAT(read_text(md), HasSubstr("# Profiling results"));
+  EXPECT_THAT(read_text(html), HasSubstr("</html>"));
+  EXPECT_TRUE(temporary_files(dir_.path()).empty());
+}
+
+TEST_F(ReportWriter, OnBadInputNothingIsWrittenAndOldReportsStay) {
+  const auto md = dir_ / "docs/internal/profiling_results.md";
+  const auto html = dir_ / "tmp/report.html";
+  write_text(md, "old markdown");
+  write_text(html, "old html");
+  ReportInputs in = fixture_inputs(dir_.path());
+  write_text(dir_ / "bad-roofline.json", "{\"schema\": \"engram-roofline/1\", \"points\": [");
+  in.roofline = dir_ / "bad-roofline.json";
+  EXPECT_THROW(write_report(in, fixture_options(), md, html), ReportInputError);
+  EXPECT_EQ(read_text(md), "old markdown");
+  EXPECT_EQ(read_text(html), "old html");
+  EXPECT_TRUE(temporary_files(dir_.path()).empty());
+}
+
+TEST_F(ReportWriter, AnUnwritableOutputLeavesNoPartialFile) {
+  const auto md = dir_ / "docs/profiling_results.md";
+  fs::create_directories(dir_ / "blocked");
+  const auto html = dir_ / "blocked/report.html/inside";  // a folder cannot be created under a file
+  write_text(dir_ / "blocked/report.html", "a file");
+  EXPECT_ANY_THROW(write_report(fixture_inputs(dir_.path()), fixture_options(), md, html));
+  EXPECT_FALSE(fs::exists(md));
+  EXPECT_TRUE(temporary_files(dir_.path()).empty());
+}
+
+// ---- the command-line tool -------------------------------------------------------
+
+TEST_F(ReportWriter, ToolWritesBothFilesFromADir) {
+  fs::create_directories(dir_ / "run");
+  fs::copy_file(report_fixture("hotspots.json"), dir_ / "run/hotspots.json");
+  fs::copy_file(report_fixture("bench.json"), dir_ / "run/bench.json");
+  fs::copy_file(report_fixture("roofline.json"), dir_ / "run/roofline.json");
+  const auto run = run_report_tool({"--dir", (dir_ / "run").string(), "--quick", "--markdown",
+                                    (dir_ / "out/results.md").string(), "--html", (dir_ / "out/report.html").string(),
+                                    "--date", "2026-01-02"});
+  ASSERT_EQ(run.status, 0) << run.output;
+  const std::string md = read_text(dir_ / "out/results.md");
+  EXPECT_THAT(md, HasSubstr("on 2026-01-02 from"));
+  EXPECT_THAT(md, HasSubstr("The stability run was skipped"));
+  EXPECT_THAT(section(md, "Roofline"), HasSubstr("| `decay_10k_memories/exponential/optimized` |"));
+  EXPECT_TRUE(fs::exists(dir_ / "out/report.html"));
+}
+
+TEST_F(ReportWriter, ToolExitsOneNamingAMissingRequiredFile) {
+  fs::create_directories(dir_ / "run");
+  fs::copy_file(report_fixture("hotspots.json"), dir_ / "run/hotspots.json");
+  const auto run = run_report_tool({"--dir", (dir_ / "run").string(), "--markdown", (dir_ / "r.md").string(), "--html",
+                                    (dir_ / "r.html").string()});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_THAT(run.output, HasSubstr((dir_ / "run/bench.json").string() + ": no such file"));
+  EXPECT_FALSE(fs::exists(dir_ / "r.md"));
+  EXPECT_FALSE(fs::exists(dir_ / "r.html"));
+}
+
+TEST_F(ReportWriter, ToolExitsOneNamingTheFileAndPlaceOfMalformedJson) {
+  write_text(dir_ / "h.json", "{\"schema\": \"engram-perf.hotspots/1\",\n \"total_samples\": }");
+  const auto run = run_report_tool({"--hotspots", (dir_ / "h.json").string(), "--bench", report_fixture("bench.json").string(),
+                                    "--markdown", (dir_ / "r.md").string(), "--html", (dir_ / "r.html").string()});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_THAT(run.output, HasSubstr((dir_ / "h.json").string() + ":2:"));
+  EXPECT_THAT(run.output, HasSubstr("malformed JSON"));
+}
+
+TEST_F(ReportWriter, ToolUsageErrorsExitTwo) {
+  EXPECT_EQ(run_report_tool({"--dir", "x"}).status, 2);  // no outputs
+  EXPECT_EQ(run_report_tool({"--markdown", "a.md", "--html", "a.html"}).status, 2);  // no inputs
+  EXPECT_EQ(run_report_tool({"--dir", "x", "--markdown", "a", "--html", "b", "--time", "wall"}).status, 2);
+  EXPECT_EQ(run_report_tool({"--no-such-option"}).status, 2);
+  const auto help = run_report_tool({"--help"});
+  EXPECT_EQ(help.status, 0);
+  EXPECT_THAT(help.output, HasSubstr("--counters-bench"));
+  EXPECT_THAT(help.output, HasSubstr("Exit status"));
+}
+
+}  // namespace
+}  // namespace engram::analysis
