@@ -16,6 +16,21 @@ using namespace engram::roofline_testing;
 
 const std::string kTool = ENGRAM_CEILINGS_TOOL;
 
+// Under AddressSanitizer every load of the bandwidth kernels is checked
+// against shadow memory, which caps them near 40 GB/s at any size: the
+// levels then look alike and only the speed-independent checks apply.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kInstrumentedLoads = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kInstrumentedLoads = true;
+#else
+constexpr bool kInstrumentedLoads = false;
+#endif
+#else
+constexpr bool kInstrumentedLoads = false;
+#endif
+
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
@@ -80,7 +95,7 @@ void check_sweeps(const json& doc) {
       }
     }
     const json& plateaus = s["plateaus"];
-    ASSERT_GE(plateaus.size(), 2u) << s["kernel"];
+    ASSERT_GE(plateaus.size(), kInstrumentedLoads ? 1u : 2u) << s["kernel"];
     for (std::size_t i = 0; i < plateaus.size(); ++i) {
       EXPECT_GE(level_rank(plateaus[i]["level"]), 0) << plateaus[i]["level"];
       EXPECT_LE(plateaus[i]["from_bytes"].get<double>(), plateaus[i]["to_bytes"].get<double>());
@@ -89,6 +104,7 @@ void check_sweeps(const json& doc) {
         EXPECT_GT(plateaus[i]["from_bytes"].get<double>(), plateaus[i - 1]["to_bytes"].get<double>());
       }
     }
+    if (kInstrumentedLoads) continue;
     // The smallest working sets run from L1 and the largest from DRAM: 7x apart.
     EXPECT_EQ(plateaus.front()["level"], "L1") << s["kernel"];
     EXPECT_EQ(plateaus.back()["level"], "DRAM") << s["kernel"];
@@ -106,6 +122,10 @@ void check_figure_sources(const json& doc) {
     EXPECT_TRUE(source == "cpuid" || source == "sysconf" || source == "sweep") << name << ": " << source;
   }
   EXPECT_LT(levels["L1"]["size"]["bytes"].get<double>(), levels["L2"]["size"]["bytes"].get<double>());
+  int with_bandwidth = 0;
+  for (const char* name : {"L1", "L2", "L3", "DRAM"}) with_bandwidth += levels[name]["bandwidth"]["load"].is_null() ? 0 : 1;
+  EXPECT_GE(with_bandwidth, 1);
+  if (kInstrumentedLoads) return;
   for (const char* name : {"L1", "DRAM"}) {
     const json& load = levels[name]["bandwidth"]["load"];
     ASSERT_FALSE(load.is_null()) << name;
