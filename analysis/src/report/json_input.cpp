@@ -159,8 +159,11 @@ JsonValue parse_json_text(std::string_view text, const std::string& source) {
     // e.what(): "[json.exception.parse_error.101] parse error at line L, column C: ..."
     std::string what = e.what();
     if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
-    // Running out of input is truncation; a bad last byte is not.
-    const bool truncated = what.find("unexpected end of input") != std::string::npos;
+    // Running out of input (at its end, or inside a string) is truncation;
+    // a bad last byte is not.
+    // (an unfinished string, number or literal at the very end counts too).
+    const bool truncated = what.find("unexpected end of input") != std::string::npos ||
+                           (e.byte >= text.size() && what.find("invalid") != std::string::npos);
     throw ReportInputError(fmt::format("{}:{} (byte {}): {} JSON: {}", source, line_and_column(text, e.byte), e.byte,
                                        truncated ? "truncated" : "malformed", what));
   }

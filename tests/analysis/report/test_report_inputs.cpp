@@ -127,10 +127,20 @@ TEST_F(ReportBadInput, MalformedJsonNamesFileLineAndColumn) {
 }
 
 TEST_F(ReportBadInput, TruncatedJsonSaysTruncated) {
+  // Cut anywhere: inside a string, a number, a literal, between tokens.
   const std::string whole = read_text(report_fixture("roofline.json"));
-  const auto in = with("roofline", "cut.json", whole.substr(0, whole.size() / 2));
-  EXPECT_THAT(load_error(in), StartsWith((dir_ / "cut.json").string() + ":"));
-  EXPECT_THAT(load_error(in), HasSubstr("truncated JSON"));
+  for (std::size_t cut = 1; cut < whole.size(); cut += 37) {
+    if (whole.find_first_not_of(" \t\n", 0) >= cut) continue;  // nothing but blanks: "empty"
+    const auto in = with("roofline", "cut.json", whole.substr(0, cut));
+    const std::string error = load_error(in);
+    EXPECT_THAT(error, StartsWith((dir_ / "cut.json").string() + ":")) << cut;
+    EXPECT_THAT(error, HasSubstr("truncated JSON")) << "cut at byte " << cut;
+  }
+}
+
+TEST_F(ReportBadInput, ABadLastByteIsMalformedNotTruncated) {
+  const auto in = with("roofline", "bad.json", "{\"schema\": }");
+  EXPECT_THAT(load_error(in), HasSubstr("bad.json:1:12 (byte 12): malformed JSON"));
 }
 
 TEST_F(ReportBadInput, EmptyFilesAreNamed) {
