@@ -57,8 +57,9 @@ int main(int argc, char** argv) {
                  "    last-level cache (at least 64 MiB), with the plateaus named L1, L2, L3 and DRAM;\n"
                  "  - the clock (a chain of dependent integer adds);\n"
                  "  - the cache sizes from CPUID and sysconf, checked against the sweep.\n"
-                 "Runs take their time from the thread's CPU time and keep the best of several;\n"
-                 "the default run lasts about 20 s. Progress lines go to standard error.\n\n"
+                 "Runs are timed with the thread's CPU time (time spent descheduled does not count)\n"
+                 "and keep the best of several; the default run takes about 20 s of CPU time (more\n"
+                 "wall time on a loaded machine), --quick about 4 s. Progress goes to standard error.\n\n"
               << visible << "\nSizes take binary units: 16K, 16KiB, 1.5M, 128MiB, 1G.\n"
               << "Exit status: 0 ok, 1 the measurement or the output failed, 2 bad usage.\n";
     return 0;
