@@ -15,8 +15,9 @@ inline std::string format_bytes(double bytes) {
     bytes /= 1024.0;
     ++unit;
   }
-  if (unit == 0) return fmt::format("{:.0f} B", bytes);
-  return fmt::format("{:.3g} {}", bytes, kUnits[unit]);
+  if (unit == 0 || bytes == std::floor(bytes)) return fmt::format("{:.0f} {}", bytes, kUnits[unit]);
+  // Three significant digits, never an exponent (1023.99 MiB is "1024 MiB").
+  return fmt::format("{:.{}f} {}", bytes, bytes >= 100 ? 0 : bytes >= 10 ? 1 : 2, kUnits[unit]);
 }
 
 // Three significant digits without an exponent below a billion: 1.54e+06

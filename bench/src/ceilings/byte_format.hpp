@@ -18,7 +18,8 @@ inline std::string format_bytes(std::uint64_t bytes) {
   if (unit == 0 || value == static_cast<double>(static_cast<std::uint64_t>(value))) {
     return fmt::format("{} {}", static_cast<std::uint64_t>(value), kUnits[unit]);
   }
-  return fmt::format("{:.3g} {}", value, kUnits[unit]);
+  // Three significant digits, never an exponent (1023.99 MiB is "1024 MiB").
+  return fmt::format("{:.{}f} {}", value, value >= 100 ? 0 : value >= 10 ? 1 : 2, kUnits[unit]);
 }
 
 }  // namespace engram::ceilings

@@ -99,6 +99,32 @@ void merge_noise(std::vector<Run>& runs, std::span<const double> log_gbps, doubl
   }
 }
 
+// A run that spans a known cache capacity, with enough points on both
+// sides, is cut there when the two sides' medians differ by at least half
+// the tolerance: levels closer than the tolerance (L2 and L3 of the triad
+// here) are then still told apart, at the place the hardware says they meet.
+std::vector<Run> split_at_capacities(const std::vector<Run>& runs, std::span<const SweepPoint> sweep,
+                                     std::span<const double> log_gbps, const CacheSizes& sizes,
+                                     const PlateauOptions& options) {
+  const double min_step = std::log1p(options.tolerance / 2);
+  std::vector<Run> out;
+  for (Run run : runs) {
+    for (Level level : {Level::kL1, Level::kL2, Level::kL3}) {
+      const std::uint64_t capacity = sizes.of(level).bytes;
+      std::size_t cut = run.first;  // first point past the capacity
+      while (cut <= run.last && sweep[cut].bytes <= capacity) ++cut;
+      if (cut - run.first < options.min_points || run.last + 1 - cut < options.min_points) continue;
+      const Run left{run.first, cut - 1};
+      const Run right{cut, run.last};
+      if (std::abs(log_median(log_gbps, left) - log_median(log_gbps, right)) < min_step) continue;
+      out.push_back(left);
+      run = right;
+    }
+    out.push_back(run);
+  }
+  return out;
+}
+
 Plateau make_plateau(std::span<const SweepPoint> sweep, const Run& run, Level level) {
   Plateau p;
   p.level = level;
@@ -164,6 +190,7 @@ std::vector<Plateau> detect_plateaus(std::span<const SweepPoint> sweep, const Ca
 
   std::vector<Plateau> plateaus;
   if (sizes.all_known()) {
+    runs = split_at_capacities(runs, sweep, log_gbps, sizes, options);
     for (const Run& run : runs) {
       const Level level = level_by_capacity(run, sweep, sizes, options.capacity_slack);
       if (!plateaus.empty() && plateaus.back().level == level) {

@@ -121,6 +121,28 @@ TEST(Plateaus, LargeNoiseStillSeparatesFarLevels) {
   for (std::size_t i = 1; i < plateaus.size(); ++i) EXPECT_GT(plateaus[i].level, plateaus[i - 1].level);
 }
 
+TEST(Plateaus, LevelsCloserThanTheToleranceAreCutAtTheKnownCapacity) {
+  // The triad on this VM: L2 ~105 GB/s and L3 ~96, 9% apart, under the 12%
+  // tolerance. With the sizes known the run is cut at L2's 1 MiB.
+  const std::vector<Step> close = {{32 * KiB, 330}, {1 * MiB, 105}, {16 * MiB, 96}, {UINT64_MAX, 30}};
+  const auto plateaus = detect_plateaus(clean_sweep(close), kMachine);
+  ASSERT_EQ(plateaus.size(), 4u);
+  EXPECT_EQ(plateaus[1].level, Level::kL2);
+  EXPECT_EQ(plateaus[1].last_bytes, 1 * MiB);
+  EXPECT_EQ(plateaus[2].level, Level::kL3);
+  EXPECT_DOUBLE_EQ(plateaus[2].gbps, 96);
+  // Without the sizes there is nowhere to cut: one middle plateau.
+  const auto blind = detect_plateaus(clean_sweep(close), CacheSizes{});
+  ASSERT_EQ(blind.size(), 3u);
+  EXPECT_EQ(blind[1].last_bytes, 16 * MiB);
+  // Levels within half the tolerance stay one plateau even with the sizes.
+  const std::vector<Step> same = {{32 * KiB, 330}, {1 * MiB, 100}, {16 * MiB, 97}, {UINT64_MAX, 30}};
+  const auto merged = detect_plateaus(clean_sweep(same), kMachine);
+  ASSERT_EQ(merged.size(), 3u);
+  EXPECT_EQ(merged[1].level, Level::kL3);
+  EXPECT_EQ(find_level(merged, Level::kL2), nullptr);
+}
+
 TEST(Plateaus, ASpikeInsideALevelDoesNotSplitIt) {
   auto sweep = clean_sweep(kFourLevels);
   std::size_t spike = 0;
