@@ -240,6 +240,9 @@ ComparisonReport compare_runs(const BenchmarkFile& old_run, const BenchmarkFile&
   if (!(options.effective_threshold() >= 0 && options.effective_threshold() < 1)) {
     throw std::invalid_argument("the noise threshold must be in [0, 1) (a fraction)");
   }
+  for (const auto* run : {&old_run, &new_run}) {
+    if (run->benchmarks.empty()) throw BenchmarkJsonError(fmt::format("{}: no benchmark results", run->source));
+  }
   ComparisonReport report;
   report.old_source = old_run.source;
   report.new_source = new_run.source;
