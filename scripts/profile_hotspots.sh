@@ -9,13 +9,19 @@
 #   --freq HZ           sampling frequency (default: 1999)
 #   --call-graph MODE   fp (frame pointers, default) or dwarf
 #   --diff OLD.folded   also render a differential flame graph against OLD
-#   -- COMMAND ARGS     profile COMMAND instead of the harness
+#   --quick             skip the stability run (10 runs of the suite)
+#   -- COMMAND ARGS     profile COMMAND instead of the harness (flame graph
+#                       and hot spots only: the report is about our kernels)
 #   -h, --help          this help
 #
 # Writes DIR/flamegraph.svg, DIR/hotspots.md, DIR/hotspots.json and
 # DIR/profile.folded (kept, so two runs can be compared with --diff); with
-# --diff also DIR/flamegraph-diff.svg. Exit status: 0 ok, 2 bad usage or perf
-# unusable, otherwise the profiled command's own failing status.
+# --diff also DIR/flamegraph-diff.svg. For the harness it then runs the
+# benchmark suite (DIR/bench.json, kept as a baseline for build/analysis/compare),
+# its simulated counters, the machine ceilings, the roofline, the stability
+# run, and writes docs/internal/profiling_results.md and DIR/report.html.
+# Exit status: 0 ok, 2 bad usage or perf unusable, otherwise the failing
+# step's status.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,9 +29,10 @@ out=tmp
 freq=1999
 call_graph=fp
 diff_old=""
+quick=0
 command=()
 
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "profile_hotspots: $*" >&2; exit 2; }
 need_value() { [ $# -ge 2 ] || die "$1 needs a value (see --help)"; }
 
@@ -35,6 +42,7 @@ while [ $# -gt 0 ]; do
     --freq) need_value "$@"; freq=$2; shift 2 ;;
     --call-graph) need_value "$@"; call_graph=$2; shift 2 ;;
     --diff) need_value "$@"; diff_old=$2; shift 2 ;;
+    --quick) quick=1; shift ;;
     -h|--help) usage; exit 0 ;;
     --) shift; command=("$@"); break ;;
     *) die "unknown option '$1' (see --help)" ;;
@@ -46,7 +54,8 @@ if [ -n "$diff_old" ] && [ ! -r "$diff_old" ]; then die "--diff: cannot read '$d
 
 "$repo/scripts/bootstrap.sh"
 build="$repo/build"
-if [ ${#command[@]} -eq 0 ]; then command=("$build/bench/profiling_harness"); fi
+report=0
+if [ ${#command[@]} -eq 0 ]; then command=("$build/bench/profiling_harness"); report=1; fi
 
 command -v perf >/dev/null 2>&1 || die "perf is missing: install the Debian package linux-perf (apt-get install linux-perf)"
 
@@ -94,3 +103,53 @@ if [ -n "$diff_old" ]; then
     -o "$out/flamegraph-diff.svg" "$diff_old" "$out/profile.folded"
   echo "  $out/flamegraph-diff.svg (differential, against $diff_old)"
 fi
+
+[ "$report" -eq 1 ] || exit 0
+
+# The report: benchmarks, counters, ceilings, roofline, stability. Each step's
+# files land in the scratch folder first and move to $out when complete.
+started=$(date +%s)
+step() { echo; echo "profile_hotspots: [$(( $(date +%s) - started )) s] $*"; }
+suite=(--benchmark_enable_random_interleaving=true --benchmark_min_time=0.05 --benchmark_format=json)
+
+step "benchmark suite, 5 interleaved repetitions -> $out/bench.json"
+"$build/bench/baseline" "${suite[@]}" --benchmark_repetitions=5 --benchmark_out="$work/bench.json" >"$work/bench.log"
+mv "$work/bench.json" "$out/bench.json"
+
+step "counters per kernel (simulated by callgrind where the hardware cannot count) -> $out/bench-counters.json"
+"$build/bench/baseline" --counters=L1_DCM,BR_MSP,BR_INS,TOT_INS --benchmark_min_time=0.05 \
+  --benchmark_format=json --benchmark_out="$work/bench-counters.json" >"$work/bench-counters.log"
+mv "$work/bench-counters.json" "$out/bench-counters.json"
+
+step "machine ceilings (peak FLOP/s, bandwidth per cache level) -> $out/ceilings.json"
+"$build/bench/ceilings" --out "$work/ceilings.json"
+mv "$work/ceilings.json" "$out/ceilings.json"
+
+step "roofline -> $out/roofline.{md,json,svg,png}"
+"$build/analysis/roofline" --ceilings "$out/ceilings.json" --benchmarks "$out/bench.json" --out-dir "$out" >/dev/null
+
+stability=()
+if [ "$quick" -eq 0 ]; then
+  runs=()
+  for i in $(seq 1 10); do
+    step "stability run $i of 10"
+    "$build/bench/baseline" "${suite[@]}" --benchmark_repetitions=3 --benchmark_out="$work/stability-$i.json" >/dev/null
+    runs+=("$work/stability-$i.json")
+  done
+  "$build/analysis/stability" --markdown "$out/stability.md" --json "$out/stability.json" \
+    --plot "$out/stability" "${runs[@]}" >/dev/null
+  stability=(--stability "$out/stability.json" --stability-plot "$out/stability.svg")
+else
+  step "stability run skipped (--quick)"
+  stability=(--quick)
+fi
+
+step "report -> docs/internal/profiling_results.md and $out/report.html"
+mkdir -p "$repo/docs/internal"
+"$build/analysis/report" --hotspots "$out/hotspots.json" --flamegraph "$out/flamegraph.svg" \
+  --bench "$out/bench.json" --counters-bench "$out/bench-counters.json" \
+  --roofline "$out/roofline.json" --roofline-plot "$out/roofline.svg" --ceilings "$out/ceilings.json" \
+  --cmake-cache "$build/CMakeCache.txt" "${stability[@]}" --markdown "$repo/docs/internal/profiling_results.md" --html "$out/report.html"
+echo "profile_hotspots: done in $(( $(date +%s) - started )) s after the profile; wrote"
+for f in "$repo/docs/internal/profiling_results.md" "$out/report.html" "$out/bench.json" \
+         "$out/bench-counters.json" "$out/ceilings.json" "$out/roofline.svg"; do echo "  $f"; done
