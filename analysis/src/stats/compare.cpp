@@ -313,7 +313,9 @@ std::string render_comparison_table(const ComparisonReport& report) {
   }
   const auto value_text = [&](const SideSummary& side) -> std::string {
     if (!side.summary) return "-";
-    return o.deterministic ? fmt::format("{:.6g}", side.summary->median) : format_duration_ns(side.summary->median);
+    if (!o.deterministic) return format_duration_ns(side.summary->median);
+    return side.summary->median >= 100 ? fmt::format("{:.0f}", side.summary->median)
+                                       : fmt::format("{:.4g}", side.summary->median);
   };
   TextTable table(o.deterministic
                       ? std::vector<std::string>{"benchmark", "n old/new", "old", "new", "change", "verdict"}
@@ -321,6 +323,7 @@ std::string render_comparison_table(const ComparisonReport& report) {
                                                  "verdict"});
   for (const auto& c : report.benchmarks) {
     std::string change = c.ratio ? percent(*c.ratio) : "-";
+    if (o.deterministic && c.ratio && std::fabs(*c.ratio - 1) < kSameCountTolerance) change = "identical";
     if (c.ratio_ci) change.append(" ").append(ci_text(*c.ratio_ci));
     const std::string p = c.p_value ? fmt::format("{:.3g}{}", *c.p_value, c.p_exact ? "" : "*") : "refused";
     std::string verdict(to_string(c.verdict));
