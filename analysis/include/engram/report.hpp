@@ -41,7 +41,9 @@ struct ReportInputs {
   // flamegraph.svg, bench.json, counters.json, roofline.json, roofline.svg,
   // ceilings.json, stability.json, stability.svg). Optional files that do
   // not exist there stay empty, so their sections say they are missing;
-  // the required ones are kept, so a missing one is reported by name.
+  // the required ones are kept, so a missing one is reported by name. With
+  // `quick` set the stability files are not taken (the run made none; any
+  // there are an older run's).
   void fill_from_dir(const std::filesystem::path& dir);
 };
 

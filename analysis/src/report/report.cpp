@@ -29,8 +29,12 @@ void ReportInputs::fill_from_dir(const fs::path& dir) {
   fill(roofline, "roofline.json", false);
   fill(roofline_plot, "roofline.svg", false);
   fill(ceilings, "ceilings.json", false);
-  fill(stability, "stability.json", false);
-  fill(stability_plot, "stability.svg", false);
+  // A --quick run made no stability results: any in the folder are an
+  // older run's, so they are not taken unless given explicitly.
+  if (!quick) {
+    fill(stability, "stability.json", false);
+    fill(stability_plot, "stability.svg", false);
+  }
 }
 
 namespace report {
@@ -72,9 +76,18 @@ void add_missing(Document& doc, const Text& what, const std::string& command) {
 
 namespace {
 
-std::string now_utc() {
-  const auto now = std::chrono::system_clock::now();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
+std::string utc(std::chrono::system_clock::time_point when) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(when)));
+}
+
+std::string now_utc() { return utc(std::chrono::system_clock::now()); }
+
+// When the file was last written, so inputs left over from an older run stand out.
+std::string modified(const fs::path& path) {
+  std::error_code ec;
+  const auto time = fs::last_write_time(path, ec);
+  if (ec) return "";
+  return utc(std::chrono::time_point_cast<std::chrono::system_clock::duration>(std::chrono::file_clock::to_sys(time)));
 }
 
 Document build_document(const LoadedInputs& in, const ReportOptions& options) {
@@ -84,14 +97,17 @@ Document build_document(const LoadedInputs& in, const ReportOptions& options) {
   Text origin;
   origin << "Written by " << code("build/analysis/report") << " on " << (options.date.empty() ? now_utc() : options.date)
          << " from one run's artifacts; do not edit by hand, run " << code("scripts/profile_hotspots.sh")
-         << " again. Every figure below comes from these files:";
+         << " again. Every figure below comes from these files (with the time each was written, so a file left "
+            "over from an older run stands out):";
   doc.add(Paragraph{origin});
   BulletList files;
   auto item = [&](const char* what, const fs::path& path) {
     if (path.empty()) {
       files.items.push_back(Text() << what << ": not given");
     } else {
-      files.items.push_back(Text() << what << ": " << code(path.generic_string()));
+      const std::string when = modified(path);
+      files.items.push_back(Text() << what << ": " << code(path.generic_string())
+                                   << (when.empty() ? std::string() : " (written " + when + ")"));
     }
   };
   item("Hot spots", in.paths.hotspots);

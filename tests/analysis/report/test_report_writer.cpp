@@ -171,6 +171,19 @@ TEST_F(ReportWriter, FillFromDirTakesTheUsualNamesAndLeavesAbsentOptionalsEmpty)
   EXPECT_TRUE(in.counters_bench.empty());
 }
 
+TEST_F(ReportWriter, AQuickRunDoesNotPickUpAnOlderRunsStabilityFiles) {
+  write_text(dir_ / "run/stability.json", "{}");
+  write_text(dir_ / "run/stability.svg", "<svg></svg>");
+  ReportInputs quick;
+  quick.quick = true;
+  quick.fill_from_dir(dir_ / "run");
+  EXPECT_TRUE(quick.stability.empty());
+  EXPECT_TRUE(quick.stability_plot.empty());
+  ReportInputs full;
+  full.fill_from_dir(dir_ / "run");
+  EXPECT_EQ(full.stability, dir_ / "run/stability.json");
+}
+
 TEST_F(ReportWriter, WritesBothFilesAndLeavesNoTemporaryFile) {
   const auto md = dir_ / "docs/internal/profiling_results.md";
   const auto html = dir_ / "tmp/report.html";
