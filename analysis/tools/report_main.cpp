@@ -29,12 +29,13 @@ void print_help(const po::options_description& options) {
          "Inputs: --hotspots and --bench are required; every other input is optional and its\n"
          "section says what is missing and which command makes it. --dir DIR fills every input\n"
          "not given explicitly with its usual name in DIR: hotspots.json, flamegraph.svg,\n"
-         "bench.json, counters.json, roofline.json, roofline.svg, ceilings.json, stability.json,\n"
-         "stability.svg (optional ones only when they exist).\n\n"
+         "bench.json, bench-counters.json, roofline.json, roofline.svg, ceilings.json,\n"
+         "stability.json, stability.svg (optional ones only when they exist; with --quick\n"
+         "the stability files are never taken from DIR: they would be an older run's).\n\n"
       << options
       << "\nExit status: 0 written, 1 an input is missing, unreadable, empty or malformed (the\n"
          "message names the file and the place) or an output could not be written, 2 bad usage.\n\n"
-         "Example (what scripts/profile_hotspots.sh runs):\n"
+         "Example:\n"
          "  build/analysis/report --dir tmp --cmake-cache build/CMakeCache.txt \\\n"
          "      --markdown docs/internal/profiling_results.md --html tmp/report.html [--quick]\n";
 }

@@ -38,7 +38,7 @@ struct ReportInputs {
   bool quick = false;
 
   // Fills every empty path with its usual name inside `dir` (hotspots.json,
-  // flamegraph.svg, bench.json, counters.json, roofline.json, roofline.svg,
+  // flamegraph.svg, bench.json, bench-counters.json, roofline.json, roofline.svg,
   // ceilings.json, stability.json, stability.svg). Optional files that do
   // not exist there stay empty, so their sections say they are missing;
   // the required ones are kept, so a missing one is reported by name. With

@@ -25,7 +25,7 @@ void ReportInputs::fill_from_dir(const fs::path& dir) {
   fill(hotspots, "hotspots.json", true);
   fill(bench, "bench.json", true);
   fill(flamegraph, "flamegraph.svg", false);
-  fill(counters_bench, "counters.json", false);
+  fill(counters_bench, "bench-counters.json", false);
   fill(roofline, "roofline.json", false);
   fill(roofline_plot, "roofline.svg", false);
   fill(ceilings, "ceilings.json", false);
@@ -49,7 +49,7 @@ InputCommands input_commands(const std::string& dir_in) {
       dir);
   c.counters = fmt::format(
       "build/bench/baseline --counters=L1_DCM,BR_MSP,TOT_INS,BR_INS --benchmark_repetitions=3 "
-      "--benchmark_format=json --benchmark_out={}/counters.json",
+      "--benchmark_format=json --benchmark_out={}/bench-counters.json",
       dir);
   c.ceilings = fmt::format("build/bench/ceilings --out {}/ceilings.json", dir);
   c.roofline = fmt::format("build/analysis/roofline --ceilings {0}/ceilings.json --benchmarks {0}/bench.json --out-dir {0}",

@@ -169,6 +169,10 @@ TEST_F(ReportWriter, FillFromDirTakesTheUsualNamesAndLeavesAbsentOptionalsEmpty)
   EXPECT_EQ(in.roofline, dir_ / "run/roofline.json");
   EXPECT_TRUE(in.stability.empty());
   EXPECT_TRUE(in.counters_bench.empty());
+  write_text(dir_ / "run/bench-counters.json", "{}");
+  ReportInputs again;
+  again.fill_from_dir(dir_ / "run");
+  EXPECT_EQ(again.counters_bench, dir_ / "run/bench-counters.json");
 }
 
 TEST_F(ReportWriter, AQuickRunDoesNotPickUpAnOlderRunsStabilityFiles) {
