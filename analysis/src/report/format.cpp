@@ -73,4 +73,16 @@ std::string thousands(std::uint64_t value) {
 
 std::string ratio(double value) { return significant(value) + "×"; }
 
+std::string display_path(const std::filesystem::path& path) {
+  if (path.is_absolute()) {
+    std::error_code ec;
+    const auto cwd = std::filesystem::current_path(ec);
+    if (!ec) {
+      const auto rel = path.lexically_normal().lexically_relative(cwd);
+      if (!rel.empty() && *rel.begin() != "..") return rel.generic_string();
+    }
+  }
+  return path.generic_string();
+}
+
 }  // namespace engram::analysis::report

@@ -1,6 +1,7 @@
 #pragma once
 // Number formatting shared by the report's sections.
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -19,5 +20,9 @@ std::string percent_value(double pct);  // 12.34 -> "12.3%"
 std::string bytes(double count);        // 1536 -> "1.5 KiB"
 std::string thousands(std::uint64_t value);
 std::string ratio(double value);        // 0.8123 -> "0.812×"
+// An input's path as the reader should see it: relative to the working
+// directory when it lies below it (so a report written from the repository
+// shows tmp/bench.json, not /home/.../tmp/bench.json), else as given.
+std::string display_path(const std::filesystem::path& path);
 
 }  // namespace engram::analysis::report

@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "document.hpp"
+#include "format.hpp"
 #include "engram/atomic_file.hpp"
 #include "inputs.hpp"
 #include "sections.hpp"
@@ -106,7 +107,7 @@ Document build_document(const LoadedInputs& in, const ReportOptions& options) {
       files.items.push_back(Text() << what << ": not given");
     } else {
       const std::string when = modified(path);
-      files.items.push_back(Text() << what << ": " << code(path.generic_string())
+      files.items.push_back(Text() << what << ": " << code(report::display_path(path))
                                    << (when.empty() ? std::string() : " (written " + when + ")"));
     }
   };

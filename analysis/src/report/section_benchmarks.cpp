@@ -58,7 +58,7 @@ void add_benchmarks_section(Document& doc, const LoadedInputs& in, TimeMeasure m
                                                   : fmt::format("{} to {}", min_reps, max_reps);
   const BootstrapOptions bootstrap;
   Text intro;
-  intro << "From " << code(in.paths.bench.generic_string()) << ": " << std::to_string(rows.size()) << " benchmarks, "
+  intro << "From " << code(display_path(in.paths.bench)) << ": " << std::to_string(rows.size()) << " benchmarks, "
         << reps << " repetitions each. Times are " << (measure == TimeMeasure::cpu ? "CPU" : "wall-clock")
         << " time per iteration (Google Benchmark's " << code(measure == TimeMeasure::cpu ? "cpu_time" : "real_time")
         << "). Median: the median of the repetitions. 95% CI: percentile bootstrap of the median ("
@@ -112,7 +112,7 @@ void add_counters_section(Document& doc, const LoadedInputs& in) {
   doc.add(Heading{2, "Counters", "counters"});
   if (!in.counters_bench) {
     add_missing(doc, Text("The counters run (--counters-bench)"),
-                input_commands(in.paths.hotspots.parent_path().generic_string()).counters);
+                input_commands(display_path(in.paths.hotspots.parent_path())).counters);
     return;
   }
   const BenchmarkFile& file = *in.counters_bench;
@@ -127,7 +127,7 @@ void add_counters_section(Document& doc, const LoadedInputs& in) {
   }
 
   Text intro;
-  intro << "From " << code(in.paths.counters_bench.generic_string())
+  intro << "From " << code(display_path(in.paths.counters_bench))
         << " (build/bench/baseline with --counters). Values are per benchmark iteration, the median over the "
            "repetitions. Each counter's status comes from the run itself: ";
   intro << strong("counted") << " by the hardware or the kernel, " << strong("simulated")

@@ -45,7 +45,7 @@ void add_flamegraph_section(Document& doc, const LoadedInputs& in) {
   } else {
     intro << code(h.event);
   }
-  intro << ", " << thousands(h.functions) << " distinct functions (from " << code(h.file.generic_string()) << ").";
+  intro << ", " << thousands(h.functions) << " distinct functions (from " << code(display_path(h.file)) << ").";
   doc.add(Paragraph{intro});
 
   if (in.flamegraph_svg) {
@@ -54,7 +54,7 @@ void add_flamegraph_section(Document& doc, const LoadedInputs& in) {
                                 "functions by regular expression, which reports the matched share)."});
     doc.add(Image{"Flame graph of the profiled run", in.paths.flamegraph, *in.flamegraph_svg, true, 0});
   } else {
-    add_missing(doc, Text("The flame graph SVG (--flamegraph)"), input_commands(h.file.parent_path().generic_string()).profile);
+    add_missing(doc, Text("The flame graph SVG (--flamegraph)"), input_commands(display_path(h.file.parent_path())).profile);
   }
 
   doc.add(Heading{3, "Top 10 functions by inclusive time", "top-inclusive"});

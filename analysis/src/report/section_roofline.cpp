@@ -13,7 +13,7 @@ namespace engram::analysis::report {
 
 namespace {
 
-std::string dir_of(const LoadedInputs& in) { return in.paths.hotspots.parent_path().generic_string(); }
+std::string dir_of(const LoadedInputs& in) { return display_path(in.paths.hotspots.parent_path()); }
 
 std::string ci_free_gflops(double v) { return significant(v); }
 
@@ -28,7 +28,7 @@ void add_roofline_section(Document& doc, const LoadedInputs& in) {
   }
   const RooflineInput& r = *in.roofline;
   Text intro;
-  intro << "From " << code(r.file.generic_string());
+  intro << "From " << code(display_path(r.file));
   if (!r.benchmarks_source.empty()) intro << " (benchmarks " << code(r.benchmarks_source);
   if (!r.simd_level.empty()) intro << ", SIMD level " << code(r.simd_level);
   if (!r.time.empty()) intro << ", " << r.time << " time";
@@ -105,7 +105,7 @@ void add_stability_section(Document& doc, const LoadedInputs& in) {
     incomplete += row.status == "incomplete";
   }
   Text intro;
-  intro << "From " << code(s.file.generic_string()) << ": the benchmark suite run " << std::to_string(s.runs)
+  intro << "From " << code(display_path(s.file)) << ": the benchmark suite run " << std::to_string(s.runs)
         << " consecutive times; per benchmark the median of each run's repetitions, and the coefficient of "
            "variation (sample standard deviation / mean) of those run medians against the seed's criterion "
         << strong("CV < " + percent(s.cv_limit)) << ". " << strong(fmt::format("{} of {} pass", pass, s.rows.size()))

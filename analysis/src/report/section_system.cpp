@@ -65,7 +65,7 @@ void add_cpu_rows(std::vector<Row>& rows, const LoadedInputs& in, const std::opt
     rows.push_back({"CPU", Text(cpu->model + (cpu->vendor.empty() ? "" : " (" + cpu->vendor + ")")),
                     Text() << code(cpuinfo)});
   } else if (in.ceilings && !in.ceilings->cpu_model.empty()) {
-    rows.push_back({"CPU", Text(in.ceilings->cpu_model), Text() << code(path_text(in.ceilings->file))});
+    rows.push_back({"CPU", Text(in.ceilings->cpu_model), Text() << code(display_path(in.ceilings->file))});
   } else {
     rows.push_back({"CPU", Text("not readable"), Text() << code(cpuinfo) << " absent"});
   }
@@ -120,7 +120,7 @@ void add_memory_and_os_rows(std::vector<Row>& rows, const SystemSources& s, cons
   }
   if (!kernel && in.ceilings && !in.ceilings->kernel.empty()) {
     kernel = in.ceilings->kernel;
-    source = Text() << code(path_text(in.ceilings->file));
+    source = Text() << code(display_path(in.ceilings->file));
   }
   rows.push_back({"Kernel", Text(kernel.value_or("not readable")), source});
 }
@@ -133,9 +133,9 @@ void add_build_rows(std::vector<Row>& rows, const LoadedInputs& in, const System
     const auto it = cache.find(key);
     return it == cache.end() ? std::string() : it->second;
   };
-  const std::string cache_file = path_text(in.paths.cmake_cache);
+  const std::string cache_file = display_path(in.paths.cmake_cache);
   if (in.ceilings && !in.ceilings->compiler.empty()) {
-    rows.push_back({"Compiler", Text(in.ceilings->compiler), Text() << code(path_text(in.ceilings->file))});
+    rows.push_back({"Compiler", Text(in.ceilings->compiler), Text() << code(display_path(in.ceilings->file))});
   } else if (!cached("CMAKE_CXX_COMPILER").empty()) {
     const std::string compiler = cached("CMAKE_CXX_COMPILER");
     const auto version = s.read_live_machine ? compiler_version(compiler) : std::nullopt;
@@ -163,7 +163,7 @@ void add_build_rows(std::vector<Row>& rows, const LoadedInputs& in, const System
   }
   if (in.ceilings && !in.ceilings->compile_flags.empty()) {
     rows.push_back({"Flags recorded by the ceilings build", Text() << code(in.ceilings->compile_flags),
-                    Text() << code(path_text(in.ceilings->file))});
+                    Text() << code(display_path(in.ceilings->file))});
   }
   const std::string gb_build = context_value(in.bench, "library_build_type");
   if (!gb_build.empty()) {
@@ -180,10 +180,10 @@ void add_clock_rows(std::vector<Row>& rows, const LoadedInputs& in, const std::o
   Text source;
   if (in.ceilings && in.ceilings->clock_ghz) {
     parts.push_back(fmt::format("{:.2f} GHz measured (dependent integer adds)", *in.ceilings->clock_ghz));
-    source << code(path_text(in.ceilings->file)) << "; ";
+    source << code(display_path(in.ceilings->file)) << "; ";
   } else if (in.roofline && in.roofline->clock_ghz && *in.roofline->clock_ghz > 0) {
     parts.push_back(fmt::format("{:.2f} GHz measured by the ceilings run", *in.roofline->clock_ghz));
-    source << code(path_text(in.roofline->file)) << "; ";
+    source << code(display_path(in.roofline->file)) << "; ";
   }
   if (cpu && cpu->mhz) {
     parts.push_back(fmt::format("{:.0f} MHz reported by the kernel", *cpu->mhz));
@@ -243,12 +243,12 @@ void add_pmu_row(std::vector<Row>& rows, const LoadedInputs& in, const std::opti
     if (unavailable != in.counter_statuses.end() && !unavailable->reason.empty()) {
       value << " (" << unavailable->counter << ": " << unavailable->reason << ")";
     }
-    source << "; " << code(path_text(in.paths.counters_bench)) << " context " << code("engram.counters");
+    source << "; " << code(display_path(in.paths.counters_bench)) << " context " << code("engram.counters");
   }
   if (!in.hotspots.event.empty()) {
     value << "; the profile sampled " << code(in.hotspots.event);
     if (in.hotspots.event.find("cpu-clock") != std::string::npos) value << " (the software timer)";
-    source << "; " << code(path_text(in.hotspots.file));
+    source << "; " << code(display_path(in.hotspots.file));
   }
   rows.push_back({"PMU", value, source});
 }
@@ -267,7 +267,7 @@ void add_run_rows(std::vector<Row>& rows, const LoadedInputs& in) {
     for (const auto& a : averages.elements()) shown.push_back(fmt::format("{:.2f}", a.number()));
     value << fmt::format("; load average (1, 5, 15 min) when it started: {}", fmt::join(shown, ", "));
   }
-  rows.push_back({"Benchmark run", value, Text() << code(path_text(in.paths.bench)) << " context"});
+  rows.push_back({"Benchmark run", value, Text() << code(display_path(in.paths.bench)) << " context"});
 }
 
 Table cache_table(const LoadedInputs& in, const SystemSources& s) {
@@ -355,7 +355,7 @@ void add_system_section(Document& doc, const LoadedInputs& in, const SystemSourc
     Text intro;
     intro << "Size used: what the roofline's memory levels assume. ";
     if (in.ceilings) {
-      intro << "The ceilings run (" << code(path_text(in.ceilings->file))
+      intro << "The ceilings run (" << code(display_path(in.ceilings->file))
             << ") takes each size from CPUID or sysconf and checks it against the plateaus of its bandwidth sweep.";
       for (const auto& note : in.ceilings->notes) intro << " Note: " << note << ".";
     } else {

@@ -116,5 +116,14 @@ TEST(ReportFormat, NumbersKeepAboutThreeSignificantDigits) {
   EXPECT_EQ(thousands(1234567), "1,234,567");
 }
 
+TEST(ReportFormat, InputPathsBelowTheWorkingDirectoryAreShownRelative) {
+  const auto cwd = std::filesystem::current_path();
+  EXPECT_EQ(display_path(cwd / "tmp" / "bench.json"), "tmp/bench.json");
+  EXPECT_EQ(display_path("tmp/bench.json"), "tmp/bench.json");
+  if (cwd != cwd.root_path()) {
+    EXPECT_EQ(display_path(cwd.parent_path() / "elsewhere.json"), (cwd.parent_path() / "elsewhere.json").generic_string());
+  }
+}
+
 }  // namespace
 }  // namespace engram::analysis::report
