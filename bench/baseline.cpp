@@ -87,7 +87,12 @@ std::map<std::string, SimulatedCounts> simulate(const std::vector<std::string>& 
       try {
         const auto start = Clock::now();
         const auto iterations = simulation_iterations(work.at(split_benchmark_name(name).first));
-        const auto run = counters::run_under_callgrind(simulation_child_argv(self, options, name, iterations));
+        counters::CallgrindRunOptions run_options;
+        // Build the inputs uninstrumented; the child starts instrumentation
+        // just before its collected loop.
+        run_options.extra_valgrind_arguments = {"--instr-atstart=no"};
+        const auto run =
+            counters::run_under_callgrind(simulation_child_argv(self, options, name, iterations), run_options);
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
         std::lock_guard lock(mutex);
         results[name] = SimulatedCounts{iterations, run.profile.total()};

@@ -1,5 +1,7 @@
 #include "engram/bench_simulation.hpp"
 
+#include <valgrind/callgrind.h>
+
 #include <algorithm>
 #include <cmath>
 #include <iostream>
@@ -65,6 +67,10 @@ int run_simulation_child(const BaselineOptions& options) {
       options.counters.empty() ? std::vector<std::string>{"TOT_INS"} : options.counters;
   counters::CounterSet set = counters::CounterSet::open(names, counter_options);
 
+  // The parent starts callgrind with --instr-atstart=no, so building the
+  // inputs ran at near-native speed; simulate from here on (collection itself
+  // stays off until set.start()).
+  CALLGRIND_START_INSTRUMENTATION;
   variant->run();  // warm-up: first touch of the inputs, lazy initialisation
   if (variant->reset) variant->reset();
   set.start();
