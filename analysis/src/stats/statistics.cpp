@@ -75,8 +75,7 @@ double median(std::span<const double> values) {
 
 double mean(std::span<const double> values) {
   require_values(values, "mean");
-  // Kahan-free pairwise accuracy is not needed at benchmark sample sizes; a
-  // long double accumulator keeps the sum exact enough for any realistic n.
+  // A long double accumulator is accurate enough at benchmark sample sizes.
   long double sum = 0;
   for (double v : values) sum += v;
   return static_cast<double>(sum / static_cast<long double>(values.size()));
