@@ -55,10 +55,11 @@ int main(int argc, char** argv) {
       ("deterministic", po::bool_switch(), "compare a simulated counter instead of time")
       ("counter", po::value<std::string>()->default_value("TOT_INS")->value_name("NAME"),
        "the counter for --deterministic")
-      ("alpha", po::value<double>()->default_value(0.05), "significance level of the U test")
-      ("resamples", po::value<std::size_t>()->default_value(BootstrapOptions{}.resamples),
+      ("alpha", po::value<double>()->default_value(0.05, "0.05")->value_name("P"), "significance level of the U test")
+      ("resamples", po::value<std::size_t>()->default_value(BootstrapOptions{}.resamples)->value_name("N"),
        "bootstrap resamples for the CIs")
-      ("seed", po::value<std::uint64_t>()->default_value(BootstrapOptions{}.seed), "bootstrap seed")
+      ("seed", po::value<std::uint64_t>()->default_value(BootstrapOptions{}.seed)->value_name("N"),
+       "bootstrap seed (the same seed gives the same intervals)")
       ("json", po::bool_switch(), "print JSON instead of the table")
       ("json-out", po::value<std::string>()->value_name("FILE"), "also write the JSON to FILE");
   po::options_description hidden;
