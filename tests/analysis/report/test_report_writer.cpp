@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <regex>
 
 #include "report_test_support.hpp"
 
@@ -118,8 +117,13 @@ TEST_F(ReportWriter, HtmlCarriesTheSameContentWithEverySvgEmbedded) {
     EXPECT_THAT(html, HasSubstr(text)) << text;
   }
   // Two plots as data: URIs, the flame graph live in a frame; no file is fetched.
-  const std::regex data_uri("<img alt=\"[^\"]*\" src=\"data:image/svg\\+xml;base64,");
-  EXPECT_EQ(std::distance(std::sregex_iterator(html.begin(), html.end(), data_uri), std::sregex_iterator()), 2);
+  // (counted by string search: GCC 12 warns inside <regex> under the asan preset)
+  std::size_t images = 0;
+  for (std::size_t at = 0; (at = html.find("<img alt=\"", at)) != std::string::npos; ++at) {
+    const std::size_t src = html.find("\" src=\"", at);
+    if (src != std::string::npos && html.compare(src + 7, 26, "data:image/svg+xml;base64,") == 0) ++images;
+  }
+  EXPECT_EQ(images, 2u);
   EXPECT_THAT(html, HasSubstr("<iframe title=\"Flame graph of the profiled run\""));
   EXPECT_THAT(html, Not(HasSubstr("src=\"http")));
   EXPECT_THAT(html, Not(HasSubstr("<link ")));
