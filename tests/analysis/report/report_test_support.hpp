@@ -52,6 +52,7 @@ class ScratchDir {
   ~ScratchDir() {
     std::error_code ec;
     fs::remove_all(path_, ec);
+    fs::remove(path_.parent_path(), ec);  // the per-process folder, once empty
   }
   const fs::path& path() const { return path_; }
   fs::path operator/(const std::string& name) const { return path_ / name; }
