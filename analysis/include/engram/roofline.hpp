@@ -68,8 +68,9 @@ struct RooflineOptions {
 };
 
 // How many times one benchmark iteration walks over its data: 100 for the
-// spreading_activation benchmarks (KERNELS.md: exactly 100 synchronous
-// iterations over one graph per benchmark iteration), 1 for the others.
+// benchmarks whose kernel name holds "spreading_activation" (KERNELS.md:
+// exactly 100 synchronous iterations over one graph per benchmark
+// iteration; also counter_overhead/spreading_activation_1000), 1 for the others.
 double default_passes(std::string_view kernel);
 
 struct LevelRoof {

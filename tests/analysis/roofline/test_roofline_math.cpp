@@ -144,6 +144,7 @@ TEST(RooflineMath, SpreadingMakesOneHundredPassesOverItsData) {
   EXPECT_NEAR(p.working_set_bytes, 48e3, 1e-6);
   EXPECT_EQ(p.level, "L2");
   EXPECT_DOUBLE_EQ(default_passes("spreading_activation_10k"), 100);
+  EXPECT_DOUBLE_EQ(default_passes("counter_overhead/spreading_activation_1000"), 100);
   EXPECT_DOUBLE_EQ(default_passes("vector_similarity_1000"), 1);
 
   RooflineOptions options;
