@@ -99,11 +99,13 @@ TEST_F(RooflineCli, RealBaselineOutputGivesTableJsonAndPlots) {
   EXPECT_TRUE(contains(r.output, "| spreading_activation_1000/eigen |"));
   const std::string md = read_text(dir_ / "out" / "roofline.md");
   EXPECT_TRUE(contains(md, "## Roofline"));
-  // 21 benchmarks, every one a kernel variant with a work model.
+  // 25 benchmarks of 3 repetitions (plus Google Benchmark's aggregates),
+  // every one a kernel variant with a work model.
   const json j = json::parse(read_text(dir_ / "out" / "roofline.json"));
-  EXPECT_EQ(j["points"].size(), 21u);
+  EXPECT_EQ(j["points"].size(), 25u);
   EXPECT_TRUE(j["skipped"].empty());
   for (const json& p : j["points"]) {
+    EXPECT_EQ(p["repetitions"], 3) << p["name"];
     EXPECT_GT(p["arithmetic_intensity"].get<double>(), 0) << p["name"];
     EXPECT_GT(p["attainable_gflops"].get<double>(), 0) << p["name"];
     const std::string level = p["level"];
