@@ -32,24 +32,34 @@ std::string data_string(const std::string& text) {
   return out + "\"";
 }
 
-constexpr const char* kKernelColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
-                                          "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
+constexpr const char* kKernelColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
+                                          "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939"};
+constexpr std::size_t kKernelColourCount = sizeof kKernelColours / sizeof kKernelColours[0];
 constexpr const char* kLevelColours[] = {"#08519c", "#3182bd", "#6baed6", "#636363"};
 
 struct VariantStyle {
   int point_type;
-  const char* label;
+  std::string label;
 };
 
-// Shape by variant: open circle for the reference, filled shapes for the rest.
-VariantStyle style_of(const std::string& variant) {
-  if (variant == "reference") return {6, "ref"};
-  if (variant == "optimized") return {7, "opt"};
-  if (variant == "openblas") return {5, "blas"};
-  if (variant == "eigen") return {9, "eigen"};
-  if (variant == "sleef") return {13, "sleef"};
-  return {11, "other"};
-}
+// Shape by variant: open circle for the reference, filled shapes for the
+// known ones, then further shapes for others in order of appearance.
+class VariantStyles {
+ public:
+  const VariantStyle& of(const std::string& variant) {
+    const auto it = styles_.find(variant);
+    if (it != styles_.end()) return it->second;
+    static constexpr int kSpareTypes[] = {11, 8, 4, 10, 12, 14, 2, 3};
+    const int type = kSpareTypes[spare_++ % (sizeof kSpareTypes / sizeof kSpareTypes[0])];
+    return styles_.emplace(variant, VariantStyle{type, variant.substr(0, 10)}).first->second;
+  }
+
+ private:
+  std::map<std::string, VariantStyle> styles_ = {{"reference", {6, "ref"}}, {"optimized", {7, "opt"}},
+                                                 {"openblas", {5, "blas"}}, {"eigen", {9, "eigen"}},
+                                                 {"sleef", {13, "sleef"}}};
+  std::size_t spare_ = 0;
+};
 
 std::string temporary_sibling(const std::filesystem::path& target) {
   const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
@@ -136,6 +146,7 @@ std::string roofline_gnuplot_script(const RooflineResult& result, const std::str
   s += "min(a, b) = a < b ? a : b\n";
   s += fmt::format("best_peak = {:.6g}\n", peak);
 
+  VariantStyles styles;
   // One data block per kernel: intensity, GFLOP/s, point size, point type, label.
   std::map<std::string, std::vector<const RooflinePoint*>> by_kernel;
   std::vector<std::string> kernel_order;
@@ -148,7 +159,7 @@ std::string roofline_gnuplot_script(const RooflineResult& result, const std::str
     for (const RooflinePoint* p : by_kernel[kernel_order[k]]) {
       // Size by time per iteration (area ~ time): bigger dots cost more.
       const double size = 0.7 + 2.0 * std::sqrt(p->seconds_per_iteration / t_max);
-      const VariantStyle style = style_of(p->variant);
+      const VariantStyle& style = styles.of(p->variant);
       s += fmt::format("{:.6g} {:.6g} {:.3f} {} {}\n", p->intensity, p->gflops, size, style.point_type,
                        data_string(style.label));
     }
@@ -170,7 +181,7 @@ std::string roofline_gnuplot_script(const RooflineResult& result, const std::str
                                 gp_string(fmt::format("{} peak, {:.1f} GFLOP/s", simd, gflops))));
   }
   for (std::size_t k = 0; k < kernel_order.size(); ++k) {
-    const char* colour = kKernelColours[k % 8];
+    const char* colour = kKernelColours[k % kKernelColourCount];
     plots.push_back(fmt::format("$kernel{} using 1:2:3:4 with points ps variable pt variable lw 1.5 lc rgb '{}' notitle",
                                 k, colour));
     // The key's sample: a variable point size would draw it at size 0.
@@ -183,7 +194,7 @@ std::string roofline_gnuplot_script(const RooflineResult& result, const std::str
   for (const RooflinePoint& p : result.points) {
     if (std::find(seen.begin(), seen.end(), p.variant) != seen.end()) continue;
     seen.push_back(p.variant);
-    plots.push_back(fmt::format("NaN with points pt {} lc rgb 'black' title {}", style_of(p.variant).point_type,
+    plots.push_back(fmt::format("NaN with points pt {} lc rgb 'black' title {}", styles.of(p.variant).point_type,
                                 gp_string(p.variant.empty() ? "(no variant)" : p.variant)));
   }
   plots.push_back("NaN with dots lc rgb 'white' title 'dot area: time per iteration'");
