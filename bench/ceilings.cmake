@@ -4,7 +4,7 @@
 #
 # The measuring kernels are x86-64 only. Each instruction set's kernels are a
 # translation unit of their own with that set's -m flags (never
-# -march=native); the program picks among them at run time, so it also runs
+# host-specific tuning); the program picks among them at run time, so it also runs
 # under valgrind, whose CPUID hides AVX-512. They are always optimized (-O2
 # after the build type's flags): at -O0 the accumulators of the peak kernel
 # would live in memory and the figure would mean nothing.
