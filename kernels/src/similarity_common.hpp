@@ -49,5 +49,7 @@ void check_batch_args(std::span<const float> query, const EmbeddingMatrix& candi
                       std::span<float> out);
 void check_find_similar_args(const MemoryGraph& graph, std::span<const float> query,
                              std::size_t k, float threshold);
+void check_find_similar_many_args(const MemoryGraph& graph, const EmbeddingMatrix& queries,
+                                  std::size_t k, float threshold);
 
 }  // namespace engram::detail

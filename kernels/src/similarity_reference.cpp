@@ -32,17 +32,35 @@ void check_batch_args(std::span<const float> query, const EmbeddingMatrix& candi
   }
 }
 
+namespace {
+
+void check_k_and_threshold(const std::string& function, std::size_t k, float threshold) {
+  if (k == 0) throw std::invalid_argument(function + ": k must be at least 1");
+  if (!(threshold >= 0.0f)) {
+    throw std::invalid_argument(function + ": threshold must be a number >= 0 (got " +
+                                std::to_string(threshold) + ")");
+  }
+}
+
+}  // namespace
+
 void check_find_similar_args(const MemoryGraph& graph, std::span<const float> query,
                              std::size_t k, float threshold) {
   if (query.size() != graph.dim()) {
     throw std::invalid_argument("find_similar: query has dimension " + std::to_string(query.size()) +
                                 ", the graph has " + std::to_string(graph.dim()));
   }
-  if (k == 0) throw std::invalid_argument("find_similar: k must be at least 1");
-  if (!(threshold >= 0.0f)) {
-    throw std::invalid_argument("find_similar: threshold must be a number >= 0 (got " +
-                                std::to_string(threshold) + ")");
+  check_k_and_threshold("find_similar", k, threshold);
+}
+
+void check_find_similar_many_args(const MemoryGraph& graph, const EmbeddingMatrix& queries,
+                                  std::size_t k, float threshold) {
+  if (queries.dim() != graph.dim()) {
+    throw std::invalid_argument("find_similar_many: queries have dimension " +
+                                std::to_string(queries.dim()) + ", the graph has " +
+                                std::to_string(graph.dim()));
   }
+  check_k_and_threshold("find_similar_many", k, threshold);
 }
 
 }  // namespace detail
@@ -94,6 +112,18 @@ std::vector<Match> find_similar(const MemoryGraph& graph, std::span<const float>
   std::sort(kept.begin(), kept.end(), detail::ranks_before);
   if (kept.size() > k) kept.resize(k);
   return kept;
+}
+
+std::vector<std::vector<Match>> find_similar_many(const MemoryGraph& graph,
+                                                  const EmbeddingMatrix& queries, std::size_t k,
+                                                  float threshold) {
+  detail::check_find_similar_many_args(graph, queries, k, threshold);
+  std::vector<std::vector<Match>> results;
+  results.reserve(queries.rows());
+  for (std::size_t q = 0; q < queries.rows(); ++q) {
+    results.push_back(find_similar(graph, queries.row_span(q), k, threshold));
+  }
+  return results;
 }
 
 }  // namespace reference

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstring>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "similarity_common.hpp"
 
@@ -205,6 +207,40 @@ void score_rows(std::span<const float> query, const EmbeddingMatrix& matrix, flo
   }
 }
 
+// The k best of scores offered in ascending id order: a heap whose top is the
+// worst kept match. A later equal score never displaces an earlier one (ids
+// ascend), and most candidates are rejected by a single comparison.
+class TopK {
+ public:
+  TopK(std::size_t k, float threshold, std::size_t candidates) : k_(k), threshold_(threshold) {
+    heap_.reserve(std::min(k, candidates));
+  }
+
+  void offer(std::size_t id, float cosine) {
+    const float score = std::clamp(cosine, 0.0f, 1.0f);
+    if (!(score >= threshold_)) return;
+    if (heap_.size() < k_) {
+      heap_.push_back(Match{static_cast<MemoryId>(id), score});
+      std::push_heap(heap_.begin(), heap_.end(), detail::ranks_before);
+    } else if (score > heap_.front().score) {
+      std::pop_heap(heap_.begin(), heap_.end(), detail::ranks_before);
+      heap_.back() = Match{static_cast<MemoryId>(id), score};
+      std::push_heap(heap_.begin(), heap_.end(), detail::ranks_before);
+    }
+  }
+
+  // Best first; leaves the object empty.
+  std::vector<Match> take() {
+    std::sort_heap(heap_.begin(), heap_.end(), detail::ranks_before);
+    return std::move(heap_);
+  }
+
+ private:
+  std::size_t k_;
+  float threshold_;
+  std::vector<Match> heap_;
+};
+
 }  // namespace
 
 namespace optimized {
@@ -237,26 +273,64 @@ std::vector<Match> find_similar(const MemoryGraph& graph, std::span<const float>
   thread_local detail::AlignedVector<float> scores;
   scores.resize(n);
   score_rows(query, memories, scores.data());
+  TopK top(k, threshold, n);
+  for (std::size_t i = 0; i < n; ++i) top.offer(i, scores[i]);
+  return top.take();
+}
 
-  // Top k in one pass: a heap whose top is the worst kept match. Ids arrive in
-  // ascending order, so a later equal score never displaces an earlier one and
-  // most candidates are rejected by a single comparison.
-  std::vector<Match> heap;
-  heap.reserve(std::min(k, n));
-  for (std::size_t i = 0; i < n; ++i) {
-    const float score = std::clamp(scores[i], 0.0f, 1.0f);
-    if (!(score >= threshold)) continue;
-    if (heap.size() < k) {
-      heap.push_back(Match{static_cast<MemoryId>(i), score});
-      std::push_heap(heap.begin(), heap.end(), detail::ranks_before);
-    } else if (score > heap.front().score) {
-      std::pop_heap(heap.begin(), heap.end(), detail::ranks_before);
-      heap.back() = Match{static_cast<MemoryId>(i), score};
-      std::push_heap(heap.begin(), heap.end(), detail::ranks_before);
+std::vector<std::vector<Match>> find_similar_many(const MemoryGraph& graph,
+                                                  const EmbeddingMatrix& queries, std::size_t k,
+                                                  float threshold) {
+  detail::check_find_similar_many_args(graph, queries, k, threshold);
+  const EmbeddingMatrix& memories = graph.embeddings();
+  const std::size_t n = memories.rows();
+  const std::size_t nq = queries.rows();
+  const std::size_t dim = memories.dim();
+  const std::size_t stride = memories.stride();  // queries.stride() too: same dim, same padding
+  for (std::size_t q = 0; q < nq; ++q) detail::add_work(similarity_work(dim, n));
+  std::vector<TopK> tops(nq, TopK(k, threshold, n));
+  if (n > 0 && nq > 0) {
+    const std::size_t index = detail::dispatch_index();
+    // Each query's squared norm, as score_rows takes it from its padded copy
+    // (query rows are already zero-padded and aligned).
+    std::vector<float> query_norm(nq);
+    std::vector<bool> exact(nq);
+    for (std::size_t q = 0; q < nq; ++q) {
+      const float sq = HWY_DISPATCH_TABLE(SquaredNormPadded)[index](queries.row(q), stride);
+      exact[q] = !fast_squared_norm(sq);
+      query_norm[q] = std::sqrt(sq);
+    }
+    // A block of memories small enough to stay in L2 (256 KiB of a 1 MiB L2
+    // here) is scored against every query before the next block is read, so
+    // the matrix comes from DRAM once instead of once per query. Each score is
+    // computed exactly as find_similar computes it (same accumulation order),
+    // and blocks arrive in id order, so the answers are identical.
+    const std::size_t block_rows = std::max<std::size_t>(16, (256u << 10) / (stride * sizeof(float)));
+    thread_local detail::AlignedVector<float> scores;
+    scores.resize(block_rows);
+    for (std::size_t first = 0; first < n; first += block_rows) {
+      const std::size_t rows = std::min(block_rows, n - first);
+      for (std::size_t q = 0; q < nq; ++q) {
+        float* out = scores.data();
+        const float* query = queries.row(q);
+        if (exact[q]) {
+          for (std::size_t i = 0; i < rows; ++i) out[i] = detail::exact_cosine(query, memories.row(first + i), dim);
+        } else {
+          HWY_DISPATCH_TABLE(DotRows)[index](query, memories.row(first), stride, rows, out);
+          const std::size_t flagged = HWY_DISPATCH_TABLE(FinishScores)[index](
+              out, memories.squared_norms().data() + first, rows, query_norm[q]);
+          for (std::size_t i = 0; flagged > 0 && i < rows; ++i) {
+            if (std::isnan(out[i])) out[i] = detail::exact_cosine(query, memories.row(first + i), dim);
+          }
+        }
+        for (std::size_t i = 0; i < rows; ++i) tops[q].offer(first + i, out[i]);
+      }
     }
   }
-  std::sort_heap(heap.begin(), heap.end(), detail::ranks_before);
-  return heap;
+  std::vector<std::vector<Match>> results;
+  results.reserve(nq);
+  for (TopK& top : tops) results.push_back(top.take());
+  return results;
 }
 
 }  // namespace optimized

@@ -80,6 +80,8 @@ TEST(KernelFamilies, EntryPointsOfBothNamespaces) {
   EXPECT_EQ(kernel_family_of_frame("engram::reference::cosine_batch(std::span<float const, 18446744073709551615ul>, engram::EmbeddingMatrix const&, std::span<float, 18446744073709551615ul>)"),
             KernelFamily::kSimilarity);
   EXPECT_EQ(kernel_family_of_frame("engram::optimized::find_similar"), KernelFamily::kSimilarity);
+  EXPECT_EQ(kernel_family_of_frame("engram::optimized::find_similar_many"), KernelFamily::kSimilarity);
+  EXPECT_EQ(kernel_family_of_frame("engram::reference::find_similar_many"), KernelFamily::kSimilarity);
   EXPECT_EQ(kernel_family_of_frame("engram::reference::spread_activation"), KernelFamily::kSpreading);
   EXPECT_EQ(kernel_family_of_frame("engram::optimized::apply_decay"), KernelFamily::kDecay);
   EXPECT_EQ(kernel_family_of_frame("engram::optimized::N_AVX2::cosine_batch"), KernelFamily::kSimilarity);

@@ -312,6 +312,68 @@ TEST_P(Similarity, BadInputThrowsWithAClearMessage) {
     expect_message([&] { find(g, q4, 0, 0.0f); }, "k must be");
     expect_message([&] { find(g, q4, 1, -0.1f); }, "threshold");
     expect_message([&] { find(g, q4, 1, kNaN); }, "threshold");
+    auto many = opt ? &optimized::find_similar_many : &reference::find_similar_many;
+    EmbeddingMatrix queries3(3), queries4(4);
+    queries3.push_back(q3);
+    queries4.push_back(q4);
+    expect_message([&] { many(g, queries3, 1, 0.0f); }, "dimension");
+    expect_message([&] { many(g, queries4, 0, 0.0f); }, "k must be");
+    expect_message([&] { many(g, queries4, 1, kNaN); }, "threshold");
+    expect_message([&] { many(g, EmbeddingMatrix(4), 0, 0.0f); }, "k must be");  // even with no queries
+  }
+}
+
+// find_similar_many answers each query exactly as find_similar does, bit for
+// bit, in both namespaces: over graphs of several L2 blocks and a partial last
+// block, with queries and memories that take the exact path (zero, huge, NaN).
+TEST_P(Similarity, FindSimilarManyEqualsFindSimilarPerQuery) {
+  Rng rng(16);
+  for (std::size_t dim : {std::size_t{1}, std::size_t{7}, std::size_t{768}}) {
+    MemoryGraph g(dim);
+    for (int i = 0; i < 1337; ++i) {
+      auto v = normal_vector(rng, dim);
+      if (i == 100) std::fill(v.begin(), v.end(), 0.0f);
+      if (i == 700) v[0] = kNaN;
+      if (i == 1200) v[0] = 1e30f;
+      g.add_memory(v);
+    }
+    EmbeddingMatrix queries(dim);
+    for (int q = 0; q < 9; ++q) queries.push_back(normal_vector(rng, dim));
+    queries.push_back(std::vector<float>(dim, 0.0f));   // zero query: every score 0
+    queries.push_back(std::vector<float>(dim, 1e25f));  // huge: the exact path
+    queries.push_back(g.embeddings().row_span(5));      // a memory itself: score 1 at id 5
+    for (float threshold : {0.0f, 0.1f}) {
+      for (std::size_t k : {std::size_t{1}, std::size_t{10}, std::size_t{2000}}) {
+        const auto opt = optimized::find_similar_many(g, queries, k, threshold);
+        const auto ref = reference::find_similar_many(g, queries, k, threshold);
+        ASSERT_EQ(opt.size(), queries.rows());
+        ASSERT_EQ(ref.size(), queries.rows());
+        for (std::size_t q = 0; q < queries.rows(); ++q) {
+          const auto query = queries.row_span(q);
+          EXPECT_EQ(opt[q], optimized::find_similar(g, query, k, threshold))
+              << "dim " << dim << " query " << q << " k " << k << " threshold " << threshold;
+          EXPECT_EQ(ref[q], reference::find_similar(g, query, k, threshold))
+              << "dim " << dim << " query " << q << " k " << k << " threshold " << threshold;
+        }
+      }
+    }
+    if (dim > 1) {  // in one dimension every memory of the same sign scores 1
+      const auto best = optimized::find_similar_many(g, queries, 1);
+      ASSERT_FALSE(best[11].empty());
+      EXPECT_EQ(best[11][0].id, 5u);
+    }
+  }
+}
+
+TEST_P(Similarity, FindSimilarManyWithNoQueriesOrNoMemories) {
+  MemoryGraph g(4);
+  EmbeddingMatrix none(4), one(4);
+  one.push_back(std::vector<float>{1, 0, 0, 0});
+  for (auto* many : {&reference::find_similar_many, &optimized::find_similar_many}) {
+    EXPECT_TRUE(many(g, none, 3, 0.0f).empty());
+    const auto empty_graph = many(g, one, 3, 0.0f);
+    ASSERT_EQ(empty_graph.size(), 1u);
+    EXPECT_TRUE(empty_graph[0].empty());
   }
 }
 

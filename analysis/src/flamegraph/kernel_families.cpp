@@ -12,10 +12,11 @@ struct KernelEntry {
 };
 
 // The public entry points of the kernels library (kernels/include/engram).
-constexpr std::array<KernelEntry, 5> kKernelEntries = {{
+constexpr std::array<KernelEntry, 6> kKernelEntries = {{
     {"cosine", KernelFamily::kSimilarity},
     {"cosine_batch", KernelFamily::kSimilarity},
     {"find_similar", KernelFamily::kSimilarity},
+    {"find_similar_many", KernelFamily::kSimilarity},
     {"spread_activation", KernelFamily::kSpreading},
     {"apply_decay", KernelFamily::kDecay},
 }};
@@ -25,7 +26,7 @@ constexpr std::array<KernelEntry, 5> kKernelEntries = {{
 const std::string_view kFamilyRule =
     "a stack belongs to the family of its outermost kernel entry point: a function of "
     "engram::reference or engram::optimized (nested namespaces allowed) named cosine, "
-    "cosine_batch or find_similar (similarity), spread_activation (spreading) or apply_decay "
+    "cosine_batch, find_similar or find_similar_many (similarity), spread_activation (spreading) or apply_decay "
     "(decay); stacks without one are 'other'";
 
 std::string_view family_name(KernelFamily family) {

@@ -8,7 +8,9 @@
 //
 // Both namespaces have the same functions: reference (scalar, double
 // accumulation, the ground truth) and optimized (SIMD at the active level,
-// candidates' precomputed squared norms). Inputs are validated in both:
+// candidates' precomputed squared norms). The optimized find_similar_many
+// answers exactly what find_similar answers for each query, and reads each
+// block of memories from DRAM once for all queries instead of once per query. Inputs are validated in both:
 // std::invalid_argument for a dimension mismatch, k == 0, a NaN or negative
 // threshold, or an output span of the wrong size.
 #include <cstddef>
@@ -34,7 +36,11 @@ struct Match {
                     std::span<float> out);                                                 \
   /* Brute force over every memory of the graph; returns at most k matches. */             \
   std::vector<Match> find_similar(const MemoryGraph& graph, std::span<const float> query,  \
-                                  std::size_t k, float threshold = 0.0f);
+                                  std::size_t k, float threshold = 0.0f);                  \
+  /* find_similar for every row of queries (in order), as independent queries */           \
+  std::vector<std::vector<Match>> find_similar_many(const MemoryGraph& graph,               \
+                                                    const EmbeddingMatrix& queries,          \
+                                                    std::size_t k, float threshold = 0.0f);
 
 namespace reference {
 ENGRAM_SIMILARITY_API
