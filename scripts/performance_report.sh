@@ -51,7 +51,7 @@ for i in $(seq 1 "$runs"); do
 done
 "$build/analysis/harness_rows" "${pairs[@]}" -o "$work/harness-rows.json"
 mkdir -p "$(dirname "$out")"
-"$build/analysis/ratios" --extra "$work/harness-rows.json" \
+"$build/analysis/ratios" --title "Optimized kernels against their peers" --extra "$work/harness-rows.json" \
   --command "scripts/performance_report.sh --runs $runs --repetitions $repetitions   # all of the below, $runs times" \
   --command "$bench_command" \
   --command "build/bench/profiling_harness --json opt.json && build/bench/profiling_harness --reference --json ref.json" \

@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
     json rss = {{"label", "profiling_harness full scale: optimized peak RSS, MiB"},
                 {"target", "< 64 MiB"}, {"bound", "at_most"}, {"limit", 64.0},
                 {"source", "profiling_harness --json (getrusage ru_maxrss, as /usr/bin/time -v)"},
+                {"unit", " MiB"},
                 {"values", json::array()}};
     for (std::size_t i = 0; i < files.size(); i += 2) {
       const json ref = read_harness(files[i], "reference");

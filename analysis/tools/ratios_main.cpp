@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
       ("help,h", "print this help and exit")
       ("list-targets", "print the targets (benchmark names and bounds) and exit")
       ("markdown", po::value<std::string>()->value_name("FILE"), "also write the markdown to FILE")
+      ("title", po::value<std::string>()->value_name("TEXT"), "a heading for the markdown document")
       ("json", po::value<std::string>()->value_name("FILE"), "write the results as JSON to FILE")
       ("extra", po::value<std::vector<std::string>>()->value_name("FILE"), "extra rows as JSON (repeatable)")
       ("command", po::value<std::vector<std::string>>()->value_name("TEXT"),
@@ -112,7 +113,8 @@ int main(int argc, char** argv) {
     }
     const std::vector<std::string> commands =
         vm.count("command") ? vm["command"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    const std::string markdown = ratios_markdown(report, commands);
+    const std::string markdown =
+        ratios_markdown(report, commands, vm.count("title") ? vm["title"].as<std::string>() : std::string());
     if (vm.count("markdown")) write_file_atomically(vm["markdown"].as<std::string>(), markdown);
     if (vm.count("json")) write_file_atomically(vm["json"].as<std::string>(), ratios_json(report));
     std::cout << markdown;

@@ -49,6 +49,7 @@ struct RatioRow {
   std::size_t runs_measured = 0;
   RatioStatus status = RatioStatus::not_measured;  // from the median over runs
   std::string source;  // where the values come from ("" for our own runs)
+  std::string unit = "×";  // printed after each value: "×" for ratios, " MiB" for a size
 };
 
 // Fills min/median/max, runs_meeting and status from per_run.
@@ -67,14 +68,17 @@ RatioReport compute_ratios(std::span<const BenchmarkFile> runs, std::span<const 
 
 // Rows measured elsewhere (profiling harness, counter overhead), as JSON:
 //   {"rows": [{"label": "...", "target": "≥ 8× faster", "bound": "at_least" | "at_most",
-//              "limit": 8, "values": [9.1, 8.7, 9.4], "source": "how it was measured"}]}
+//              "limit": 8, "values": [9.1, 8.7, 9.4], "source": "how it was measured",
+//              "unit": " MiB"}]}   (unit optional: "×" by default)
 // one value per run (null where a run did not measure it). Throws
 // BenchmarkJsonError naming `source_name` and the row on bad input.
 std::vector<RatioRow> parse_extra_ratio_rows(std::string_view text, const std::string& source_name);
 
 // The table as markdown: target, ratio per run, min / median / max, result.
-// `commands` (may be empty) are shown as the way to reproduce the table.
-std::string ratios_markdown(const RatioReport& report, const std::vector<std::string>& commands = {});
+// `commands` (may be empty) are shown as the way to reproduce the table; a
+// non-empty `title` becomes the document's heading.
+std::string ratios_markdown(const RatioReport& report, const std::vector<std::string>& commands = {},
+                            const std::string& title = {});
 std::string ratios_json(const RatioReport& report);
 
 }  // namespace engram::analysis

@@ -24,7 +24,7 @@ bool meets(RatioBound bound, double limit, double ratio) {
 }
 
 // Four significant digits: enough to tell 1.008 from 1.012 against a 1.01 bound.
-std::string ratio_text(double r) { return fmt::format("{:.4g}×", r); }
+std::string value_text(double r, const std::string& unit) { return fmt::format("{:.4g}{}", r, unit); }
 
 std::string run_label(const BenchmarkFile& run) {
   std::string label = run.source;
@@ -180,15 +180,21 @@ std::vector<RatioRow> parse_extra_ratio_rows(std::string_view text, const std::s
       else fail(i, "\"values\" holds something that is neither a number nor null");
     }
     if (r.contains("source") && r["source"].is_string()) row.source = r["source"].get<std::string>();
+    if (r.contains("unit")) {
+      if (!r["unit"].is_string()) fail(i, "\"unit\" must be a string");
+      row.unit = r["unit"].get<std::string>();
+    }
     settle_ratio_row(row);
     rows.push_back(std::move(row));
   }
   return rows;
 }
 
-std::string ratios_markdown(const RatioReport& report, const std::vector<std::string>& commands) {
+std::string ratios_markdown(const RatioReport& report, const std::vector<std::string>& commands,
+                            const std::string& title) {
   const std::size_t n = report.sources.size();
-  std::string out = fmt::format(
+  std::string out = title.empty() ? std::string() : fmt::format("# {}\n\n", title);
+  out += fmt::format(
       "Each ratio is median / median of the {} times of two benchmarks in the same run (interleaved "
       "repetitions); \"≥ N× faster\" rows give reference / optimized. Spread over {} separate run{}; a target "
       "passes when the median over the runs meets it (the last column also counts the runs that meet it on "
@@ -207,9 +213,9 @@ std::string ratios_markdown(const RatioReport& report, const std::vector<std::st
     }
     std::vector<std::string> cells{label, row.target_text};
     for (std::size_t i = 0; i < n; ++i) {
-      cells.push_back(i < row.per_run.size() && row.per_run[i] ? ratio_text(*row.per_run[i]) : "-");
+      cells.push_back(i < row.per_run.size() && row.per_run[i] ? value_text(*row.per_run[i], row.unit) : "-");
     }
-    for (const auto& x : {row.min, row.median, row.max}) cells.push_back(x ? ratio_text(*x) : "-");
+    for (const auto& x : {row.min, row.median, row.max}) cells.push_back(x ? value_text(*x, row.unit) : "-");
     cells.push_back(row.status == RatioStatus::not_measured
                         ? std::string("not measured")
                         : fmt::format("{} ({}/{} runs)", to_string(row.status), row.runs_meeting, row.runs_measured));
@@ -261,7 +267,8 @@ std::string ratios_json(const RatioReport& report) {
                     {"status", r.status == RatioStatus::pass   ? "pass"
                                : r.status == RatioStatus::fail ? "fail"
                                                                : "not measured"},
-                    {"source", r.source}});
+                    {"source", r.source},
+                    {"unit", r.unit}});
   }
   j["rows"] = std::move(rows);
   j["summary"] = {{"pass", report.count(RatioStatus::pass)},

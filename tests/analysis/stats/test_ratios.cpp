@@ -160,6 +160,29 @@ TEST(Ratios, ExtraRowsFromJson) {
               HasSubstr("missing number \"limit\""));
   EXPECT_THAT(error(R"({"rows": [{"label": "x", "target": "t", "bound": "at_most", "limit": 1, "values": ["a"]}]})"),
               HasSubstr("neither a number nor null"));
+  EXPECT_THAT(error(R"({"rows": [{"label": "x", "target": "t", "bound": "at_most", "limit": 1, "values": [1],
+                                  "unit": 3}]})"),
+              HasSubstr("extra.json: rows[0]: \"unit\" must be a string"));
+}
+
+// A row that is not a ratio (a size) prints its own unit, not "×".
+TEST(Ratios, ExtraRowUnitAndTitleInMarkdown) {
+  const auto runs = three_runs();
+  ea::RatioReport r = ea::compute_ratios(runs, kTwoTargets);
+  auto rows = ea::parse_extra_ratio_rows(
+      R"({"rows": [{"label": "peak RSS, MiB", "target": "< 64 MiB", "bound": "at_most", "limit": 64,
+                    "values": [42.5, 43, 42], "source": "getrusage", "unit": " MiB"}]})",
+      "extra.json");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].unit, " MiB");
+  r.rows.push_back(rows[0]);
+  const std::string md = ea::ratios_markdown(r, {}, "Optimized kernels against their peers");
+  EXPECT_EQ(md.rfind("# Optimized kernels against their peers\n\n", 0), 0u) << md;
+  EXPECT_THAT(md, HasSubstr("| peak RSS, MiB [1] | < 64 MiB | 42.5 MiB | 43 MiB | 42 MiB | 42 MiB | 42.5 MiB | 43 MiB | pass (3/3 runs) |"));
+  EXPECT_EQ(ea::ratios_markdown(r).rfind("# ", 0), std::string::npos);  // no title: no heading
+  const nlohmann::json j = nlohmann::json::parse(ea::ratios_json(r));
+  EXPECT_EQ(j["rows"][2]["unit"], " MiB");
+  EXPECT_EQ(j["rows"][0]["unit"], "×");
 }
 
 TEST(Ratios, Markdown) {
