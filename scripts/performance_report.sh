@@ -34,13 +34,16 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # Only the benchmarks the targets compare.
+# The software events counted around each benchmark: the run then records
+# what one start/stop of this set costs (the counters' row of the table).
+counted=task-clock,page-faults,context-switches
 filter='^(vector_similarity_1000|find_similar_10k|spreading_activation_1000|spreading_activation_10k|decay_10k_memories/[a-z_]+|counter_overhead/[a-z_0-9]+)/'
-bench_command="build/bench/baseline --benchmark_filter='$filter' --benchmark_repetitions=$repetitions --benchmark_enable_random_interleaving=true --benchmark_min_time=0.1 --benchmark_format=json --benchmark_out=runN.json"
+bench_command="build/bench/baseline --counters=$counted --benchmark_filter='$filter' --benchmark_repetitions=$repetitions --benchmark_enable_random_interleaving=true --benchmark_min_time=0.1 --benchmark_format=json --benchmark_out=runN.json"
 pairs=()
 json_runs=()
 for i in $(seq 1 "$runs"); do
   echo "performance_report: run $i of $runs: benchmark suite ($repetitions interleaved repetitions)"
-  "$build/bench/baseline" --benchmark_filter="$filter" --benchmark_repetitions="$repetitions" \
+  "$build/bench/baseline" --counters="$counted" --benchmark_filter="$filter" --benchmark_repetitions="$repetitions" \
     --benchmark_enable_random_interleaving=true --benchmark_min_time=0.1 --benchmark_format=json \
     --benchmark_out="$work/run$i.json" >/dev/null
   json_runs+=("$work/run$i.json")

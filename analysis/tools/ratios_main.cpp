@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
     for (const auto& input : inputs) runs.push_back(read_benchmark_json(input));
     const auto targets = issue7_targets();
     RatioReport report = compute_ratios(runs, targets, measure);
+    report.rows.push_back(counter_cost_row(runs));  // from the runs' context, "not measured" without --counters
     if (vm.count("extra")) {
       for (const auto& file : vm["extra"].as<std::vector<std::string>>()) {
         for (auto& row : parse_extra_ratio_rows(read_text(file), file)) {

@@ -66,6 +66,14 @@ struct RatioReport {
 RatioReport compute_ratios(std::span<const BenchmarkFile> runs, std::span<const RatioTarget> targets,
                            TimeMeasure measure = TimeMeasure::cpu);
 
+// The counters' own cost per region, one value per run: a baseline run with
+// --counters records the median time of empty start/stop pairs of its counter
+// set (context "engram.counter_overhead_ns"). As a percentage of a 100 us
+// region it is the overhead issue 7 bounds (< 1%), measured without the
+// run-to-run noise of timing a kernel twice (the counted/uncounted rows).
+// "not measured" for runs without that context.
+RatioRow counter_cost_row(std::span<const BenchmarkFile> runs);
+
 // Rows measured elsewhere (profiling harness, counter overhead), as JSON:
 //   {"rows": [{"label": "...", "target": "≥ 8× faster", "bound": "at_least" | "at_most",
 //              "limit": 8, "values": [9.1, 8.7, 9.4], "source": "how it was measured",

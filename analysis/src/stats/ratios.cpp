@@ -105,6 +105,31 @@ std::size_t RatioReport::count(RatioStatus status) const {
       std::count_if(rows.begin(), rows.end(), [&](const RatioRow& r) { return r.status == status; }));
 }
 
+RatioRow counter_cost_row(std::span<const BenchmarkFile> runs) {
+  RatioRow row;
+  row.label = "counters: start + stop of the software-event set (empty region), as % of a 100 µs region";
+  row.target_text = "< 1%";
+  row.bound = RatioBound::at_most;
+  row.limit = 1.0;
+  row.unit = "%";
+  row.source = "baseline --counters=...: context engram.counter_overhead_ns (median of 31 empty start/stop pairs)";
+  for (const auto& run : runs) {
+    const auto it = run.context.find("engram.counter_overhead_ns");
+    std::optional<double> percent;
+    if (it != run.context.end()) {
+      try {
+        const double ns = std::stod(it->second);
+        if (std::isfinite(ns) && ns > 0) percent = ns / 100'000.0 * 100.0;
+      } catch (const std::exception&) {
+        // not a number: the row says "not measured" for this run
+      }
+    }
+    row.per_run.push_back(percent);
+  }
+  settle_ratio_row(row);
+  return row;
+}
+
 RatioReport compute_ratios(std::span<const BenchmarkFile> runs, std::span<const RatioTarget> targets,
                            TimeMeasure measure) {
   if (runs.empty()) throw std::invalid_argument("ratios need at least one run");

@@ -165,6 +165,26 @@ TEST(Ratios, ExtraRowsFromJson) {
               HasSubstr("extra.json: rows[0]: \"unit\" must be a string"));
 }
 
+// The counters' cost per region comes from each run's context, as a share of
+// 100 us; a run without it (no --counters) or with a non-number is "not measured".
+TEST(Ratios, CounterCostRowFromTheRunContext) {
+  std::vector<ea::BenchmarkFile> runs(3);
+  runs[0].context["engram.counter_overhead_ns"] = "1750.0";
+  runs[1].context["engram.counter_overhead_ns"] = "850";
+  runs[2].context["engram.counter_overhead_ns"] = "n/a";
+  const ea::RatioRow row = ea::counter_cost_row(runs);
+  ASSERT_EQ(row.per_run.size(), 3u);
+  EXPECT_DOUBLE_EQ(*row.per_run[0], 1.75);
+  EXPECT_DOUBLE_EQ(*row.per_run[1], 0.85);
+  EXPECT_FALSE(row.per_run[2].has_value());
+  EXPECT_EQ(row.runs_measured, 2u);
+  EXPECT_EQ(row.runs_meeting, 1u);
+  EXPECT_DOUBLE_EQ(*row.median, 1.3);
+  EXPECT_EQ(row.status, ea::RatioStatus::fail);
+  EXPECT_EQ(row.unit, "%");
+  EXPECT_EQ(ea::counter_cost_row(std::vector<ea::BenchmarkFile>(2)).status, ea::RatioStatus::not_measured);
+}
+
 // A row that is not a ratio (a size) prints its own unit, not "×".
 TEST(Ratios, ExtraRowUnitAndTitleInMarkdown) {
   const auto runs = three_runs();
@@ -206,7 +226,7 @@ TEST(RatiosTool, CheckExtraRowsAndBadInput) {
   // The fixtures hold no issue-7 benchmark: every target is "not measured".
   const auto unmeasured = stats_test::run(tool + " " + stats_test::fixture("old.json"));
   EXPECT_EQ(unmeasured.exit_code, 0) << unmeasured.output;
-  EXPECT_THAT(unmeasured.output, HasSubstr("0 of 12 targets pass, 0 fail, 12 not measured"));
+  EXPECT_THAT(unmeasured.output, HasSubstr("0 of 13 targets pass, 0 fail, 13 not measured"));
   EXPECT_EQ(stats_test::run(tool + " --check " + stats_test::fixture("old.json")).exit_code, 2);
   {
     std::ofstream extra(dir.file("extra.json"));
@@ -216,8 +236,8 @@ TEST(RatiosTool, CheckExtraRowsAndBadInput) {
   const auto with_extra = stats_test::run(tool + " --markdown " + dir.file("t.md") + " --extra " +
                                           dir.file("extra.json") + " " + stats_test::fixture("old.json"));
   EXPECT_EQ(with_extra.exit_code, 0) << with_extra.output;
-  EXPECT_THAT(with_extra.output, HasSubstr("| harness [1] | ≥ 8× faster | 9× |"));
-  EXPECT_THAT(with_extra.output, HasSubstr("[1] test"));
+  EXPECT_THAT(with_extra.output, HasSubstr("| harness [2] | ≥ 8× faster | 9× |"));
+  EXPECT_THAT(with_extra.output, HasSubstr("[2] test"));
   EXPECT_TRUE(std::filesystem::exists(dir.file("t.md")));
   const auto mismatch = stats_test::run(tool + " --extra " + dir.file("extra.json") + " " +
                                         stats_test::fixture("old.json") + " " + stats_test::fixture("same.json"));
