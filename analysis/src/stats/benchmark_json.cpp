@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace engram::analysis {
 namespace {
@@ -37,6 +40,67 @@ std::string line_and_column(std::string_view text, std::size_t byte) {
     }
   }
   return fmt::format("{}:{}", line, column);
+}
+
+// Google Benchmark writes a non-finite double as a bare NaN, -NaN, Infinity
+// or -Infinity (the cv aggregate of a counter that is always 0, for one),
+// which is not JSON. Outside strings those words become null: a value that is
+// missing, never a number. `shifts` maps positions in the result back to the
+// file, so that error messages point into the file as it is.
+struct RelaxedJson {
+  std::string text;
+  std::vector<std::pair<std::size_t, std::ptrdiff_t>> shifts;  // (end of a replacement in text, text - file)
+
+  std::size_t file_position(std::size_t position) const {
+    std::ptrdiff_t delta = 0;
+    for (const auto& [end, d] : shifts) {
+      if (end > position) break;
+      delta = d;
+    }
+    return static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(position) - delta));
+  }
+};
+
+RelaxedJson replace_non_finite_literals(std::string_view file) {
+  constexpr std::string_view kWords[] = {"-Infinity", "Infinity", "-NaN", "NaN"};
+  RelaxedJson out;
+  out.text.reserve(file.size());
+  bool in_string = false;
+  std::ptrdiff_t delta = 0;
+  for (std::size_t i = 0; i < file.size();) {
+    const char c = file[i];
+    if (in_string) {
+      out.text += c;
+      if (c == '\\' && i + 1 < file.size()) {
+        out.text += file[i + 1];
+        i += 2;
+        continue;
+      }
+      if (c == '"') in_string = false;
+      ++i;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    std::size_t matched = 0;
+    for (const std::string_view word : kWords) {
+      const std::size_t end = i + word.size();
+      if (file.substr(i, word.size()) == word &&
+          (end == file.size() || !std::isalnum(static_cast<unsigned char>(file[end])))) {
+        matched = word.size();
+        break;
+      }
+    }
+    if (matched == 0) {
+      out.text += c;
+      ++i;
+      continue;
+    }
+    out.text += "null";
+    delta += 4 - static_cast<std::ptrdiff_t>(matched);
+    out.shifts.emplace_back(out.text.size(), delta);
+    i += matched;
+  }
+  return out;
 }
 
 class EntryReader {
@@ -115,15 +179,17 @@ BenchmarkFile parse_benchmark_json(std::string_view text, const std::string& sou
         source));
   }
   json document;
+  const RelaxedJson relaxed = replace_non_finite_literals(text);
   try {
-    document = json::parse(text);
+    document = json::parse(relaxed.text);
   } catch (const json::parse_error& e) {
     // e.what() reads "[json.exception.parse_error.101] parse error at line L, column C: ..."
     std::string what = e.what();
     if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
-    const bool truncated = e.byte >= text.size();
-    throw BenchmarkJsonError(fmt::format("{}:{} (byte {}): {}JSON: {}", source, line_and_column(text, e.byte),
-                                         e.byte, truncated ? "truncated " : "malformed ", what));
+    const bool truncated = e.byte >= relaxed.text.size();
+    const std::size_t byte = relaxed.file_position(e.byte);
+    throw BenchmarkJsonError(fmt::format("{}:{} (byte {}): {}JSON: {}", source, line_and_column(text, byte), byte,
+                                         truncated ? "truncated " : "malformed ", what));
   }
   if (!document.is_object()) {
     throw BenchmarkJsonError(fmt::format("{}: top level is not a JSON object (not Google Benchmark output)", source));

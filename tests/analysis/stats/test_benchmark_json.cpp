@@ -141,6 +141,42 @@ TEST(BenchmarkJson, ErrorEntriesAreKeptWithTheirMessage) {
   EXPECT_EQ(f.benchmarks[0].repetitions(), 0u);
 }
 
+// Google Benchmark writes non-finite doubles as bare NaN / Infinity (the cv
+// of a counter that is always 0): such a counter is missing in that entry,
+// never 0, words inside strings stay as they are, and an error further on
+// still names its place in the file as written.
+TEST(BenchmarkJson, NonFiniteCountersFromGoogleBenchmarkAreMissing) {
+  const std::string entry =
+      "{\"name\": \"x\", \"run_type\": \"iteration\", \"real_time\": 2, \"cpu_time\": 2, "
+      "\"time_unit\": \"ns\", \"page-faults\": NaN, \"up\": Infinity, \"down\": -Infinity, "
+      "\"minus\": -NaN, \"ok\": 3, \"label\": \"NaN and Infinity\"}";
+  const ea::BenchmarkFile f = ea::parse_benchmark_json(
+      "{\"context\": {\"note\": \"-Infinity\"}, \"benchmarks\": [" + entry + "]}", "t.json");
+  ASSERT_EQ(f.benchmarks.size(), 1u);
+  EXPECT_EQ(f.context.at("note"), "-Infinity");
+  EXPECT_EQ(f.benchmarks[0].counters.count("page-faults"), 0u);
+  EXPECT_EQ(f.benchmarks[0].counters.count("up"), 0u);
+  EXPECT_EQ(f.benchmarks[0].counters.count("down"), 0u);
+  EXPECT_EQ(f.benchmarks[0].counters.count("minus"), 0u);
+  ASSERT_EQ(f.benchmarks[0].counters.count("ok"), 1u);
+  EXPECT_EQ(f.benchmarks[0].counters.at("ok").at(0), 3.0);
+
+  // "NaNo" is not the word NaN: still an error. And after NaN and
+  // -Infinity on line 1, a stray comma on line 2 is reported at its own column.
+  std::string message;
+  try {
+    ea::parse_benchmark_json("{\"a\": NaN, \"b\": -Infinity,\n \"c\": 1,, \"d\": 2}", "t.json");
+  } catch (const ea::BenchmarkJsonError& e) {
+    message = e.what();
+  }
+  EXPECT_THAT(message, HasSubstr("t.json:2:9 (byte 36): malformed JSON")) << message;
+  EXPECT_THROW(ea::parse_benchmark_json("{\"a\": NaNo}", "t.json"), ea::BenchmarkJsonError);
+  EXPECT_THROW(ea::parse_benchmark_json("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"iteration\", "
+                                        "\"real_time\": NaN, \"cpu_time\": 1, \"time_unit\": \"ns\"}]}",
+                                        "t.json"),
+               ea::BenchmarkJsonError);  // a time that is not a number stays an error
+}
+
 TEST(BenchmarkJson, TimeMeasureNames) {
   EXPECT_EQ(ea::parse_time_measure("cpu"), ea::TimeMeasure::cpu);
   EXPECT_EQ(ea::parse_time_measure("real"), ea::TimeMeasure::real);
