@@ -4,12 +4,14 @@
 # (release by default) when the build is missing or stale. Idempotent: a
 # second run installs nothing and rebuilds nothing.
 #
-# usage: scripts/bootstrap.sh [--preset release|debug|asan] [--no-build]
+# usage: scripts/bootstrap.sh [--preset release|debug|asan] [--no-build] [--target NAME]...
+#   --target NAME   build only these targets (repeatable; default: everything)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 preset=release
 build=1
+targets=()
 
 usage() { sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -17,6 +19,7 @@ while [ $# -gt 0 ]; do
     --preset) [ $# -ge 2 ] || { echo "bootstrap: --preset needs a value" >&2; exit 2; }; preset=$2; shift 2 ;;
     --preset=*) preset=${1#--preset=}; shift ;;
     --no-build) build=0; shift ;;
+    --target) [ $# -ge 2 ] || { echo "bootstrap: --target needs a value" >&2; exit 2; }; targets+=(--target "$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bootstrap: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -70,4 +73,4 @@ if [ ! -f "$build_dir/CMakeCache.txt" ] || [ ! -f "$build_dir/build.ninja" ]; th
   cmake --preset "$preset"
 fi
 # ninja decides what is stale; an up-to-date tree prints "no work to do".
-cmake --build --preset "$preset"
+cmake --build --preset "$preset" "${targets[@]}"

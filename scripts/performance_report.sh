@@ -28,7 +28,7 @@ done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive whole number"
 [[ "$repetitions" =~ ^[1-9][0-9]*$ ]] || die "--repetitions must be a positive whole number"
 
-"$repo/scripts/bootstrap.sh"
+"$repo/scripts/bootstrap.sh" --target baseline --target profiling_harness --target harness_rows --target ratios
 build="$repo/build"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
