@@ -135,7 +135,7 @@ if [ "$quick" -eq 0 ]; then
   runs=()
   for i in $(seq 1 10); do
     step "stability run $i of 10"
-    "$build/bench/baseline" "${suite[@]}" --benchmark_repetitions=3 --benchmark_out="$work/stability-$i.json" >/dev/null
+    "$build/bench/baseline" "${suite[@]}" --benchmark_repetitions=5 --benchmark_out="$work/stability-$i.json" >/dev/null
     runs+=("$work/stability-$i.json")
   done
   "$build/analysis/stability" --markdown "$out/stability.md" --json "$out/stability.json" \

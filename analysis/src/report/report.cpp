@@ -46,10 +46,10 @@ InputCommands input_commands(const std::string& dir_in) {
   c.profile = "scripts/profile_hotspots.sh --out " + dir;
   c.bench = fmt::format(
       "build/bench/baseline --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true "
-      "--benchmark_format=json --benchmark_out={}/bench.json",
+      "--benchmark_min_time=0.05 --benchmark_format=json --benchmark_out={}/bench.json",
       dir);
   c.counters = fmt::format(
-      "build/bench/baseline --counters=L1_DCM,BR_MSP,TOT_INS,BR_INS --benchmark_repetitions=3 "
+      "build/bench/baseline --counters=L1_DCM,BR_MSP,BR_INS,TOT_INS --benchmark_min_time=0.05 "
       "--benchmark_format=json --benchmark_out={}/bench-counters.json",
       dir);
   c.ceilings = fmt::format("build/bench/ceilings --out {}/ceilings.json", dir);
@@ -59,6 +59,7 @@ InputCommands input_commands(const std::string& dir_in) {
       "mkdir -p {0}/stability\n"
       "for i in $(seq 10); do\n"
       "  build/bench/baseline --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true \\\n"
+      "    --benchmark_min_time=0.05 \\\n"
       "    --benchmark_format=json --benchmark_out={0}/stability/run$i.json\n"
       "done\n"
       "build/analysis/stability --json {0}/stability.json --markdown {0}/stability.md --plot {0}/stability "

@@ -139,7 +139,7 @@ TEST_F(ReportWriter, MissingOptionalInputsAreSaidWithTheCommandThatMakesThem) {
   EXPECT_THAT(section(md, "Flame graph analysis"),
               AllOf(HasSubstr("**Missing:** The flame graph SVG (--flamegraph)"), HasSubstr("scripts/profile_hotspots.sh")));
   EXPECT_THAT(section(md, "Counters"), AllOf(HasSubstr("**Missing:** The counters run"),
-                                             HasSubstr("build/bench/baseline --counters=L1_DCM,BR_MSP,TOT_INS,BR_INS")));
+                                             HasSubstr("build/bench/baseline --counters=L1_DCM,BR_MSP,BR_INS,TOT_INS")));
   EXPECT_THAT(section(md, "Roofline"),
               AllOf(HasSubstr("**Missing:** The roofline"), HasSubstr("build/bench/ceilings --out"),
                     HasSubstr("build/analysis/roofline --ceilings")));
