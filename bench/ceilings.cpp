@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
       ("points-per-octave", po::value<int>()->value_name("N"), "sweep sizes per doubling (default 2)")
       ("stream-simd", po::value<std::string>()->value_name("auto|avx512|avx2|sse2"),
        "instruction set of the bandwidth kernels (default auto: the fastest L1 load)")
+      ("huge-pages", "put the sweep's arrays on transparent huge pages: the memory's own limit, above what "
+                     "arrays on ordinary 4 KiB pages (the default, as the kernels' data) reach from DRAM")
       ("quiet,q", "no progress lines on standard error");
   po::variables_map vm;
   try {
@@ -80,6 +82,7 @@ int main(int argc, char** argv) {
     if (vm.count("points-per-octave")) options.points_per_octave = vm["points-per-octave"].as<int>();
     if (vm.count("min-size")) options.sweep_min_bytes = parse_size(vm["min-size"].as<std::string>());
     if (vm.count("max-size")) options.sweep_max_bytes = parse_size(vm["max-size"].as<std::string>());
+    options.huge_pages = vm.count("huge-pages") != 0;
     if (vm.count("stream-simd")) {
       options.stream_simd = vm["stream-simd"].as<std::string>();
       const std::string& s = options.stream_simd;

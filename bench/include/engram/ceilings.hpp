@@ -164,6 +164,9 @@ struct MeasureOptions {
   // Instruction set for the streaming kernels: "auto" picks the fastest at
   // L1 (wider is not always faster: Zen 4 splits 512-bit loads in two).
   std::string stream_simd = "auto";
+  // Sweep arrays on transparent huge pages (the memory's own limit) instead
+  // of ordinary pages (what the kernels' data and likwid-bench get).
+  bool huge_pages = false;
   std::function<void(const std::string&)> progress;  // one line per step
 };
 

@@ -73,15 +73,20 @@ void say(const MeasureOptions& options, const std::string& line) {
 
 // ---- Buffers ---------------------------------------------------------------
 
-// Page-aligned memory asked to be backed by transparent huge pages, so that
-// DRAM-sized sweeps measure the memory and not the TLB.
+// 2 MiB-aligned memory. By default it gets ordinary 4 KiB pages, as the
+// kernels' own data and likwid-bench's arrays do: the DRAM roof is then what
+// a kernel streaming its own arrays can reach (here ~19 GB/s; the prefetchers
+// stop at each 4 KiB page). With huge_pages it asks for transparent huge
+// pages (madvise), which is the memory's own limit (here ~32 GB/s).
 class HugeBuffer {
  public:
-  explicit HugeBuffer(std::size_t bytes) : bytes_(round_up(bytes, kHuge)) {
+  HugeBuffer(std::size_t bytes, bool huge_pages) : bytes_(round_up(bytes, kHuge)) {
     data_ = static_cast<float*>(std::aligned_alloc(kHuge, bytes_));
     if (data_ == nullptr) throw std::runtime_error(fmt::format("cannot allocate {}", format_bytes(bytes_)));
-#ifdef MADV_HUGEPAGE
-    ::madvise(data_, bytes_, MADV_HUGEPAGE);  // advice only: failure is harmless
+#if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
+    // Advice only: failure is harmless. NOHUGEPAGE too, so that a system with
+    // THP "always" still measures ordinary pages when asked to.
+    ::madvise(data_, bytes_, huge_pages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 #endif
     // Touch every page now (with values that stay finite in the triad) so
     // that no page fault lands in a timed run.
@@ -298,9 +303,9 @@ Ceilings measure_ceilings(const MeasureOptions& options_in) {
   say(options, fmt::format("sweep: {} sizes from {} to {}; allocating {}", sizes.size(), format_bytes(sizes.front()),
                            format_bytes(largest), format_bytes(largest + largest / 2 + largest / 3)));
   // Array offsets of 0, 17 and 34 cache lines (see HugeBuffer::at_line).
-  HugeBuffer a_buffer(largest + 64 * 64);
-  HugeBuffer b_buffer(largest / 2 + 64 * 64);
-  HugeBuffer c_buffer(largest / 3 + 64 * 64);
+  HugeBuffer a_buffer(largest + 64 * 64, options.huge_pages);
+  HugeBuffer b_buffer(largest / 2 + 64 * 64, options.huge_pages);
+  HugeBuffer c_buffer(largest / 3 + 64 * 64, options.huge_pages);
   const StreamArrays arrays{a_buffer.at_line(0), b_buffer.at_line(17), c_buffer.at_line(34)};
 
   // The streaming instruction set: forced, or the fastest L1 load.

@@ -168,7 +168,8 @@ std::string to_json(const Ceilings& c, const MachineInfo& m) {
                     {"points_per_octave", c.options.points_per_octave},
                     {"point_seconds", c.options.point_seconds},
                     {"point_repeats", c.options.point_repeats},
-                    {"stream_simd", c.options.stream_simd}};
+                    {"stream_simd", c.options.stream_simd},
+                    {"pages", c.options.huge_pages ? "transparent huge pages (madvise)" : "ordinary 4 KiB pages"}};
   out["seconds"] = rounded(c.seconds, 2);
   json notes = json::array();
   for (const CacheSizeFinding& f : c.cache_sizes) {

@@ -193,4 +193,16 @@ TEST(CeilingsProgram, WritesToStandardOutputByDefault) {
   EXPECT_EQ(d["sweeps"][0]["points"].back()["bytes"], 256 * 1024);
 }
 
+// Ordinary pages unless asked: the DRAM roof is then what the kernels' own
+// arrays get; the JSON says which was measured.
+TEST(CeilingsProgram, RecordsThePagesTheSweepUsed) {
+  const std::string quick = shell_quote(kTool) + " -q --quick --peak-seconds 0.005 --min-size 16K --max-size 256K";
+  const CommandResult ordinary = run_command(quick);
+  ASSERT_EQ(ordinary.exit_code, 0) << ordinary.output;
+  EXPECT_EQ(json::parse(ordinary.output)["options"]["pages"], "ordinary 4 KiB pages");
+  const CommandResult huge = run_command(quick + " --huge-pages");
+  ASSERT_EQ(huge.exit_code, 0) << huge.output;
+  EXPECT_EQ(json::parse(huge.output)["options"]["pages"], "transparent huge pages (madvise)");
+}
+
 }  // namespace
