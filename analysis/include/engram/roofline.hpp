@@ -80,6 +80,11 @@ struct LevelRoof {
   bool memory_bound = false;  // I x gbps < peak
 };
 
+// Up to this fraction of its roof a point is "at its roof": the ceilings and
+// the timings each vary by a few percent between runs, so 100.1% is
+// measurement noise, not a broken model. Beyond it, the note says why.
+inline constexpr double kAtRoofTolerance = 1.05;
+
 struct RooflinePoint {
   std::string name;  // "KERNEL/VARIANT"
   std::string kernel;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "candidates.hpp"
+#include "engram/roofline.hpp"
 #include "format.hpp"
 #include "sections.hpp"
 
@@ -66,10 +67,13 @@ void add_roofline_section(Document& doc, const LoadedInputs& in) {
   BulletList notes;
   for (const auto& p : r.points) {
     if (!p.note.empty()) notes.items.push_back(Text() << code(p.name) << ": " << p.note);
-    if (p.fraction_of_roof > 1.0 && p.note.empty()) {
+    if (p.fraction_of_roof > kAtRoofTolerance && p.note.empty()) {
       notes.items.push_back(Text() << code(p.name) << ": above its roof ("
                                    << percent(p.fraction_of_roof)
                                    << "): the work model or the level chosen does not describe what this kernel does.");
+    } else if (p.fraction_of_roof > 1.0 && p.fraction_of_roof <= kAtRoofTolerance) {
+      notes.items.push_back(Text() << code(p.name) << ": at its roof (" << percent(p.fraction_of_roof)
+                                   << ", within the few percent that ceilings and timings vary between runs).");
     }
   }
   for (const auto& s : r.skipped) notes.items.push_back(Text("Left out: " + s));

@@ -206,7 +206,7 @@ RooflineResult compute_roofline(const MachineCeilings& ceilings, const Benchmark
     p.fraction_of_roof = p.gflops / p.attainable_gflops;
     p.bound = p.intensity * *home.gbps < p.peak_gflops ? fmt::format("{} bandwidth", home.level)
                                                         : fmt::format("compute ({} peak)", p.peak_simd);
-    if (p.fraction_of_roof > 1.05) {
+    if (p.fraction_of_roof > kAtRoofTolerance) {
       // No code beats its roof: either the counted work is not the work done,
       // or the data sit in a faster level than the rule assumes.
       p.note = fmt::format(

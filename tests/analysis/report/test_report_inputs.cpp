@@ -6,6 +6,7 @@
 
 #include "benchmark_summary.hpp"
 #include "candidates.hpp"
+#include "engram/roofline.hpp"
 #include "inputs.hpp"
 #include "report_test_support.hpp"
 #include "system_probe.hpp"
@@ -21,6 +22,7 @@ using engram::test::ScratchDir;
 using engram::test::write_text;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 std::string error_of(const std::function<void()>& f) {
@@ -290,6 +292,32 @@ TEST(ReportCandidates, PriorityIsShareTimesDistanceHighestFirst) {
   EXPECT_EQ(ranking.ranked[2].benchmark, "spreading_activation_1000/optimized");
   EXPECT_DOUBLE_EQ(ranking.ranked[2].priority, 0.0);
   EXPECT_THAT(ranking.ranked[2].note, HasSubstr("above its roof"));
+}
+
+// A point a hair over its roof is at its roof (run-to-run variation), not a
+// broken model; beyond kAtRoofTolerance it is.
+TEST(ReportCandidates, JustOverTheRoofIsAtTheRoof) {
+  const auto h = parse_hotspots(read_json_file(report_fixture("hotspots.json"), "h"), "hotspots.json");
+  auto r = parse_roofline(read_json_file(report_fixture("roofline.json"), "r"), "roofline.json");
+  for (auto& p : r.points) {
+    if (p.name == "spreading_activation_1000/optimized") p.fraction_of_roof = 1.001;
+  }
+  auto ranking = rank_candidates(h, r);
+  const auto at = std::find_if(ranking.ranked.begin(), ranking.ranked.end(),
+                               [](const auto& c) { return c.benchmark == "spreading_activation_1000/optimized"; });
+  ASSERT_NE(at, ranking.ranked.end());
+  EXPECT_DOUBLE_EQ(at->priority, 0.0);
+  EXPECT_THAT(at->note, HasSubstr("at its roof (100.1%"));
+  EXPECT_THAT(at->note, Not(HasSubstr("above")));
+  for (auto& p : r.points) {
+    if (p.name == "spreading_activation_1000/optimized") p.fraction_of_roof = kAtRoofTolerance + 0.01;
+  }
+  ranking = rank_candidates(h, r);
+  for (const auto& c : ranking.ranked) {
+    if (c.benchmark == "spreading_activation_1000/optimized") {
+      EXPECT_THAT(c.note, HasSubstr("above its roof"));
+    }
+  }
 }
 
 TEST(ReportCandidates, BothVariantsWhenTheProfileDoesNotSay) {
