@@ -4,6 +4,7 @@
 # process) and of the profiling harness (reference and optimized), then the
 # ratio table of the optimized-kernel targets with its spread over the runs.
 # Orchestration only: build/analysis/{ratios,harness_rows} compute the table.
+# The runs' JSON files are kept in tmp/performance/ (the table names them).
 #
 # usage: scripts/performance_report.sh [--runs N] [--repetitions N] [--out FILE]
 #   --runs N          separate runs (default 3)
@@ -27,11 +28,17 @@ while [ $# -gt 0 ]; do
 done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive whole number"
 [[ "$repetitions" =~ ^[1-9][0-9]*$ ]] || die "--repetitions must be a positive whole number"
+out=$(realpath -m -- "$out")  # the script works from the repository root below
 
 "$repo/scripts/bootstrap.sh" --target baseline --target profiling_harness --target harness_rows --target ratios
 build="$repo/build"
-work=$(mktemp -d)
+cd "$repo"
+mkdir -p tmp
+# Written aside, then swapped in whole: an interrupted run leaves the last
+# complete set of runs in tmp/performance/.
+work=$(mktemp -d tmp/.performance.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+kept=tmp/performance
 
 # Only the benchmarks the targets compare.
 # The software events counted around each benchmark: the run then records
@@ -46,15 +53,17 @@ for i in $(seq 1 "$runs"); do
   "$build/bench/baseline" --counters="$counted" --benchmark_filter="$filter" --benchmark_repetitions="$repetitions" \
     --benchmark_enable_random_interleaving=true --benchmark_min_time=0.1 --benchmark_format=json \
     --benchmark_out="$work/run$i.json" >/dev/null
-  json_runs+=("$work/run$i.json")
+  json_runs+=("$kept/run$i.json")
   echo "performance_report: run $i of $runs: profiling_harness, optimized then reference"
   "$build/bench/profiling_harness" --json "$work/harness-optimized-$i.json" >/dev/null
   "$build/bench/profiling_harness" --reference --json "$work/harness-reference-$i.json" >/dev/null
-  pairs+=(--pair "$work/harness-reference-$i.json" "$work/harness-optimized-$i.json")
+  pairs+=(--pair "$kept/harness-reference-$i.json" "$kept/harness-optimized-$i.json")
 done
-"$build/analysis/harness_rows" "${pairs[@]}" -o "$work/harness-rows.json"
+rm -rf "$kept"
+mv "$work" "$kept"
+"$build/analysis/harness_rows" "${pairs[@]}" -o "$kept/harness-rows.json"
 mkdir -p "$(dirname "$out")"
-"$build/analysis/ratios" --title "Optimized kernels against their peers" --extra "$work/harness-rows.json" \
+"$build/analysis/ratios" --title "Optimized kernels against their peers" --extra "$kept/harness-rows.json" \
   --command "scripts/performance_report.sh --runs $runs --repetitions $repetitions   # all of the below, $runs times" \
   --command "$bench_command" \
   --command "build/bench/profiling_harness --json opt.json && build/bench/profiling_harness --reference --json ref.json" \

@@ -32,7 +32,7 @@ diff_old=""
 quick=0
 command=()
 
-usage() { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "profile_hotspots: $*" >&2; exit 2; }
 need_value() { [ $# -ge 2 ] || die "$1 needs a value (see --help)"; }
 

@@ -8,7 +8,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 preset=release
 if [ "${1:-}" = "--preset" ]; then preset=${2:?--preset needs a value}; shift 2; fi
-case "${1:-}" in -h|--help) sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,5p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 "$repo/scripts/bootstrap.sh" --preset "$preset"
 
