@@ -1,8 +1,5 @@
 # Tests of the statistics, compare, stability and ratio parts of the analysis
 # library and their tools. Included by tests/analysis/CMakeLists.txt.
-if(NOT DEFINED ENGRAM_VALGRIND_TESTS)
-  option(ENGRAM_VALGRIND_TESTS "Run the tests that execute helpers under valgrind" ON)
-endif()
 
 add_executable(test_analysis_stats
   stats/test_benchmark_json.cpp

@@ -106,6 +106,7 @@ TEST_F(Programs, BaselineCountsSoftwareEventsIntoJson) {
 // Cache and branch counters: simulated under callgrind where the hardware
 // cannot count them, merged into the same output and labelled.
 TEST_F(Programs, BaselineMergesSimulatedCounters) {
+  if (!ENGRAM_VALGRIND_TESTS) GTEST_SKIP() << "callgrind simulation disabled (ENGRAM_VALGRIND_TESTS=OFF, e.g. sanitizers)";
   const auto json_path = dir_ / "sim.json";
   const ProgramRun r = run_program(kBaseline + " --counters=L1_DCM,BR_MSP --sim=only"
                     " --benchmark_filter=decay_10k_memories/power_law/optimized --benchmark_min_time=0.01"
