@@ -10,6 +10,7 @@
 #include "engram/atomic_file.hpp"
 #include "engram/compare.hpp"
 #include "engram/stats_cli.hpp"
+#include "file_arguments.hpp"
 
 namespace po = boost::program_options;
 using namespace engram::analysis;
@@ -62,24 +63,16 @@ int main(int argc, char** argv) {
        "bootstrap seed (the same seed gives the same intervals)")
       ("json", po::bool_switch(), "print JSON instead of the table")
       ("json-out", po::value<std::string>()->value_name("FILE"), "also write the JSON to FILE");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("input", -1);
 
   CompareOptions options;
   std::vector<std::string> inputs;
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
+    vm = engram::cli::parse_options_and_files(argc, argv, visible, inputs);
     if (vm.count("help")) {
       print_help(visible);
       return 0;
     }
-    if (vm.count("input")) inputs = vm["input"].as<std::vector<std::string>>();
     if (inputs.size() != 2) {
       throw std::invalid_argument(fmt::format("expected OLD.json and NEW.json, got {} file(s)", inputs.size()));
     }

@@ -11,6 +11,7 @@
 
 #include "engram/atomic_file.hpp"
 #include "engram/stats_cli.hpp"
+#include "file_arguments.hpp"
 #include "engram/stats_ratios.hpp"
 
 namespace po = boost::program_options;
@@ -64,19 +65,12 @@ int main(int argc, char** argv) {
       ("time", po::value<std::string>()->default_value("cpu")->value_name("cpu|real"),
        "which Google Benchmark time to use")
       ("check", po::bool_switch(), "exit 2 unless every target passes");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("input", -1);
 
   std::vector<std::string> inputs;
   TimeMeasure measure = TimeMeasure::cpu;
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
+    vm = engram::cli::parse_options_and_files(argc, argv, visible, inputs);
     if (vm.count("help")) {
       print_help(visible);
       return 0;
@@ -88,7 +82,6 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
-    if (vm.count("input")) inputs = vm["input"].as<std::vector<std::string>>();
     if (inputs.empty()) throw std::invalid_argument("no run given");
     measure = parse_time_measure(vm["time"].as<std::string>());
   } catch (const std::exception& e) {

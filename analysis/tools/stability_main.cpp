@@ -9,6 +9,7 @@
 
 #include "engram/atomic_file.hpp"
 #include "engram/stats_cli.hpp"
+#include "file_arguments.hpp"
 #include "engram/stats_stability.hpp"
 
 namespace po = boost::program_options;
@@ -50,24 +51,16 @@ int main(int argc, char** argv) {
        "which Google Benchmark time to use")
       ("gnuplot", po::value<std::string>()->default_value("gnuplot")->value_name("PATH"), "the gnuplot program")
       ("fail-on-unstable", po::bool_switch(), "exit 2 when a benchmark fails the criterion or is incomplete");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("input", -1);
 
   StabilityOptions options;
   std::vector<std::string> inputs;
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
+    vm = engram::cli::parse_options_and_files(argc, argv, visible, inputs);
     if (vm.count("help")) {
       print_help(visible);
       return 0;
     }
-    if (vm.count("input")) inputs = vm["input"].as<std::vector<std::string>>();
     if (inputs.size() < 2) throw std::invalid_argument(fmt::format("need at least 2 runs, got {}", inputs.size()));
     options.cv_limit = parse_percent(vm["cv-limit"].as<std::string>(), "--cv-limit");
     if (!(options.cv_limit > 0)) throw std::invalid_argument("--cv-limit must be > 0");
