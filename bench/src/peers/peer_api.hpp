@@ -2,7 +2,7 @@
 // Peers built with Eigen and SLEEF, compiled once per instruction set.
 //
 // Like our kernels, the peers should run at the best SIMD level of the CPU,
-// yet the build must not use -march=native (valgrind cannot run AVX-512).
+// yet the build uses no host-specific tuning (valgrind cannot run AVX-512).
 // Eigen's templates compiled with different -m flags in one static link would
 // break the one-definition rule (the linker keeps one copy of each inline
 // function, possibly an AVX-512 one on the AVX2 path), so each instruction set
