@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engram/report.hpp"
+#include "../json_position.hpp"
 
 namespace engram::analysis::report {
 namespace {
@@ -37,20 +38,6 @@ std::string escape_pointer_token(std::string_view key) {
 }
 
 }  // namespace
-
-std::string line_and_column(std::string_view text, std::size_t byte) {
-  std::size_t line = 1, column = 1;
-  const std::size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
-  for (std::size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return fmt::format("{}:{}", line, column);
-}
 
 std::string read_input_file(const std::filesystem::path& path, std::string_view what) {
   std::error_code ec;

@@ -65,8 +65,4 @@ class JsonValue {
 JsonValue parse_json_text(std::string_view text, const std::string& source);
 JsonValue read_json_file(const std::filesystem::path& path, std::string_view what);
 
-// "LINE:COLUMN" of a byte offset as nlohmann reports it (1-based, the last
-// byte read).
-std::string line_and_column(std::string_view text, std::size_t byte);
-
 }  // namespace engram::analysis::report

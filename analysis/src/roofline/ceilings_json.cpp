@@ -9,25 +9,12 @@
 
 #include "engram/roofline.hpp"
 #include "engram/stack_tree.hpp"  // InputError
+#include "../json_position.hpp"
 
 namespace engram::analysis {
 namespace {
 
 using nlohmann::json;
-
-// 1-based line and column of a 0-based byte offset.
-std::pair<std::uint64_t, std::uint64_t> line_and_column(std::string_view text, std::size_t byte) {
-  std::uint64_t line = 1, column = 1;
-  for (std::size_t i = 0; i < std::min(byte, text.size()); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
-}
 
 // Looks fields up by JSON path and names the path in every complaint.
 class CeilingsReader {
@@ -84,11 +71,10 @@ MachineCeilings parse_ceilings_json(std::string_view text, const std::string& so
   } catch (const json::parse_error& e) {
     std::string what = e.what();
     if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
-    // nlohmann reports the 1-based position of the last byte it read.
     const bool truncated = e.byte >= text.size();
-    const auto [line, column] = line_and_column(text, e.byte > 0 ? e.byte - 1 : 0);
-    throw InputError(source, line,
-                     fmt::format("column {}: {} JSON: {}", column, truncated ? "truncated" : "malformed", what));
+    const TextPosition at = parse_error_position(text, e.byte);
+    throw InputError(source, at.line,
+                     fmt::format("column {}: {} JSON: {}", at.column, truncated ? "truncated" : "malformed", what));
   }
   const CeilingsReader r(source);
   if (!doc.is_object()) r.fail("/", "the top level is not an object (not a ceilings file)");

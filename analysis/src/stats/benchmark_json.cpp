@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "../json_position.hpp"
+
 namespace engram::analysis {
 namespace {
 
@@ -25,22 +27,6 @@ const std::set<std::string, std::less<>> kStandardFields = {
     "real_time",   "cpu_time",       "time_unit",
     "aggregate_name", "aggregate_unit", "error_occurred",
     "error_message", "label"};
-
-// "LINE:COLUMN" of a 1-based byte position (nlohmann reports the position of
-// the last byte it read).
-std::string line_and_column(std::string_view text, std::size_t byte) {
-  std::size_t line = 1, column = 1;
-  const std::size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
-  for (std::size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return fmt::format("{}:{}", line, column);
-}
 
 // Google Benchmark writes a non-finite double as a bare NaN, -NaN, Infinity
 // or -Infinity (the cv aggregate of a counter that is always 0, for one),
