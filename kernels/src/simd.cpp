@@ -16,10 +16,15 @@ namespace detail {
 
 std::int64_t hwy_target_of(SimdLevel level) {
   switch (level) {
-    case SimdLevel::kScalar: return HWY_STATIC_TARGET == HWY_SCALAR ? HWY_SCALAR : HWY_EMU128;
+    // The portable copy: EMU128, or HWY_SCALAR where Highway deems EMU128
+    // broken for this compiler (GCC before 12.3).
+    case SimdLevel::kScalar: return (HWY_TARGETS & HWY_EMU128) != 0 ? HWY_EMU128 : HWY_SCALAR;
     case SimdLevel::kSse4: return HWY_SSE4;
     case SimdLevel::kAvx2: return HWY_AVX2;
     case SimdLevel::kAvx512: return HWY_AVX3;
+    case SimdLevel::kNeon: return HWY_NEON;
+    case SimdLevel::kSve: return HWY_SVE;
+    case SimdLevel::kSve2: return HWY_SVE2;
   }
   throw std::invalid_argument("unknown SIMD level");
 }
@@ -28,8 +33,10 @@ std::int64_t hwy_target_of(SimdLevel level) {
 
 namespace {
 
-constexpr SimdLevel kAllLevels[] = {SimdLevel::kScalar, SimdLevel::kSse4, SimdLevel::kAvx2,
-                                    SimdLevel::kAvx512};
+// Lowest first within each architecture; the other architecture's levels are
+// never compiled in, so supported_simd_levels() keeps this order per build.
+constexpr SimdLevel kAllLevels[] = {SimdLevel::kScalar, SimdLevel::kSse4, SimdLevel::kAvx2, SimdLevel::kAvx512,
+                                    SimdLevel::kNeon,   SimdLevel::kSve,  SimdLevel::kSve2};
 
 std::string supported_list() {
   std::string text;
@@ -89,7 +96,7 @@ class LevelState {
     const auto parsed = parse_simd_level(value);
     if (!parsed) {
       env_error_ = "ENGRAM_SIMD='" + std::string(value) +
-                   "' is not a SIMD level (expected scalar, sse4, avx2 or avx512)";
+                   "' is not a SIMD level (expected scalar, sse4, avx2, avx512, neon, sve or sve2)";
     } else if (!is_supported(*parsed)) {
       env_error_ = "ENGRAM_SIMD='" + std::string(value) +
                    "' is not supported by this CPU or build (supported: " + supported_list() + ")";
@@ -119,6 +126,9 @@ std::string_view simd_level_name(SimdLevel level) {
     case SimdLevel::kSse4: return "sse4";
     case SimdLevel::kAvx2: return "avx2";
     case SimdLevel::kAvx512: return "avx512";
+    case SimdLevel::kNeon: return "neon";
+    case SimdLevel::kSve: return "sve";
+    case SimdLevel::kSve2: return "sve2";
   }
   return "unknown";
 }

@@ -14,7 +14,8 @@
 
 namespace engram::detail {
 
-// The Highway target bit (HWY_AVX3, HWY_AVX2, HWY_SSE4, HWY_EMU128) of a level.
+// The Highway target bit (HWY_AVX3, HWY_AVX2, HWY_SSE4, HWY_NEON, HWY_SVE, HWY_SVE2,
+// HWY_EMU128) of a level.
 std::int64_t hwy_target_of(SimdLevel level);
 
 // Index into an HWY_EXPORT table for the active level. Header-inline on

@@ -11,7 +11,7 @@ std::shared_ptr<const SpreadLayout> build_spread_layout(
   SpreadLayout& l = *layout;
   const std::size_t n = out_edges.size();
   l.node_count = n;
-  l.padded_nodes = (n + 15) / 16 * 16;
+  l.padded_nodes = (n + SpreadLayout::kMaxLanes - 1) / SpreadLayout::kMaxLanes * SpreadLayout::kMaxLanes;
   l.edge_count = edge_count;
 
   // Positions by out-degree, largest first (ties by id: deterministic).

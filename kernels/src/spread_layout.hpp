@@ -25,7 +25,10 @@ namespace engram::detail {
 
 struct SpreadLayout {
   std::size_t node_count = 0;
-  std::size_t padded_nodes = 0;             // node_count rounded up to 16: whole SIMD vectors
+  // The most float lanes a vector of any target may hold: 16 with AVX-512,
+  // up to 64 with SVE (its length is the CPU's, from 128 to 2048 bits).
+  static constexpr std::size_t kMaxLanes = 64;
+  std::size_t padded_nodes = 0;             // node_count rounded up to kMaxLanes: whole SIMD vectors
   std::size_t edge_count = 0;
   std::vector<MemoryId> node_at;            // position -> memory id
   std::vector<std::uint32_t> position_of;   // memory id -> position

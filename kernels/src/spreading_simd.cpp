@@ -32,7 +32,18 @@ namespace engram {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-#if HWY_TARGET != HWY_SCALAR && HWY_TARGET > HWY_AVX3
+// Compaction of the next active list: AVX-512 and SVE compress 32-bit lanes
+// in one instruction (and SVE vectors may hold up to 64 lanes), so they use
+// Highway's Compress; AVX2, SSE4 and NEON (at most 8 lanes) use the table below.
+#undef ENGRAM_TABLE_COMPRESS
+#if HWY_TARGET != HWY_SCALAR && HWY_TARGET > HWY_AVX3 && \
+    !(HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128))
+#define ENGRAM_TABLE_COMPRESS 1
+#else
+#define ENGRAM_TABLE_COMPRESS 0
+#endif
+
+#if ENGRAM_TABLE_COMPRESS
 // kSetLanes[m]: the numbers of the set bits of the 8-bit mask m, lowest
 // first, 4 bits each (for compacting up to 8 lanes with one permute).
 constexpr std::array<std::uint32_t, 256> MakeSetLanes() {
@@ -121,7 +132,7 @@ HWY_INLINE void PushActive(const detail::SpreadLayout& layout, const float* HWY_
 
 // One synchronous iteration. In: a (padded), the active nodes (a > 0, each
 // once, ascending), acc all zero. Out: next, acc all zero again, the next
-// active nodes ascending (new_active needs padded_nodes + 16 slots); returns
+// active nodes ascending (new_active needs padded_nodes + kMaxLanes slots); returns
 // how many, max |next - a| in *max_change and their out-edges in *active_edges.
 std::size_t FullIteration(const detail::SpreadLayout* HWY_RESTRICT layout, bool pull,
                           const float* HWY_RESTRICT a, float* HWY_RESTRICT next,
@@ -149,7 +160,7 @@ std::size_t FullIteration(const detail::SpreadLayout* HWY_RESTRICT layout, bool 
   const std::uint32_t* HWY_RESTRICT out_degrees = layout->out_degrees.data();
   std::size_t count = 0;
   auto ids = hn::Iota(du, 0);
-#if HWY_TARGET != HWY_SCALAR && HWY_TARGET > HWY_AVX3
+#if ENGRAM_TABLE_COMPRESS
   const auto nibble_shifts = hn::ShiftLeft<2>(hn::Iota(du, 0));  // 0, 4, 8, ...
 #endif
   const auto step = hn::Set(du, static_cast<std::uint32_t>(lanes));
@@ -165,18 +176,18 @@ std::size_t FullIteration(const detail::SpreadLayout* HWY_RESTRICT layout, bool 
     const auto now_active = hn::RebindMask(du, hn::Gt(v, zero));
     edges_of_active =
         hn::Add(edges_of_active, hn::IfThenElseZero(now_active, hn::LoadU(du, out_degrees + i)));
-#if HWY_TARGET <= HWY_AVX3
+#if HWY_TARGET == HWY_SCALAR
+    (void)ids;
+    new_active[count] = static_cast<std::uint32_t>(i);
+    count += hn::CountTrue(du, now_active);
+#elif !ENGRAM_TABLE_COMPRESS
     // Compress in registers, then a plain store: the memory form of
     // vpcompressd is microcoded and very slow on AMD Zen 4.
     hn::StoreU(hn::Compress(ids, now_active), du, new_active + count);
     count += hn::CountTrue(du, now_active);
-#elif HWY_TARGET == HWY_SCALAR
-    (void)ids;
-    new_active[count] = static_cast<std::uint32_t>(i);
-    count += hn::CountTrue(du, now_active);
 #else
-    // This Highway's Compress copies its lookup table on every call below
-    // AVX-512; ours is static: the set lanes' numbers, packed 4 bits each.
+    // This Highway's Compress copies its lookup table on every call on these
+    // targets; ours is static: the set lanes' numbers, packed 4 bits each.
     std::uint64_t bits = 0;
     hn::StoreMaskBits(du, now_active, reinterpret_cast<std::uint8_t*>(&bits));
     const auto packed = hn::Set(du, kSetLanes[bits]);
@@ -229,8 +240,8 @@ class Spreader {
         next_(layout.padded_nodes, 0.0f),
         acc_(layout.padded_nodes, 0.0f),
         source_floor_(layout.padded_nodes, 0.0f),
-        active_(layout.padded_nodes + 16),
-        next_active_(layout.padded_nodes + 16),
+        active_(layout.padded_nodes + detail::SpreadLayout::kMaxLanes),
+        next_active_(layout.padded_nodes + detail::SpreadLayout::kMaxLanes),
         touched_flag_(layout.node_count, 0) {
     for (MemoryId id : sources) {
       const std::uint32_t s = layout.position_of[id];

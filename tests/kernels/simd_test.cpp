@@ -48,15 +48,23 @@ TEST(SimdLevels, ReportsTheLevelsTested) {
   ASSERT_FALSE(levels.empty());
   EXPECT_EQ(levels.front(), SimdLevel::kScalar);  // the portable fallback always exists
   EXPECT_TRUE(std::is_sorted(levels.begin(), levels.end()));
+  // One architecture's levels only.
+  const auto has = [&](SimdLevel l) { return std::find(levels.begin(), levels.end(), l) != levels.end(); };
+  const bool x86 = has(SimdLevel::kSse4) || has(SimdLevel::kAvx2) || has(SimdLevel::kAvx512);
+  const bool arm = has(SimdLevel::kNeon) || has(SimdLevel::kSve) || has(SimdLevel::kSve2);
+  EXPECT_FALSE(x86 && arm) << levels_text(levels);
 }
 
 TEST(SimdLevels, NamesParseCaseInsensitively) {
-  for (SimdLevel l : {SimdLevel::kScalar, SimdLevel::kSse4, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+  for (SimdLevel l : {SimdLevel::kScalar, SimdLevel::kSse4, SimdLevel::kAvx2, SimdLevel::kAvx512, SimdLevel::kNeon,
+                      SimdLevel::kSve, SimdLevel::kSve2}) {
     EXPECT_EQ(parse_simd_level(simd_level_name(l)), l);
   }
   EXPECT_EQ(parse_simd_level("AVX2"), SimdLevel::kAvx2);
   EXPECT_EQ(parse_simd_level("Avx512"), SimdLevel::kAvx512);
-  EXPECT_FALSE(parse_simd_level("neon").has_value());
+  EXPECT_EQ(parse_simd_level("NEON"), SimdLevel::kNeon);
+  EXPECT_EQ(parse_simd_level("Sve2"), SimdLevel::kSve2);
+  EXPECT_FALSE(parse_simd_level("altivec").has_value());
   EXPECT_FALSE(parse_simd_level("").has_value());
 }
 
@@ -72,8 +80,9 @@ TEST_F(SimdEnvironment, ForceSelectsEveryLevelAndRejectsUnsupportedOnes) {
     EXPECT_EQ(active_simd_level(), l);
   }
   EXPECT_THROW(force_simd_level(static_cast<SimdLevel>(99)), std::invalid_argument);
-  for (SimdLevel l : {SimdLevel::kSse4, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
-    if (!supported(l)) {  // e.g. avx512 under valgrind
+  for (SimdLevel l : {SimdLevel::kSse4, SimdLevel::kAvx2, SimdLevel::kAvx512, SimdLevel::kNeon, SimdLevel::kSve,
+                      SimdLevel::kSve2}) {
+    if (!supported(l)) {  // e.g. avx512 under valgrind, every arm64 level on x86-64
       try {
         force_simd_level(l);
         ADD_FAILURE() << "forcing unsupported " << simd_level_name(l) << " must throw";
@@ -116,7 +125,8 @@ TEST_F(SimdEnvironment, BadEnvironmentValueThrowsOnUse) {
   const std::vector<float> v{1, 2, 3};
   EXPECT_THROW(optimized::cosine(v, v), std::invalid_argument);
   EXPECT_THROW(optimized::cosine(v, v), std::invalid_argument);
-  for (SimdLevel l : {SimdLevel::kSse4, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+  for (SimdLevel l : {SimdLevel::kSse4, SimdLevel::kAvx2, SimdLevel::kAvx512, SimdLevel::kNeon, SimdLevel::kSve,
+                      SimdLevel::kSve2}) {
     if (!supported(l)) {
       setenv("ENGRAM_SIMD", std::string(simd_level_name(l)).c_str(), 1);
       reset_simd_level();

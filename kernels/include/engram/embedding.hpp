@@ -1,14 +1,20 @@
 #pragma once
 // Embedding storage: every vector starts on a 64-byte boundary (a cache line,
 // and an AVX-512 register), rows are padded with zeros to a multiple of 16
-// floats so vector code may read whole registers without a scalar tail.
+// floats so vector code may read whole registers without a scalar tail. On
+// arm64 both are 256 bytes (64 floats): an SVE register is as long as the CPU
+// makes it, from 128 to 2048 bits.
 #include <cstddef>
 #include <memory>
 #include <span>
 
 namespace engram {
 
+#if defined(__aarch64__)
+inline constexpr std::size_t kEmbeddingAlignment = 256;
+#else
 inline constexpr std::size_t kEmbeddingAlignment = 64;
+#endif
 inline constexpr std::size_t kEmbeddingPadFloats = kEmbeddingAlignment / sizeof(float);
 
 namespace detail {
