@@ -4,8 +4,10 @@
 # (release by default) when the build is missing or stale. Idempotent: a
 # second run installs nothing and rebuilds nothing.
 #
-# usage: scripts/bootstrap.sh [--preset release|debug|asan] [--no-build] [--target NAME]...
-#   --target NAME   build only these targets (repeatable; default: everything)
+# usage: scripts/bootstrap.sh [--preset release|debug|asan|aarch64] [--no-build] [--target NAME]...
+#   --preset aarch64  the arm64 lane: cross-compiler, arm64 libraries (multiarch),
+#                     qemu-user and qemu-system-arm; builds build-aarch64/
+#   --target NAME     build only these targets (repeatable; default: everything)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
     *) echo "bootstrap: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
 done
-case "$preset" in release|debug|asan) ;; *) echo "bootstrap: unknown preset '$preset' (release, debug, asan)" >&2; exit 2 ;; esac
+case "$preset" in release|debug|asan|aarch64) ;; *) echo "bootstrap: unknown preset '$preset' (release, debug, asan, aarch64)" >&2; exit 2 ;; esac
 
 # Everything comes from Debian 12's own archive; nothing is downloaded at build time.
 packages=(
@@ -43,20 +45,46 @@ packages=(
   chromium                                      # report and flame graph checked in a headless browser
 )
 
+# The arm64 lane (scripts/emulated_pmu.sh, the aarch64 preset): a cross
+# compiler, the arm64 builds of the libraries above (multiarch, beside the
+# host's), qemu-user to run the arm64 tests, and QEMU's full-system Arm
+# emulation, whose emulated PMU counts for real.
+arm64_packages=(
+  g++-aarch64-linux-gnu qemu-user qemu-system-arm cpio
+  libpapi-dev:arm64 libpfm4-dev:arm64 libbenchmark-dev:arm64 libgtest-dev:arm64 libgmock-dev:arm64
+  libboost-program-options-dev:arm64 libhwy-dev:arm64 libsleef-dev:arm64 libopenblas-dev:arm64
+  libfmt-dev:arm64
+)
+[ "$preset" = aarch64 ] && packages+=("${arm64_packages[@]}")
+
+# Installed for the architecture asked for: a bare name is the host's (or an
+# architecture-independent package); an arm64 -dev package of the same name
+# must not count as the host's.
+native_arch=$(dpkg --print-architecture)
+installed() {
+  local name=${1%%:*} arch=${native_arch}
+  [ "$name" != "$1" ] && arch=${1#*:}
+  dpkg-query -W -f='${Architecture} ${Status}\n' "$name" 2>/dev/null | grep -Eq "^($arch|all) install ok installed"
+}
+
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  installed "$p" || missing+=("$p")
 done
+need_arm64_arch=0
+if [ "$preset" = aarch64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then need_arm64_arch=1; fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "bootstrap: missing Debian packages: ${missing[*]}" >&2
     echo "bootstrap: not root, so install them yourself, then run this again:" >&2
+    [ "$need_arm64_arch" -eq 1 ] && echo "  sudo dpkg --add-architecture arm64" >&2
     echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
     exit 2
   fi
   echo "bootstrap: installing ${#missing[@]} Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  [ "$need_arm64_arch" -eq 1 ] && dpkg --add-architecture arm64
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 else

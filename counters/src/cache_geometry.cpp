@@ -1,7 +1,9 @@
 // Cache geometry for callgrind: CPUID's deterministic cache leaves, then
 // sysfs, then sysconf, each accepted only when valgrind can simulate it
 // (line size and set count powers of two); otherwise a stated default.
+#if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#endif
 #include <unistd.h>
 
 #include <fstream>
@@ -44,6 +46,10 @@ std::string describe(const char* name, const std::optional<CacheLevelGeometry>& 
 
 HostLevels from_cpuid(std::string& source) {
   HostLevels out;
+#if !defined(__x86_64__) && !defined(__i386__)
+  (void)source;  // CPUID is x86 only; elsewhere sysfs and sysconf answer
+  return out;
+#else
   unsigned a = 0, b = 0, c = 0, d = 0;
   if (!__get_cpuid(0, &a, &b, &c, &d)) return out;
   const unsigned max_basic = a;
@@ -77,6 +83,7 @@ HostLevels from_cpuid(std::string& source) {
   name << "host (CPUID leaf 0x" << std::hex << std::uppercase << leaf << ")";
   source = name.str();
   return out;
+#endif
 }
 
 std::optional<std::uint64_t> read_size(const std::string& path) {

@@ -1,9 +1,14 @@
 // One instruction set's build of the Eigen and SLEEF peers (see peer_api.hpp).
 // CMake compiles this file three times with ENGRAM_PEER_ISA set to baseline,
-// avx2 or avx512 and the matching -m flags, each into its own shared library.
+// avx2 or avx512 and the matching -m flags, each into its own shared library
+// (on arm64 once: its baseline, Advanced SIMD, is always there).
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#else
 #include <immintrin.h>
+#endif
 #include <sleef.h>
 
 #include <algorithm>
@@ -154,6 +159,13 @@ class Factory final : public PeerFactory {
       const __m256 r = Sleef_expf8_u10avx2(_mm256_loadu_ps(x + i));
       const auto s = _mm256_loadu_ps(m.strength + i);
       _mm256_storeu_ps(m.strength + i, _mm256_max_ps(_mm256_mul_ps(s, r), _mm256_min_ps(s, floor8)));
+    }
+#elif defined(__aarch64__)
+    const float32x4_t floor4 = vdupq_n_f32(min_strength);
+    for (; i + 4 <= m.count; i += 4) {
+      const float32x4_t r = Sleef_expf4_u10advsimd(vld1q_f32(x + i));
+      const float32x4_t s = vld1q_f32(m.strength + i);
+      vst1q_f32(m.strength + i, vmaxq_f32(vmulq_f32(s, r), vminq_f32(s, floor4)));
     }
 #else
     const __m128 floor4 = _mm_set1_ps(min_strength);
