@@ -159,6 +159,9 @@ int main(int argc, char** argv) {
     if (!options.counters.empty()) {
       counters::Options counter_options;
       counter_options.simulation = to_counters_mode(options.sim);
+      // A hardware event that opens but never counts (an emulated or virtual
+      // PMU) must not print as a measured 0.
+      counter_options.validate_hardware = true;
       try {
         set.emplace(counters::CounterSet::open(options.counters, counter_options));
       } catch (const counters::UnknownCounterError& e) {

@@ -15,6 +15,7 @@
 #include "resolver.hpp"
 #include "scaling.hpp"
 #include "text.hpp"
+#include "validation_workload.hpp"
 
 namespace engram::counters {
 
@@ -65,6 +66,24 @@ bool is_sum_or_difference(const detail::PapiPreset& preset) {
          preset.derived.empty();
 }
 
+// Roles the validation workload is sure to produce (see validation_workload.hpp).
+bool validation_vouches_for(Role role) {
+  switch (role) {
+    case Role::cycles:
+    case Role::instructions:
+    case Role::l1d_misses:
+    case Role::l1d_accesses:
+    case Role::branch_misses:
+    case Role::branches:
+    case Role::loads:
+    case Role::stores:
+      return true;
+    case Role::none:
+      return false;
+  }
+  return false;
+}
+
 // Hardware events of the core PMU (generic, cache, raw) may share a group.
 std::string pmu_key_of(const detail::PfmEvent& event) {
   if (event.software) return "software";
@@ -86,6 +105,7 @@ struct CounterSet::Impl {
   std::vector<Counter> counters;
   std::vector<std::string> notes;
   std::vector<std::unique_ptr<detail::PerfGroup>> groups;
+  std::vector<std::vector<std::string>> group_members;  // canonical names per group
   std::vector<std::unique_ptr<detail::PapiEventSet>> papi_sets;
   std::vector<std::pair<int, int>> ratio_pairs;  // counter indices
   bool running = false;
@@ -95,6 +115,7 @@ struct CounterSet::Impl {
   void route_perf(Counter& counter, const detail::PfmEvent& event);
   bool route_preset_to_perf(Counter& counter);
   void probe_perf(Counter& counter);
+  void validate(Counter& counter);
   void open_papi(bool use_papi);
   void plan_and_open_groups(std::optional<int> pmu_counters);
   void fail(Counter& counter, Status status, std::string reason, std::string fix);
@@ -243,6 +264,37 @@ void CounterSet::Impl::probe_perf(Counter& counter) {
          join_reason(counter.via_equivalent.empty() ? counter.reason : counter.via_equivalent, why.reason), why.fix);
     return;
   }
+  if (options.validate_hardware) validate(counter);
+}
+
+// "It opened" is not "it counts": an emulated or virtual PMU may accept an
+// event it does not implement and count 0 forever. Count the counter's terms
+// over a workload that must produce it, in this thread (even when the set
+// counts another process), and believe a 0 only from a PMU that ran.
+void CounterSet::Impl::validate(Counter& counter) {
+  const PerfRoute& route = *counter.perf;
+  if (route.software || !validation_vouches_for(counter.resolved.traits.role)) return;
+  std::vector<perf_event_attr> attrs;
+  for (const perf_event_attr& term : route.terms) attrs.push_back(detail::make_attr(term, attrs.empty(), true, false));
+  detail::PerfGroup group(*perf, attrs, 0, false);
+  if (!group.ok()) return;  // it opened alone; whatever refuses it now is the grouping's to report
+  static detail::ValidationWorkload workload;
+  group.start();
+  volatile std::uint64_t sink = workload.run();
+  (void)sink;
+  group.stop();
+  detail::GroupSample sample;
+  if (!group.read(sample) || sample.time_running == 0) return;  // never on the PMU: no verdict
+  long double combined = 0;
+  for (std::size_t t = 0; t < sample.values.size(); ++t)
+    combined += static_cast<long double>(route.signs[t]) * sample.values[t];
+  if (combined > 0) return;
+  fail(counter, Status::unsupported,
+       join_reason(counter.reason, "opened, but counted 0 over a validation workload that must produce it (" +
+                                       std::string(detail::ValidationWorkload::description()) +
+                                       "): this PMU (an emulator or hypervisor) does not implement the event, so "
+                                       "its 0 would be a made-up number"),
+       "use its simulated form (simulation auto or only), or count on a machine whose PMU implements it");
 }
 
 void CounterSet::Impl::open_papi(bool use_papi) {
@@ -356,6 +408,9 @@ void CounterSet::Impl::plan_and_open_groups(std::optional<int> pmu_counters) {
     if (!group->ok()) return false;
     const int group_index = static_cast<int>(groups.size());
     groups.push_back(std::move(group));
+    std::vector<std::string> names;
+    for (int id : members) names.push_back(counters[id].resolved.canonical);
+    group_members.push_back(std::move(names));
     for (auto& [id, term_slots] : slots) counters[id].perf->placements.emplace_back(group_index, term_slots);
     return true;
   };
@@ -431,6 +486,14 @@ Reading CounterSet::Impl::read() const {
   for (std::size_t g = 0; g < groups.size(); ++g) {
     detail::GroupSample sample;
     if (groups[g]->read(sample)) samples[g] = std::move(sample);
+    GroupTimes times;
+    times.members = group_members[g];
+    if (samples[g]) {
+      times.read_ok = true;
+      times.time_enabled_ns = samples[g]->time_enabled;
+      times.time_running_ns = samples[g]->time_running;
+    }
+    reading.groups.push_back(std::move(times));
   }
   std::vector<std::vector<long long>> papi_values;
   for (const auto& set : papi_sets) papi_values.push_back(set->read());
@@ -566,6 +629,10 @@ CounterSet detail::CounterSetAccess::open(const std::vector<std::string>& names,
   impl->route(environment);
   impl->open_papi(environment.use_papi);
   impl->plan_and_open_groups(environment.pmu_counters);
+  // start() and stop() ask this; its one-time set-up (a guarded static, a
+  // getenv, the dynamic linker binding both) must not land in the first
+  // measured region: on the emulated PMU it added 67 instructions to it.
+  (void)detail::callgrind_regions_active();
   impl->measure_overhead();
   return CounterSet(std::move(impl));
 }

@@ -12,6 +12,7 @@
 #include "process.hpp"
 #include "resolver.hpp"
 #include "text.hpp"
+#include "validation_workload.hpp"
 
 namespace engram::counters {
 namespace {
@@ -44,6 +45,44 @@ std::string valgrind_version(const std::string& path) {
   return "version unknown";
 }
 
+// Opens each common hardware event alone with the validation probe, so that
+// an event the PMU accepts but does not implement (it counts 0 forever, as
+// QEMU's emulated PMU does for cache and branch events) is named as such.
+Finding validate_hardware_events() {
+  static const char* const kEvents[] = {"cycles", "instructions", "branches", "branch-misses", "PAPI_TOT_CYC",
+                                        "PAPI_TOT_INS", "PAPI_L1_DCM",  "PAPI_L1_DCA",   "PAPI_BR_INS",
+                                        "PAPI_BR_MSP",  "PAPI_LD_INS",  "PAPI_SR_INS"};
+  Options options;
+  options.simulation = SimulationMode::never;
+  options.overhead_pairs = 0;
+  options.validate_hardware = true;
+  std::vector<std::string> counting, zero, unavailable;
+  for (const char* name : kEvents) {
+    try {
+      const CounterSet set = CounterSet::open({name}, options);
+      const CounterValue& c = set.read().counters.front();
+      if (c.status != Status::unsupported && c.status != Status::no_permission)
+        counting.push_back(name);
+      else if (c.reason.find("counted 0 over a validation workload") != std::string::npos)
+        zero.push_back(name);
+      else
+        unavailable.push_back(name);
+    } catch (const CounterError&) {
+      unavailable.push_back(name);
+    }
+  }
+  std::string text = "over a workload that must produce them (" +
+                     std::string(detail::ValidationWorkload::description()) + "): counting: " +
+                     (counting.empty() ? "none" : detail::join(counting, ", "));
+  if (!zero.empty())
+    text += "; open but count 0, not implemented by this PMU (reported as unsupported, simulated where they can "
+            "be, never as 0): " + detail::join(zero, ", ");
+  if (!unavailable.empty()) text += "; do not open here: " + detail::join(unavailable, ", ");
+  return finding("hardware event validation", zero.empty() ? Severity::ok : Severity::warning, text,
+                 zero.empty() ? "" : "count those on a machine whose PMU implements them, or use their simulated "
+                                     "form (--sim=auto or --sim=only)");
+}
+
 std::string describe_level(const CacheLevelGeometry& g) {
   return std::to_string(g.size_bytes) + " B " + std::to_string(g.associativity) + "-way " +
          std::to_string(g.line_bytes) + " B lines";
@@ -62,6 +101,7 @@ EnvironmentReport diagnose_environment() {
   // PMU and VM.
   if (facts.hardware_pmu) {
     report.findings.push_back(finding("hardware PMU", Severity::ok, "PERF_COUNT_HW_CPU_CYCLES opens"));
+    report.findings.push_back(validate_hardware_events());
   } else {
     std::string detail_text = detail::no_pmu_summary(facts) + ": perf_event_open(cycles) says \"" +
                               std::strerror(facts.hardware_probe_errno) + "\"";
@@ -156,6 +196,12 @@ EnvironmentReport diagnose_environment() {
                   "events count (this library checks by opening, not by PAPI's claim)";
           severity = Severity::warning;
         }
+      }
+      if (c.name == "perf_event" && c.disabled && c.disabled_reason.find("paranoid") != std::string::npos) {
+        // PAPI reads perf_event_paranoid at start-up and turns the whole
+        // component off at 3, even for root: its presets are then unusable.
+        severity = Severity::warning;
+        fix = "PAPI needs perf_event_paranoid <= 2: " + detail::permission_fix();
       }
       if (c.name == "sde") {
         text << (c.disabled ? "; SDE counters exist only in programs that register them (e.g. the benchmarks)"

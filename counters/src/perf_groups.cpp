@@ -14,7 +14,9 @@ perf_event_attr make_attr(const perf_event_attr& encoding, bool leader, bool exc
   attr.read_format =
       PERF_FORMAT_GROUP | PERF_FORMAT_ID | PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
   attr.disabled = leader ? 1 : 0;  // siblings follow their leader
-  attr.exclude_kernel = exclude_kernel ? 1 : 0;
+  // The caller's rule (kernel counting not allowed) or the event's own ":u".
+  attr.exclude_kernel = exclude_kernel || encoding.exclude_kernel ? 1 : 0;
+  attr.exclude_user = encoding.exclude_user;
   attr.exclude_hv = 1;
   attr.inherit = inherit ? 1 : 0;
   return attr;

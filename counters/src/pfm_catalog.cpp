@@ -117,7 +117,15 @@ std::optional<PfmEvent> pfm_encode(std::string_view name) {
   event.attr.config = attr.config;
   event.attr.config1 = attr.config1;
   event.attr.config2 = attr.config2;
+  // A privilege-level modifier (":u", ":k") changes what is counted, so it
+  // stays in the attr and in the name; "instructions:u" is not "instructions".
+  event.attr.exclude_kernel = attr.exclude_kernel;
+  event.attr.exclude_user = attr.exclude_user;
   event.canonical = fstr ? strip_modifiers(fstr) : text;
+  if (attr.exclude_kernel && !attr.exclude_user)
+    event.canonical += ":u";
+  else if (attr.exclude_user && !attr.exclude_kernel)
+    event.canonical += ":k";
 
   pfm_event_info_t info;
   std::memset(&info, 0, sizeof info);

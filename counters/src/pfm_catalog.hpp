@@ -12,8 +12,10 @@
 namespace engram::counters::detail {
 
 struct PfmEvent {
-  perf_event_attr attr{};  // type and config*; every flag left to the caller
-  std::string canonical;   // "perf::PERF_COUNT_SW_TASK_CLOCK" (modifiers dropped)
+  perf_event_attr attr{};  // type, config* and a requested exclude_user/exclude_kernel;
+                           // every other flag left to the caller
+  std::string canonical;   // "perf::PERF_COUNT_SW_TASK_CLOCK" (name=value modifiers dropped,
+                           // ":u" or ":k" kept when only one privilege level is counted)
   std::string pmu;         // libpfm4's PMU name: "perf", "amd64_fam19h_zen4", ...
   std::string description;
   bool software = false;   // needs no PMU counter (software or tracepoint event)

@@ -148,8 +148,20 @@ void to_json(nlohmann::json& out, const DerivedMetric& d) {
                        {"reason", d.reason}};
 }
 
+void to_json(nlohmann::json& out, const GroupTimes& g) {
+  out = nlohmann::json{{"members", g.members}};
+  if (g.read_ok) {
+    out["time_enabled_ns"] = g.time_enabled_ns;
+    out["time_running_ns"] = g.time_running_ns;
+  } else {  // an unread group has no times, not times of 0
+    out["time_enabled_ns"] = nullptr;
+    out["time_running_ns"] = nullptr;
+  }
+}
+
 void to_json(nlohmann::json& out, const Reading& r) {
-  out = nlohmann::json{{"counters", r.counters}, {"derived", r.derived}, {"notes", r.notes}, {"overhead_ns", r.overhead_ns}};
+  out = nlohmann::json{{"counters", r.counters}, {"derived", r.derived}, {"groups", r.groups},
+                       {"notes", r.notes},       {"overhead_ns", r.overhead_ns}};
 }
 
 std::string statuses_json(const Reading& reading) {

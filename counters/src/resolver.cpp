@@ -1,6 +1,8 @@
 #include "resolver.hpp"
 
+#include <cctype>
 #include <set>
+#include <utility>
 
 #include "engram/counters.hpp"
 #include "text.hpp"
@@ -10,7 +12,8 @@ namespace {
 
 std::string perf_key(const perf_event_attr& attr) {
   return "perf:" + std::to_string(attr.type) + ":" + std::to_string(attr.config) + ":" +
-         std::to_string(attr.config1) + ":" + std::to_string(attr.config2);
+         std::to_string(attr.config1) + ":" + std::to_string(attr.config2) +
+         (attr.exclude_kernel ? ":u" : "") + (attr.exclude_user ? ":k" : "");
 }
 
 void set_pfm(ResolvedCounter& counter, PfmEvent event) {
@@ -53,6 +56,19 @@ std::optional<ResolvedCounter> resolve_preset(const std::string& name) {
   return counter;
 }
 
+// A perf-style generic name, optionally with perf's privilege-level modifier:
+// "instructions:u" counts user mode only, "cycles:k" kernel mode only.
+std::pair<const GenericName*, std::string> generic_with_privilege(const std::string& name) {
+  if (const GenericName* generic = find_generic_name(name)) return {generic, ""};
+  if (name.size() > 2 && name[name.size() - 2] == ':') {
+    const char level = static_cast<char>(std::tolower(static_cast<unsigned char>(name.back())));
+    if (level == 'u' || level == 'k')
+      if (const GenericName* generic = find_generic_name(name.substr(0, name.size() - 2)))
+        return {generic, level == 'u' ? ":u" : ":k"};
+  }
+  return {nullptr, ""};
+}
+
 }  // namespace
 
 std::string_view to_string(NameKind kind) {
@@ -90,8 +106,8 @@ ResolvedCounter resolve_counter_name(const std::string& raw_name) {
   std::optional<ResolvedCounter> found;
   if (istarts_with(name, "sde:::")) {
     found = resolve_sde(name);
-  } else if (const GenericName* generic = find_generic_name(name)) {
-    if (auto event = pfm_encode(generic->pfm_name)) {
+  } else if (const auto [generic, privilege] = generic_with_privilege(name); generic) {
+    if (auto event = pfm_encode(std::string(generic->pfm_name) + privilege)) {
       ResolvedCounter counter;
       counter.kind = NameKind::perf_generic;
       counter.description = std::string(generic->description);

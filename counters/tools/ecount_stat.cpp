@@ -21,7 +21,9 @@ void stat_usage(std::ostream& out) {
          "fraction), simulated, unsupported or no_permission, with the reason and fix;\n"
          "a counter that cannot be counted is shown without a value, never as 0.\n"
          "Cache and branch counters the hardware cannot count are simulated by running\n"
-         "COMMAND a second time under callgrind (unless --sim=never).\n"
+         "COMMAND a second time under callgrind (unless --sim=never). Hardware events are\n"
+         "first checked over a short workload that must produce them: one that opens but\n"
+         "counts 0 there (a PMU that does not implement it) is unsupported, not 0.\n"
          "\n"
          "  -e, --events LIST   comma-separated counter names (repeatable), e.g.\n"
          "                      task-clock,page-faults,context-switches,L1_DCM,BR_MSP\n"
@@ -166,6 +168,7 @@ int run_stat(const std::vector<std::string>& args) {
   options.simulation = mode;
   options.target_pid = child.pid();
   options.overhead_pairs = 0;
+  options.validate_hardware = true;
   counters::CounterSet set = counters::CounterSet::open(names, options);
   if (set.needs_simulation()) counters::detail::locate_valgrind(valgrind);  // fail before running anything
 

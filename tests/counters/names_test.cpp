@@ -121,6 +121,24 @@ TEST(Names, MixedListKeepsOrderAndKinds) {
   EXPECT_EQ(resolution.counters[5].canonical, "PAPI_L3_TCM");
 }
 
+TEST(Names, PrivilegeLevelModifiersAreKeptInTheEncodingAndTheName) {
+  const auto user = resolve_counter_name("instructions:u");
+  EXPECT_EQ(user.kind, NameKind::perf_generic);
+  EXPECT_EQ(user.canonical, "perf::PERF_COUNT_HW_INSTRUCTIONS:u");
+  ASSERT_TRUE(user.pfm.has_value());
+  EXPECT_EQ(user.pfm->attr.exclude_kernel, 1u);
+  EXPECT_EQ(user.pfm->attr.exclude_user, 0u);
+  EXPECT_EQ(user.traits.role, detail::Role::instructions);
+  const auto kernel = resolve_counter_name("CYCLES:K");
+  EXPECT_EQ(kernel.canonical, "perf::PERF_COUNT_HW_CPU_CYCLES:k");
+  EXPECT_EQ(kernel.pfm->attr.exclude_user, 1u);
+  EXPECT_EQ(kernel.pfm->attr.exclude_kernel, 0u);
+  EXPECT_EQ(resolve_counter_name("instructions").pfm->attr.exclude_kernel, 0u);
+  // Different counters, so not duplicates of each other.
+  EXPECT_EQ(resolve_counter_names({"instructions", "instructions:u", "instructions:k"}).counters.size(), 3u);
+  EXPECT_THROW(resolve_counter_name("instructions:x"), CounterError);  // libpfm4: invalid event attribute
+}
+
 TEST(Names, DuplicatesAreRemovedWithANote) {
   const auto resolution =
       resolve_counter_names({"task-clock", "TASK-CLOCK", "perf::PERF_COUNT_SW_TASK_CLOCK", "L1_DCM", "PAPI_L1_DCM"});

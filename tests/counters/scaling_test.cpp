@@ -365,4 +365,116 @@ TEST(FakeKernel, ClosesEveryDescriptor) {
   EXPECT_EQ(kernel.live_fds(), 0);
 }
 
+// ------------------------------------------------------- validation probe
+
+TEST(FakeKernel, ValidationFlagsAnEventThatOpensButNeverCounts) {
+  FakeKernel kernel;
+  kernel.values = {{kCycles, 5000}, {kInstructions, 4000}};  // branch-misses opens but reads 0
+  const auto facts = fakes::machine_with_pmu();
+  Options options = quiet();
+  options.validate_hardware = true;
+  CounterSet set = open_on(kernel, facts, {"cycles", "instructions", "branch-misses"}, options);
+  const Reading r = set.read();
+  EXPECT_EQ(r.find("cycles")->status, Status::counted);
+  EXPECT_EQ(r.find("instructions")->status, Status::counted);
+  const CounterValue* misses = r.find("branch-misses");
+  EXPECT_EQ(misses->status, Status::unsupported);
+  EXPECT_EQ(misses->backend, Backend::none);
+  EXPECT_FALSE(misses->value.has_value()) << "a 0 from an event the PMU does not implement is no measurement";
+  EXPECT_NE(misses->reason.find("counted 0 over a validation workload that must produce it"), std::string::npos)
+      << misses->reason;
+  EXPECT_FALSE(misses->fix.empty());
+  EXPECT_FALSE(set.needs_simulation());
+
+  // Where simulation is allowed, callgrind stands in for it.
+  options.simulation = SimulationMode::automatic;
+  CounterSet simulated = open_on(kernel, facts, {"cycles", "branch-misses"}, options);
+  EXPECT_EQ(simulated.read().find("branch-misses")->backend, Backend::simulated);
+  EXPECT_EQ(simulated.read().find("cycles")->backend, Backend::perf_event);
+  EXPECT_TRUE(simulated.needs_simulation());
+
+  // Without validation the same event "counts" 0: what the probe is for.
+  CounterSet trusting = open_on(kernel, facts, {"branch-misses"}, quiet());
+  ASSERT_TRUE(trusting.read().find("branch-misses")->value);
+  EXPECT_EQ(*trusting.read().find("branch-misses")->value, 0.0);
+}
+
+TEST(FakeKernel, ValidationGivesNoVerdictWhenTheEventNeverRan) {
+  FakeKernel kernel;
+  kernel.times[key({kBranchMisses})] = {1000, 0};  // enabled, never on the PMU
+  const auto facts = fakes::machine_with_pmu();
+  Options options = quiet();
+  options.validate_hardware = true;
+  CounterSet set = open_on(kernel, facts, {"branch-misses"}, options);
+  const CounterValue* misses = set.read().find("branch-misses");
+  EXPECT_EQ(misses->backend, Backend::perf_event) << misses->reason;
+  EXPECT_EQ(misses->reason.find("validation workload"), std::string::npos) << misses->reason;
+}
+
+TEST(FakeKernel, ValidationLeavesSoftwareEventsAndUnvouchedEventsAlone) {
+  FakeKernel kernel;  // everything reads 0
+  const auto facts = fakes::machine_with_pmu();
+  Options options = quiet();
+  options.validate_hardware = true;
+  // Page faults may really be 0; the probe vouches for none of cache-misses
+  // (its 8 MiB need not miss the last level).
+  CounterSet set = open_on(kernel, facts, {"page-faults", "cache-misses"}, options);
+  const Reading r = set.read();
+  EXPECT_EQ(r.find("page-faults")->status, Status::counted);
+  EXPECT_EQ(r.find("cache-misses")->status, Status::counted);
+  ASSERT_TRUE(r.find("cache-misses")->value);
+  EXPECT_EQ(*r.find("cache-misses")->value, 0.0);
+}
+
+// ------------------------------------------------------------ group times
+
+TEST(FakeKernel, EachGroupReportsItsMembersAndTimes) {
+  FakeKernel kernel;
+  kernel.values = {{kCycles, 300}, {kInstructions, 200}, {kBranches, 50}, {kBranchMisses, 5}};
+  kernel.times[key({kInstructions, kCycles})] = {1000, 500};
+  kernel.times[key({kBranchMisses, kBranches})] = {1000, 400};
+  const auto facts = fakes::machine_with_pmu();
+  CounterSet set = open_on(kernel, facts, {"instructions", "cycles", "branch-misses", "branches", "task-clock"},
+                           quiet(), /*pmu_counters=*/2);
+  const Reading r = set.read();
+  // Software events together; each ratio's two inputs together (IPC, the
+  // mispredict ratio, and branch MPKI, for which branch-misses is opened twice).
+  ASSERT_EQ(r.groups.size(), 4u) << nlohmann::json(r).dump(2);
+  const auto find = [&](std::vector<std::string> members) -> const GroupTimes& {
+    for (const GroupTimes& g : r.groups)
+      if (g.members == members) return g;
+    ADD_FAILURE() << "no group of exactly these members: " << nlohmann::json(members).dump();
+    return r.groups.front();
+  };
+  const GroupTimes& ipc = find({"perf::PERF_COUNT_HW_INSTRUCTIONS", "perf::PERF_COUNT_HW_CPU_CYCLES"});
+  EXPECT_TRUE(ipc.read_ok);
+  EXPECT_EQ(ipc.time_enabled_ns, 1000u);
+  EXPECT_EQ(ipc.time_running_ns, 500u);
+  EXPECT_EQ(find({"perf::PERF_COUNT_HW_BRANCH_MISSES", "perf::PERF_COUNT_HW_BRANCH_INSTRUCTIONS"}).time_running_ns,
+            400u);
+  EXPECT_EQ(find({"perf::PERF_COUNT_HW_BRANCH_MISSES", "perf::PERF_COUNT_HW_INSTRUCTIONS"}).time_running_ns, 1000u);
+  EXPECT_EQ(find({"perf::PERF_COUNT_SW_TASK_CLOCK"}).time_running_ns, 1000u);
+  const nlohmann::json j = r;
+  ASSERT_EQ(j["groups"].size(), 4u);
+  for (const auto& g : j["groups"]) {
+    EXPECT_TRUE(g["time_enabled_ns"].is_number()) << g.dump();
+    EXPECT_TRUE(g["time_running_ns"].is_number()) << g.dump();
+  }
+}
+
+// ----------------------------------------------------- privilege modifiers
+
+TEST(FakeKernel, UserOnlyEventsExcludeTheKernelEvenWhereItMayBeCounted) {
+  FakeKernel kernel;
+  const auto facts = fakes::machine_with_pmu();  // paranoid 1: kernel counting allowed
+  CounterSet set = open_on(kernel, facts, {"instructions:u", "cycles"}, quiet());
+  bool saw_user_only = false, saw_both = false;
+  for (const perf_event_attr& attr : kernel.opened) {
+    if (attr.config == PERF_COUNT_HW_INSTRUCTIONS) saw_user_only = saw_user_only || attr.exclude_kernel == 1;
+    if (attr.config == PERF_COUNT_HW_CPU_CYCLES) saw_both = saw_both || (attr.exclude_kernel == 0 && attr.exclude_user == 0);
+  }
+  EXPECT_TRUE(saw_user_only);
+  EXPECT_TRUE(saw_both);
+}
+
 }  // namespace

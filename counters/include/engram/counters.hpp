@@ -282,9 +282,20 @@ struct DerivedMetric {
   std::string reason;            // why value is empty, or a caveat
 };
 
+// One perf_event group as the kernel scheduled it. Its members were counted
+// over exactly the same time, so ratios within a group are exact even when
+// the group was multiplexed; running < enabled says it shared the PMU.
+struct GroupTimes {
+  std::vector<std::string> members;  // canonical names, leader first
+  std::uint64_t time_enabled_ns = 0;
+  std::uint64_t time_running_ns = 0;
+  bool read_ok = false;              // false: the group's read failed (times are 0)
+};
+
 struct Reading {
   std::vector<CounterValue> counters;  // one per distinct requested counter, in request order
   std::vector<DerivedMetric> derived;  // always all six, each with value or reason
+  std::vector<GroupTimes> groups;      // every opened perf_event group, in open order
   std::vector<std::string> notes;      // e.g. "duplicate counter 'cycles' removed"
   double overhead_ns = 0.0;            // CounterSet::overhead_ns() of the set
 
@@ -302,6 +313,7 @@ struct Reading {
 // "notes": [...], "overhead_ns": ...}; a missing value is null, never 0.
 void to_json(nlohmann::json& out, const CounterValue& counter);
 void to_json(nlohmann::json& out, const DerivedMetric& metric);
+void to_json(nlohmann::json& out, const GroupTimes& group);
 void to_json(nlohmann::json& out, const Reading& reading);
 // Compact JSON text of each counter's name, status, backend, running fraction,
 // reason and fix: small enough for benchmark::AddCustomContext.
@@ -321,6 +333,14 @@ struct Options {
   std::string simulation_region;
   // Empty start/stop pairs timed at open (median); 0 skips the measurement.
   int overhead_pairs = 31;
+  // Validate hardware events at open: each hardware cycle, instruction,
+  // load, store, L1D access or miss, branch or branch-miss counter that opens
+  // is also counted (in this thread) over a short workload that must produce
+  // it. One that reads 0 there is not implemented by this PMU (an emulator or
+  // a hypervisor that does not model caches or a predictor): it becomes
+  // `unsupported` with that reason, and simulated where it can be, never a
+  // real-looking 0. Costs about a millisecond per such counter on hardware.
+  bool validate_hardware = false;
 };
 
 namespace detail {
