@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
 # The test command: set-up and build (scripts/bootstrap.sh), then the whole
-# ctest suite. Prints ctest's summary; exits non-zero on any failure.
+# ctest suite; then the arm64 lane: the aarch64 cross build's tests under
+# qemu-user and the emulated-PMU tests inside QEMU's full-system Arm guest,
+# whose emulated PMU counts for real (label emulated-pmu). Prints each ctest
+# summary; exits non-zero on any failure.
 #
-# usage: scripts/test.sh [--preset release|debug|asan] [extra ctest arguments]
+# usage: scripts/test.sh [--preset release|debug|asan] [--no-arm64] [extra ctest arguments]
+#   --no-arm64   skip the arm64 lane (it is run by default, and by CI)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 preset=release
-if [ "${1:-}" = "--preset" ]; then preset=${2:?--preset needs a value}; shift 2; fi
-case "${1:-}" in -h|--help) sed -n '2,5p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+arm64=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --preset) preset=${2:?--preset needs a value}; shift 2 ;;
+    --no-arm64) arm64=0; shift ;;
+    -h|--help) sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) break ;;
+  esac
+done
 
 "$repo/scripts/bootstrap.sh" --preset "$preset"
 
@@ -17,4 +28,19 @@ start=$(date +%s)
 status=0
 ctest --preset "$preset" --parallel "$(nproc)" --timeout 600 "$@" || status=$?
 echo "test.sh: ctest ($preset) finished in $(( $(date +%s) - start )) s with exit code $status"
+
+if [ "$arm64" -eq 1 ]; then
+  lane_start=$(date +%s)
+  lane_status=0
+  # Installs the cross compiler, the arm64 libraries and QEMU, then builds
+  # build-aarch64/; the guest (kernel and user space from Debian's archive)
+  # is prepared once into a cache that later runs reuse.
+  "$repo/scripts/bootstrap.sh" --preset aarch64 || lane_status=$?
+  [ "$lane_status" -eq 0 ] && { "$repo/scripts/emulated_pmu.sh" prepare || lane_status=$?; }
+  if [ "$lane_status" -eq 0 ]; then
+    ctest --preset aarch64 --parallel "$(nproc)" --timeout 900 "$@" || lane_status=$?
+  fi
+  echo "test.sh: arm64 lane (qemu-user and emulated PMU) finished in $(( $(date +%s) - lane_start )) s with exit code $lane_status"
+  [ "$lane_status" -eq 0 ] || status=$lane_status
+fi
 exit "$status"
