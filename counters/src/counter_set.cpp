@@ -15,6 +15,7 @@
 #include "resolver.hpp"
 #include "scaling.hpp"
 #include "text.hpp"
+#include "user_space_read.hpp"
 #include "validation_workload.hpp"
 
 namespace engram::counters {
@@ -402,8 +403,15 @@ void CounterSet::Impl::plan_and_open_groups(std::optional<int> pmu_counters) {
     // may keep counting between regions, which makes start()/stop() one
     // read each instead of an enable and a disable ioctl (see GroupCounting).
     const bool all_software = std::all_of(members.begin(), members.end(), [&](int id) { return counters[id].perf->software; });
-    const detail::GroupCounting counting =
-        all_software && pid == 0 ? detail::GroupCounting::free_running : detail::GroupCounting::toggled;
+    // Hardware groups of the calling thread are read from user space where
+    // the kernel allows it (see GroupCounting::user_space), else toggled.
+    const bool user_space = !all_software && pid == 0 && options.user_space_reads &&
+                            detail::user_space_reads_compiled();
+    const detail::GroupCounting counting = all_software && pid == 0 ? detail::GroupCounting::free_running
+                                           : user_space             ? detail::GroupCounting::user_space
+                                                                    : detail::GroupCounting::toggled;
+    if (user_space)
+      for (perf_event_attr& attr : attrs) detail::request_user_access(attr);
     auto group = std::make_unique<detail::PerfGroup>(*perf, attrs, pid, inherit, counting);
     if (!group->ok()) return false;
     const int group_index = static_cast<int>(groups.size());
@@ -488,6 +496,10 @@ Reading CounterSet::Impl::read() const {
     if (groups[g]->read(sample)) samples[g] = std::move(sample);
     GroupTimes times;
     times.members = group_members[g];
+    const detail::ReadPaths paths = groups[g]->read_paths();
+    times.read_path = paths.user_space == 0    ? "read()"
+                      : paths.system_call == 0 ? "user space"
+                                               : "user space and read()";
     if (samples[g]) {
       times.read_ok = true;
       times.time_enabled_ns = samples[g]->time_enabled;

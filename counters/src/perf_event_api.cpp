@@ -1,6 +1,7 @@
 #include "perf_event_api.hpp"
 
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,6 +25,16 @@ class LinuxPerfEventApi final : public PerfEventApi {
     return n < 0 ? -errno : static_cast<long>(n);
   }
   void close(int fd) override { ::close(fd); }
+  const perf_event_mmap_page* map_page(int fd) override {
+    void* page = ::mmap(nullptr, page_size(), PROT_READ, MAP_SHARED, fd, 0);
+    return page == MAP_FAILED ? nullptr : static_cast<const perf_event_mmap_page*>(page);
+  }
+  void unmap_page(const perf_event_mmap_page* page) override {
+    if (page != nullptr) ::munmap(const_cast<perf_event_mmap_page*>(page), page_size());
+  }
+
+ private:
+  static std::size_t page_size() { return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)); }
 };
 
 }  // namespace

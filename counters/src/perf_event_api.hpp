@@ -19,6 +19,14 @@ class PerfEventApi {
   // Bytes read, or -errno.
   virtual long read(int fd, void* buffer, std::size_t size) = 0;
   virtual void close(int fd) = 0;
+  // The event's first mmap page (read-only), through which its count may be
+  // read from user space; null when it cannot be mapped (the default: fakes
+  // have none, so their groups are read with read()).
+  virtual const perf_event_mmap_page* map_page(int fd) {
+    (void)fd;
+    return nullptr;
+  }
+  virtual void unmap_page(const perf_event_mmap_page* page) { (void)page; }
 };
 
 // The real kernel interface.

@@ -2,6 +2,8 @@
 
 #include <sys/ioctl.h>
 
+#include "user_space_read.hpp"
+
 namespace engram::counters::detail {
 
 perf_event_attr make_attr(const perf_event_attr& encoding, bool leader, bool exclude_kernel, bool inherit) {
@@ -38,6 +40,20 @@ PerfGroup::PerfGroup(PerfEventApi& api, const std::vector<perf_event_attr>& memb
     if (api_.ioctl(fd, PERF_EVENT_IOC_ID, reinterpret_cast<unsigned long>(&id)) != 0) id = 0;
     ids_.push_back(id);
   }
+  if (counting_ == GroupCounting::user_space) {
+    for (int fd : fds_) {
+      const perf_event_mmap_page* page = api_.map_page(fd);
+      if (page == nullptr) break;
+      pages_.push_back(page);
+    }
+    // Without every member's page the group cannot be read in user space:
+    // it is toggled like any other hardware group.
+    if (pages_.size() != fds_.size()) {
+      for (const perf_event_mmap_page* page : pages_) api_.unmap_page(page);
+      pages_.clear();
+      counting_ = GroupCounting::toggled;
+    }
+  }
   baseline_.values.assign(fds_.size(), 0);
   accumulated_.values.assign(fds_.size(), 0);
   // Sized once here so that start() and stop() never allocate.
@@ -46,6 +62,7 @@ PerfGroup::PerfGroup(PerfEventApi& api, const std::vector<perf_event_attr>& memb
 }
 
 PerfGroup::~PerfGroup() {
+  for (const perf_event_mmap_page* page : pages_) api_.unmap_page(page);
   // Siblings first, leader last.
   for (auto it = fds_.rbegin(); it != fds_.rend(); ++it) api_.close(*it);
 }
@@ -53,7 +70,7 @@ PerfGroup::~PerfGroup() {
 void PerfGroup::start() {
   if (!ok() || fds_.empty() || running_) return;
   running_ = true;
-  if (counting_ == GroupCounting::toggled) {
+  if (!stays_enabled()) {
     api_.ioctl(fds_.front(), PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
     return;
   }
@@ -77,7 +94,7 @@ void PerfGroup::start() {
 void PerfGroup::stop() {
   if (!ok() || fds_.empty() || !running_) return;
   running_ = false;
-  if (counting_ == GroupCounting::toggled) {
+  if (!stays_enabled()) {
     api_.ioctl(fds_.front(), PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP);
     return;
   }
@@ -88,7 +105,7 @@ void PerfGroup::stop() {
 
 void PerfGroup::reset() {
   if (!ok() || fds_.empty()) return;
-  if (counting_ == GroupCounting::toggled || !enabled_for_good_) {
+  if (!stays_enabled() || !enabled_for_good_) {
     GroupSample now;
     if (read_absolute(now)) baseline_ = now;
     return;
@@ -101,10 +118,32 @@ void PerfGroup::reset() {
 }
 
 bool PerfGroup::read_words(std::uint64_t* words) const {
+  if (!pages_.empty() && enabled_for_good_ && read_words_in_user_space(words)) {
+    ++paths_.user_space;
+    return true;
+  }
+  ++paths_.system_call;
   // nr, time_enabled, time_running, then {value, id} per member.
   const std::size_t expected = words_per_read();
   const long n = api_.read(fds_.front(), words, expected * sizeof(std::uint64_t));
   return n >= static_cast<long>(expected * sizeof(std::uint64_t)) && words[0] == fds_.size();
+}
+
+bool PerfGroup::read_words_in_user_space(std::uint64_t* words) const {
+  // The members of a group are scheduled together: the leader's times are
+  // the group's.
+  words[0] = fds_.size();
+  for (std::size_t m = 0; m < fds_.size(); ++m) {
+    const std::optional<UserSpaceCount> count = read_in_user_space(*pages_[m]);
+    if (!count) return false;
+    if (m == 0) {
+      words[1] = count->time_enabled;
+      words[2] = count->time_running;
+    }
+    words[3 + 2 * m] = count->value;
+    words[4 + 2 * m] = ids_[m];
+  }
+  return true;
 }
 
 std::size_t PerfGroup::slot_of(const std::uint64_t* words, std::size_t position) const {
@@ -138,7 +177,7 @@ bool PerfGroup::read_absolute(GroupSample& out) const {
 
 bool PerfGroup::read(GroupSample& out) const {
   if (!ok() || fds_.empty()) return false;
-  if (counting_ == GroupCounting::free_running && enabled_for_good_) {
+  if (stays_enabled() && enabled_for_good_) {
     if (read_failed_) return false;
     out = accumulated_;
     if (running_) {  // the current region so far

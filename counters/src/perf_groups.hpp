@@ -22,9 +22,10 @@ struct GroupSample {
 // How start()/stop() delimit a region.
 enum class GroupCounting {
   // start() enables the group, stop() disables it (one ioctl each); the
-  // counts are the kernel's minus the baseline. Groups of hardware events,
-  // and groups counting another process, work this way: an enabled hardware
-  // group holds PMU counters, so it must not stay enabled between regions.
+  // counts are the kernel's minus the baseline. Groups counting another
+  // process, and hardware groups that cannot be read from user space, work
+  // this way: an enabled hardware group holds PMU counters, so unless its
+  // reads are cheap (user_space) it is not left enabled between regions.
   toggled,
   // The group is enabled at the first start() and stays enabled; start() and
   // stop() each read it once and a region counts the difference. On a VM an
@@ -34,6 +35,20 @@ enum class GroupCounting {
   // never compete for a PMU. Before the first start() it behaves like
   // `toggled` (the disabled group reads as the kernel has it).
   free_running,
+  // Hardware groups that the kernel lets us read from user space (see
+  // user_space_read.hpp): enabled at the first start() and left enabled, like
+  // free_running, but start() and stop() read each member's counter register
+  // through its mmap page instead of calling read(): no system call at the
+  // region's edges. A read the page does not allow at that moment (the group
+  // is off the PMU) falls back to read(). The price: the group holds its PMU
+  // counters between regions too.
+  user_space,
+};
+
+// Which way a group's reads went.
+struct ReadPaths {
+  std::uint64_t user_space = 0;
+  std::uint64_t system_call = 0;
 };
 
 class PerfGroup {
@@ -50,6 +65,7 @@ class PerfGroup {
   int error() const { return error_; }               // errno of the failing open
   int failed_member() const { return failed_member_; }
   GroupCounting counting() const { return counting_; }
+  ReadPaths read_paths() const { return paths_; }
 
   // The edges of a measured region. Neither allocates; a failed read is
   // remembered and makes read() fail until the next reset().
@@ -60,8 +76,12 @@ class PerfGroup {
   bool read(GroupSample& out) const;
 
  private:
-  // One read() of the leader into `words` (3 + 2 * members words).
+  // One read of the whole group into `words` (3 + 2 * members words, the
+  // layout of read() with PERF_FORMAT_GROUP): from user space when this group
+  // may, else one read() of the leader.
   bool read_words(std::uint64_t* words) const;
+  bool read_words_in_user_space(std::uint64_t* words) const;
+  bool stays_enabled() const { return counting_ != GroupCounting::toggled; }
   bool read_absolute(GroupSample& out) const;
   // The member slot of the value at `position` of a group read.
   std::size_t slot_of(const std::uint64_t* words, std::size_t position) const;
@@ -72,12 +92,14 @@ class PerfGroup {
   PerfEventApi& api_;
   std::vector<int> fds_;
   std::vector<std::uint64_t> ids_;
+  std::vector<const perf_event_mmap_page*> pages_;  // user_space: one per member
+  mutable ReadPaths paths_;
   int error_ = 0;
   int failed_member_ = -1;
   GroupCounting counting_;
   bool running_ = false;
   GroupSample baseline_;  // toggled (and free_running before its first start)
-  // free_running once started:
+  // free_running and user_space once started:
   bool enabled_for_good_ = false;
   bool read_failed_ = false;
   GroupSample accumulated_;                    // finished regions since reset()

@@ -149,7 +149,7 @@ void to_json(nlohmann::json& out, const DerivedMetric& d) {
 }
 
 void to_json(nlohmann::json& out, const GroupTimes& g) {
-  out = nlohmann::json{{"members", g.members}};
+  out = nlohmann::json{{"members", g.members}, {"read_path", g.read_path}};
   if (g.read_ok) {
     out["time_enabled_ns"] = g.time_enabled_ns;
     out["time_running_ns"] = g.time_running_ns;

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -226,6 +227,91 @@ TEST(HardwarePmu, RegionsAccumulateUntilResetAndResetZeroes) {
   const CounterValue* after_reset = set.read().find("instructions:u");
   ASSERT_TRUE(after_reset && after_reset->value);
   EXPECT_EQ(*after_reset->value, 0.0);
+}
+
+// ------------------------------------------------------ user-space reads
+
+// Why this machine's kernel does not let us read counters from user space,
+// or nullopt when it does.
+std::optional<std::string> user_space_reads_refused() {
+#if defined(__aarch64__)
+  std::ifstream in("/proc/sys/kernel/perf_user_access");
+  int allowed = 0;
+  if (!(in >> allowed)) return "the kernel has no /proc/sys/kernel/perf_user_access (before Linux 5.17)";
+  if (allowed != 1) return "/proc/sys/kernel/perf_user_access is " + std::to_string(allowed) + ", not 1";
+#elif defined(__x86_64__)
+  std::ifstream in("/sys/bus/event_source/devices/cpu/rdpmc");
+  int allowed = 1;
+  if (in >> allowed && allowed == 0) return "/sys/bus/event_source/devices/cpu/rdpmc is 0";
+#endif
+  return std::nullopt;
+}
+
+TEST(HardwarePmu, UserSpaceReadsCountWhatReadCounts) {
+  REQUIRE_HARDWARE_PMU();
+  if (const auto why = user_space_reads_refused()) {
+    if (in_emulated_pmu_lane()) FAIL() << "the guest allows user-space reads, but: " << *why;
+    GTEST_SKIP() << "user-space counter reads are off here: " << *why;
+  }
+  Options syscall_only = counting_only();
+  syscall_only.user_space_reads = false;
+  CounterSet user = CounterSet::open({"instructions:u", "cycles:u"}, counting_only());
+  CounterSet kernel = CounterSet::open({"instructions:u", "cycles:u"}, syscall_only);
+  const Reading user_small = count_loop(user, 1'000'000), user_large = count_loop(user, 3'000'000);
+  const Reading kernel_small = count_loop(kernel, 1'000'000), kernel_large = count_loop(kernel, 3'000'000);
+  ASSERT_EQ(user_large.groups.size(), 1u);
+  // The regions' edges were read in user space (the reads before the first
+  // start() go through read()); with user-space reads off, only read().
+  EXPECT_NE(user_large.groups[0].read_path.find("user space"), std::string::npos) << user_large.groups[0].read_path;
+  EXPECT_EQ(kernel_large.groups[0].read_path, "read()");
+  // The loop itself, counted both ways.
+  const double loop = kLoopInstructionsPerIteration * 2'000'000;
+  const double by_user = raw_of(user_large, "instructions:u") - raw_of(user_small, "instructions:u");
+  const double by_read = raw_of(kernel_large, "instructions:u") - raw_of(kernel_small, "instructions:u");
+  if (icount_shift()) {
+    EXPECT_EQ(by_user, loop);
+    EXPECT_EQ(by_read, loop);
+    EXPECT_EQ(raw_of(user_large, "cycles:u") - raw_of(user_small, "cycles:u"), loop * (1 << *icount_shift()));
+  } else {
+    EXPECT_NEAR(by_user, loop, loop * 1e-4);
+    EXPECT_NEAR(by_read, loop, loop * 1e-4);
+  }
+}
+
+// The cost of a region's edges, as the instructions (user and kernel) an
+// empty region counts: the fewest over 5 regions, so that a timer interrupt
+// landing in one does not count.
+double empty_region_instructions(bool user_space_reads) {
+  Options options = counting_only();
+  options.user_space_reads = user_space_reads;
+  CounterSet set = CounterSet::open({"instructions"}, options);
+  double fewest = -1;
+  for (int i = 0; i < 5; ++i) {
+    const double n = raw_of(count_loop(set, 1), "instructions") - kLoopInstructionsPerIteration;
+    if (fewest < 0 || n < fewest) fewest = n;
+  }
+  return fewest;
+}
+
+TEST(HardwarePmu, UserSpaceReadsMakeARegionCheaperThanReadSystemCalls) {
+  REQUIRE_HARDWARE_PMU();
+  if (const auto why = user_space_reads_refused()) {
+    if (in_emulated_pmu_lane()) FAIL() << "the guest allows user-space reads, but: " << *why;
+    GTEST_SKIP() << "user-space counter reads are off here: " << *why;
+  }
+  if (!detail::system_facts().may_count_kernel()) {
+    if (in_emulated_pmu_lane()) FAIL() << "the guest runs as root and may count the kernel";
+    GTEST_SKIP() << "counting the kernel's instructions needs perf_event_paranoid <= 1 or CAP_PERFMON";
+  }
+  const double user_space = empty_region_instructions(true);
+  const double system_calls = empty_region_instructions(false);
+  // Exact counts on the emulated PMU, where timings mean nothing.
+  RecordProperty("region_instructions_user_space", std::to_string(static_cast<long long>(user_space)));
+  RecordProperty("region_instructions_read", std::to_string(static_cast<long long>(system_calls)));
+  std::cout << "instructions (user and kernel) of an empty region: user-space reads " << user_space
+            << ", enable/disable ioctls " << system_calls << std::endl;
+  EXPECT_GT(user_space, 0);
+  EXPECT_LT(user_space, system_calls);
 }
 
 // ------------------------------------------------- grouping, multiplexing

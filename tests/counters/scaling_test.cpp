@@ -462,6 +462,19 @@ TEST(FakeKernel, EachGroupReportsItsMembersAndTimes) {
   }
 }
 
+TEST(FakeKernel, GroupsThatCannotBeMappedAreReadWithReadAndToggled) {
+  FakeKernel kernel;  // maps no pages: no user-space reads
+  kernel.values = {{kCycles, 300}, {kTaskClock, 7}};
+  const auto facts = fakes::machine_with_pmu();
+  CounterSet set = open_on(kernel, facts, {"cycles", "task-clock"}, quiet());
+  set.start();
+  set.stop();
+  const Reading r = set.read();
+  ASSERT_EQ(r.groups.size(), 2u);
+  for (const GroupTimes& g : r.groups) EXPECT_EQ(g.read_path, "read()") << g.members.front();
+  EXPECT_EQ(nlohmann::json(r)["groups"][0]["read_path"], "read()");
+}
+
 // ----------------------------------------------------- privilege modifiers
 
 TEST(FakeKernel, UserOnlyEventsExcludeTheKernelEvenWhereItMayBeCounted) {

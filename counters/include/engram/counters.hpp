@@ -290,6 +290,11 @@ struct GroupTimes {
   std::uint64_t time_enabled_ns = 0;
   std::uint64_t time_running_ns = 0;
   bool read_ok = false;              // false: the group's read failed (times are 0)
+  // How its counts were read so far: "user space" (the counter registers,
+  // no system call; see Options::user_space_reads), "read()", or both
+  // ("user space and read()": a read the kernel did not allow in user space
+  // at that moment, e.g. while the group was off the PMU, used read()).
+  std::string read_path;
 };
 
 struct Reading {
@@ -341,6 +346,13 @@ struct Options {
   // `unsupported` with that reason, and simulated where it can be, never a
   // real-looking 0. Costs about a millisecond per such counter on hardware.
   bool validate_hardware = false;
+  // Read hardware counters of the calling thread from user space where the
+  // kernel allows it (x86-64: rdpmc; arm64: the PMU registers, with
+  // /proc/sys/kernel/perf_user_access = 1): start() and stop() then make no
+  // system call, and such groups stay enabled between regions. Elsewhere, or
+  // when false, each region's edges are an enable and a disable ioctl.
+  // Reading::groups says which path each group took.
+  bool user_space_reads = true;
 };
 
 namespace detail {
