@@ -279,7 +279,8 @@ void CounterSet::Impl::validate(Counter& counter) {
   for (const perf_event_attr& term : route.terms) attrs.push_back(detail::make_attr(term, attrs.empty(), true, false));
   detail::PerfGroup group(*perf, attrs, 0, false);
   if (!group.ok()) return;  // it opened alone; whatever refuses it now is the grouping's to report
-  static detail::ValidationWorkload workload;
+  // Built once per thread that validates (8 MiB; the workload writes to it).
+  thread_local detail::ValidationWorkload workload;
   group.start();
   volatile std::uint64_t sink = workload.run();
   (void)sink;
