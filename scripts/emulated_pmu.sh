@@ -214,7 +214,10 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
+# /tmp stays part of the (writable) initramfs, not a tmpfs over it: files
+# added under /tmp (a build tree in /tmp/...) must stay visible.
+mkdir -p /tmp
+chmod 1777 /tmp
 
 # Debian's default 3 forbids perf_event_open even for PAPI's own checks
 # ("perf_event support disabled by Linux with paranoid=3"); 2 is the upstream
