@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: set-up and build (scripts/bootstrap.sh), then the whole
-# ctest suite; then the arm64 lane: the aarch64 cross build's tests under
+# ctest suite (in parallel, then the timing-dependent `perf` tests one at a
+# time); then the arm64 lane: the aarch64 cross build's tests under
 # qemu-user and the emulated-PMU tests inside QEMU's full-system Arm guest,
 # whose emulated PMU counts for real (label emulated-pmu). Prints each ctest
 # summary; exits non-zero on any failure.
@@ -16,7 +17,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --preset) preset=${2:?--preset needs a value}; shift 2 ;;
     --no-arm64) arm64=0; shift ;;
-    -h|--help) sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) break ;;
   esac
 done
@@ -26,8 +27,16 @@ done
 cd "$repo"
 start=$(date +%s)
 status=0
-ctest --preset "$preset" --parallel "$(nproc)" --timeout 600 "$@" || status=$?
+ctest --preset "$preset" --parallel "$(nproc)" --timeout 600 --label-exclude perf "$@" || status=$?
 echo "test.sh: ctest ($preset) finished in $(( $(date +%s) - start )) s with exit code $status"
+# Tests whose verdict depends on timing or bandwidth (label perf) run alone,
+# after the parallel suite, so that it does not disturb them.
+perf_start=$(date +%s)
+perf_status=0
+ctest --preset "$preset" --timeout 600 --label-regex perf "$@" || perf_status=$?
+echo "test.sh: ctest ($preset, label perf, one at a time) finished in $(( $(date +%s) - perf_start )) s" \
+     "with exit code $perf_status"
+[ "$perf_status" -eq 0 ] || status=$perf_status
 
 if [ "$arm64" -eq 1 ]; then
   lane_start=$(date +%s)

@@ -20,4 +20,10 @@ target_compile_definitions(test_analysis_stats PRIVATE
   ENGRAM_VALGRIND_TESTS=$<BOOL:${ENGRAM_VALGRIND_TESTS}>)
 add_dependencies(test_analysis_stats compare stability ratios baseline)
 engram_warnings(test_analysis_stats)
-gtest_discover_tests(test_analysis_stats DISCOVERY_TIMEOUT 60)
+# Two timed runs compared (CompareEndToEnd's timed cases): their verdict
+# depends on the machine's noise, so they carry the label `perf` and run
+# alone (see scripts/test.sh); the deterministic (callgrind) case stays.
+set(ENGRAM_TIMED_END_TO_END "CompareEndToEnd.TwoTimedRunsOfTheSameBinaryPass:CompareEndToEnd.ASlowedKernelIsARegression")
+gtest_discover_tests(test_analysis_stats DISCOVERY_TIMEOUT 60 TEST_FILTER "-${ENGRAM_TIMED_END_TO_END}")
+gtest_discover_tests(test_analysis_stats DISCOVERY_TIMEOUT 60 TEST_FILTER "${ENGRAM_TIMED_END_TO_END}"
+                     PROPERTIES LABELS perf RUN_SERIAL TRUE)
