@@ -292,7 +292,7 @@ void CounterSet::Impl::validate(Counter& counter) {
     combined += static_cast<long double>(route.signs[t]) * sample.values[t];
   if (combined > 0) return;
   fail(counter, Status::unsupported,
-       join_reason(counter.reason, "opened, but counted 0 over a validation workload that must produce it (" +
+       join_reason(counter.reason, "opened, but " + std::string(detail::kCountedZeroReason) + " that must produce it (" +
                                        std::string(detail::ValidationWorkload::description()) +
                                        "): this PMU (an emulator or hypervisor) does not implement the event, so "
                                        "its 0 would be a made-up number"),

@@ -63,7 +63,7 @@ Finding validate_hardware_events() {
       const CounterValue& c = set.read().counters.front();
       if (c.status != Status::unsupported && c.status != Status::no_permission)
         counting.push_back(name);
-      else if (c.reason.find("counted 0 over a validation workload") != std::string::npos)
+      else if (c.reason.find(detail::kCountedZeroReason) != std::string::npos)
         zero.push_back(name);
       else
         unavailable.push_back(name);

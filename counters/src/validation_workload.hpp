@@ -11,6 +11,10 @@
 
 namespace engram::counters::detail {
 
+// The words a counter's reason carries when the probe found it counting 0;
+// doctor sorts its findings by them.
+inline constexpr std::string_view kCountedZeroReason = "counted 0 over a validation workload";
+
 class ValidationWorkload {
  public:
   // Builds the buffers; nothing counted happens here.
