@@ -4,9 +4,10 @@
 # (release by default) when the build is missing or stale. Idempotent: a
 # second run installs nothing and rebuilds nothing.
 #
-# usage: scripts/bootstrap.sh [--preset release|debug|asan|aarch64] [--no-build] [--target NAME]...
+# usage: scripts/bootstrap.sh [--preset release|debug|asan|coverage|aarch64] [--no-build] [--target NAME]...
 #   --preset aarch64  the arm64 lane: cross-compiler, arm64 libraries (multiarch),
 #                     qemu-user and qemu-system-arm; builds build-aarch64/
+#   --preset coverage gcov build in build-coverage/, plus lcov (scripts/coverage.sh)
 #   --target NAME     build only these targets (repeatable; default: everything)
 set -euo pipefail
 
@@ -15,7 +16,7 @@ preset=release
 build=1
 targets=()
 
-usage() { sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) [ $# -ge 2 ] || { echo "bootstrap: --preset needs a value" >&2; exit 2; }; preset=$2; shift 2 ;;
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     *) echo "bootstrap: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
 done
-case "$preset" in release|debug|asan|aarch64) ;; *) echo "bootstrap: unknown preset '$preset' (release, debug, asan, aarch64)" >&2; exit 2 ;; esac
+case "$preset" in release|debug|asan|coverage|aarch64) ;; *) echo "bootstrap: unknown preset '$preset' (release, debug, asan, coverage, aarch64)" >&2; exit 2 ;; esac
 
 # Everything comes from Debian 12's own archive; nothing is downloaded at build time.
 packages=(
@@ -56,6 +57,7 @@ arm64_packages=(
   libfmt-dev:arm64
 )
 [ "$preset" = aarch64 ] && packages+=("${arm64_packages[@]}")
+[ "$preset" = coverage ] && packages+=(lcov)  # per-library line coverage from gcov's data
 
 # Installed for the architecture asked for: a bare name is the host's (or an
 # architecture-independent package); an arm64 -dev package of the same name

@@ -6,8 +6,11 @@
 # whose emulated PMU counts for real (label emulated-pmu). Prints each ctest
 # summary; exits non-zero on any failure.
 #
-# usage: scripts/test.sh [--preset release|debug|asan] [--no-arm64] [extra ctest arguments]
+# usage: scripts/test.sh [--preset release|debug|asan|coverage] [--no-arm64] [-- extra ctest arguments]
 #   --no-arm64   skip the arm64 lane (it is run by default, and by CI)
+# Labels (ctest -L): unit, program, valgrind, browser, perf; see tests/CMakeLists.txt.
+# With ENGRAM_REQUIRE_TOOLS=1 (CI sets it) a test that would skip for a
+# missing tool (valgrind, gnuplot, chromium, node, perf, ...) fails instead.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,12 +18,14 @@ preset=release
 arm64=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    --preset) preset=${2:?--preset needs a value}; shift 2 ;;
+    --preset) [ $# -ge 2 ] || { echo "test.sh: --preset needs a value" >&2; exit 2; }; preset=$2; shift 2 ;;
     --no-arm64) arm64=0; shift ;;
-    -h|--help) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) break ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --) shift; break ;;
+    *) echo "test.sh: unknown option '$1' (ctest arguments go after --; see --help)" >&2; exit 2 ;;
   esac
 done
+case "$preset" in release|debug|asan|coverage) ;; *) echo "test.sh: unknown preset '$preset' (release, debug, asan, coverage)" >&2; exit 2 ;; esac
 
 "$repo/scripts/bootstrap.sh" --preset "$preset"
 

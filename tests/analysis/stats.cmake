@@ -21,9 +21,8 @@ target_compile_definitions(test_analysis_stats PRIVATE
 add_dependencies(test_analysis_stats compare stability ratios baseline)
 engram_warnings(test_analysis_stats)
 # Two timed runs compared (CompareEndToEnd's timed cases): their verdict
-# depends on the machine's noise, so they carry the label `perf` and run
-# alone (see scripts/test.sh); the deterministic (callgrind) case stays.
-set(ENGRAM_TIMED_END_TO_END "CompareEndToEnd.TwoTimedRunsOfTheSameBinaryPass:CompareEndToEnd.ASlowedKernelIsARegression")
-gtest_discover_tests(test_analysis_stats DISCOVERY_TIMEOUT 60 TEST_FILTER "-${ENGRAM_TIMED_END_TO_END}")
-gtest_discover_tests(test_analysis_stats DISCOVERY_TIMEOUT 60 TEST_FILTER "${ENGRAM_TIMED_END_TO_END}"
-                     PROPERTIES LABELS perf RUN_SERIAL TRUE)
+# depends on the machine's noise (label perf); the callgrind case is not.
+engram_discover_tests(test_analysis_stats
+  PERF "CompareEndToEnd.TwoTimedRunsOfTheSameBinaryPass:CompareEndToEnd.ASlowedKernelIsARegression"
+  VALGRIND "CompareEndToEnd.*"
+  PROGRAM "CompareTool.*:StabilityTool.*:RatiosTool.*:Ratios.EveryTargetNamesABenchmarkTheBaselineHas:Stability.PlotsSvgAndPng*:Stability.AFailingGnuplot*")

@@ -24,6 +24,7 @@ while [ $# -gt 0 ]; do
     --build) build=${2:?--build needs a directory}; shift 2 ;;
     --list-with) list_with=${2:?--list-with needs a command}; shift 2 ;;
     --suite) suite=1; shift ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
     *) echo "run_in_guest: unknown option '$1'" >&2; exit 2 ;;
   esac

@@ -63,16 +63,28 @@ const nlohmann::json& row(const nlohmann::json& report, const std::string& name)
 
 }  // namespace
 
+// Label perf: it runs alone, and checks only what the noise allows. Two runs
+// of one binary are never a regression beyond 10%; but a confidence interval
+// may straddle the threshold on a busy machine, so "inconclusive" (exit 3) is
+// an honest answer here, not a failure. That compare's verdicts and exit
+// codes are right is checked deterministically on fixtures (CompareRuns,
+// CompareTool) and by the callgrind case below.
 TEST(CompareEndToEnd, TwoTimedRunsOfTheSameBinaryPass) {
   stats_test::TempDir dir("e2e-same");
   ASSERT_NO_FATAL_FAILURE(timed_run(dir.file("a.json")));
   ASSERT_NO_FATAL_FAILURE(timed_run(dir.file("b.json")));
-  const auto report = compare_json("--threshold 10 " + dir.file("a.json") + " " + dir.file("b.json"), 0);
+  const auto r = run(std::string(ENGRAM_COMPARE_TOOL) + " --json --threshold 10 " + dir.file("a.json") + " " +
+                     dir.file("b.json"));
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.output;  // pass, or inconclusive: never a regression
+  const auto report = nlohmann::json::parse(r.output, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << r.output;
   ASSERT_EQ(report["benchmarks"].size(), 2u);
   for (const auto& b : report["benchmarks"]) {
     EXPECT_NE(b["verdict"], "regressed") << b.dump();
-    EXPECT_NE(b["verdict"], "inconclusive") << b.dump();
     EXPECT_FALSE(b["p_value"].is_null());  // 8 repetitions per side: a p-value is given
+    // The same work twice: whatever the noise, well within a factor of two.
+    EXPECT_GT(b["ratio"].get<double>(), 0.5) << b.dump();
+    EXPECT_LT(b["ratio"].get<double>(), 2.0) << b.dump();
   }
 }
 

@@ -1,0 +1,134 @@
+// Every script's command line: what --help says, and that a bad option or a
+// bad value stops it with exit 2 and a message naming the problem before it
+// installs, builds or runs anything (a bad flag must not cost a build).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct ScriptRun {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// The script runs with stdin closed and a time limit: a script that went on
+// to set-up or build instead of rejecting its arguments fails by timeout (124).
+ScriptRun run_script(const std::string& script_and_args) {
+  const std::string command = "cd '" ENGRAM_SOURCE_DIR "' && timeout 60 bash " + script_and_args + " </dev/null 2>&1";
+  ScriptRun run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) run.output += buffer.data();
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+struct ScriptCase {
+  const char* script;       // relative to the repository root
+  const char* usage_line;   // what --help must show
+};
+
+const std::vector<ScriptCase>& scripts() {
+  static const std::vector<ScriptCase> all = {
+      {"scripts/bootstrap.sh", "usage: scripts/bootstrap.sh"},
+      {"scripts/test.sh", "usage: scripts/test.sh"},
+      {"scripts/coverage.sh", "usage: scripts/coverage.sh"},
+      {"scripts/profile_hotspots.sh", "usage: scripts/profile_hotspots.sh"},
+      {"scripts/performance_report.sh", "usage: scripts/performance_report.sh"},
+      {"scripts/emulated_pmu.sh", "scripts/emulated_pmu.sh prepare"},
+      {"tests/emulated_pmu/run_in_guest.sh", "usage: run_in_guest.sh"},
+  };
+  return all;
+}
+
+void PrintTo(const ScriptCase& c, std::ostream* os) { *os << c.script; }
+
+class ScriptCli : public ::testing::TestWithParam<ScriptCase> {};
+
+TEST_P(ScriptCli, HelpExitsZeroAndShowsTheUsage) {
+  for (const char* flag : {"--help", "-h"}) {
+    const ScriptRun run = run_script(std::string(GetParam().script) + " " + flag);
+    EXPECT_EQ(run.exit_code, 0) << flag << "\n" << run.output;
+    EXPECT_TRUE(contains(run.output, GetParam().usage_line)) << flag << "\n" << run.output;
+  }
+}
+
+TEST_P(ScriptCli, UnknownOptionExitsTwoNamingIt) {
+  const ScriptRun run = run_script(std::string(GetParam().script) + " --frobnicate");
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_TRUE(contains(run.output, "'--frobnicate'")) << run.output;
+}
+
+std::string script_test_name(const ::testing::TestParamInfo<ScriptCase>& info) {
+  std::string name = info.param.script;
+  name = name.substr(name.rfind('/') + 1);
+  return name.substr(0, name.find('.'));
+}
+
+INSTANTIATE_TEST_SUITE_P(Scripts, ScriptCli, ::testing::ValuesIn(scripts()), script_test_name);
+
+// Bad values: exit 2, the message names the option, nothing starts.
+struct BadValue {
+  const char* arguments;
+  const char* message;
+};
+
+void PrintTo(const BadValue& v, std::ostream* os) { *os << v.arguments; }
+
+class ScriptBadValue : public ::testing::TestWithParam<BadValue> {};
+
+TEST_P(ScriptBadValue, ExitsTwoWithTheReason) {
+  const ScriptRun run = run_script(GetParam().arguments);
+  EXPECT_EQ(run.exit_code, 2) << GetParam().arguments << "\n" << run.output;
+  EXPECT_TRUE(contains(run.output, GetParam().message)) << GetParam().arguments << "\n" << run.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Scripts, ScriptBadValue,
+    ::testing::Values(BadValue{"scripts/bootstrap.sh --preset nosuch", "unknown preset 'nosuch'"},
+                      BadValue{"scripts/bootstrap.sh --preset", "--preset needs a value"},
+                      BadValue{"scripts/bootstrap.sh --target", "--target needs a value"},
+                      BadValue{"scripts/test.sh --preset nosuch", "unknown preset 'nosuch'"},
+                      BadValue{"scripts/test.sh --preset", "--preset needs a value"},
+                      BadValue{"scripts/coverage.sh --min lots", "--min wants a percentage"},
+                      BadValue{"scripts/coverage.sh --min", "--min needs a value"},
+                      BadValue{"scripts/profile_hotspots.sh --freq 0", "--freq must be a positive whole number"},
+                      BadValue{"scripts/profile_hotspots.sh --freq fast", "--freq must be a positive whole number"},
+                      BadValue{"scripts/profile_hotspots.sh --call-graph lbr", "--call-graph must be fp or dwarf"},
+                      BadValue{"scripts/profile_hotspots.sh --diff /nonexistent/old.folded", "--diff: cannot read"},
+                      BadValue{"scripts/profile_hotspots.sh --out", "--out needs a value"},
+                      BadValue{"scripts/performance_report.sh --runs 0", "--runs must be a positive whole number"},
+                      BadValue{"scripts/performance_report.sh --repetitions x", "--repetitions must be a positive whole number"},
+                      BadValue{"scripts/performance_report.sh --out", "--out needs a value"},
+                      BadValue{"scripts/emulated_pmu.sh run --timeout", "--timeout"},
+                      BadValue{"scripts/emulated_pmu.sh frobnicate", "'frobnicate'"},
+                      BadValue{"tests/emulated_pmu/run_in_guest.sh --suite", "usage"}),
+    [](const ::testing::TestParamInfo<BadValue>& param) { return "case" + std::to_string(param.index); });
+
+// bootstrap's dry path: --no-build checks the packages and builds nothing.
+// Where set-up has run (root, or the packages installed) every package is
+// present; otherwise, as a non-root user, it names what to install with sudo.
+TEST(ScriptDryPath, BootstrapWithoutBuildOnlyChecksThePackages) {
+  const ScriptRun run = run_script("scripts/bootstrap.sh --no-build");
+  if (run.exit_code == 0) {
+    EXPECT_TRUE(contains(run.output, "Debian packages present")) << run.output;
+  } else {
+    ASSERT_NE(::geteuid(), 0u) << "as root, bootstrap installs what is missing:\n" << run.output;
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_TRUE(contains(run.output, "sudo apt-get")) << run.output;
+  }
+  EXPECT_FALSE(contains(run.output, "configuring preset")) << run.output;
+}
+
+}  // namespace
