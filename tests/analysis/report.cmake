@@ -8,7 +8,8 @@ add_executable(test_analysis_report
   report/test_report_browser.cpp
   report/test_report_document.cpp
   report/test_report_inputs.cpp
-  report/test_report_writer.cpp)
+  report/test_report_writer.cpp
+  report/test_pipeline.cpp)
 target_link_libraries(test_analysis_report PRIVATE engram::analysis GTest::gtest_main GTest::gmock
                       nlohmann_json::nlohmann_json)
 # The report's internal units (document model, parsers, ranking) are tested
@@ -19,5 +20,23 @@ target_compile_definitions(test_analysis_report PRIVATE
   ENGRAM_REPORT_TOOL="$<TARGET_FILE:report>"
   ENGRAM_REPORT_SCREENSHOTS="${CMAKE_BINARY_DIR}/tmp/report-browser")
 add_dependencies(test_analysis_report report)
+# The pipeline test runs the main job's tools (scripts/profile_hotspots.sh)
+# for real; the ceilings program exists on x86-64 only, elsewhere it skips.
+if(TARGET ceilings)
+  target_compile_definitions(test_analysis_report PRIVATE
+    ENGRAM_PIPELINE_PROFILE="${CMAKE_CURRENT_SOURCE_DIR}/fixtures/perf_script_small.txt"
+    ENGRAM_PIPELINE_PROFILED_BINARY="$<TARGET_FILE:profiling_harness>"
+    ENGRAM_PIPELINE_CMAKE_CACHE="${CMAKE_BINARY_DIR}/CMakeCache.txt"
+    ENGRAM_PIPELINE_HOTSPOTS="$<TARGET_FILE:hotspots>"
+    ENGRAM_PIPELINE_FLAMEGRAPH="$<TARGET_FILE:flamegraph>"
+    ENGRAM_PIPELINE_BASELINE="$<TARGET_FILE:baseline>"
+    ENGRAM_PIPELINE_CEILINGS="$<TARGET_FILE:ceilings>"
+    ENGRAM_PIPELINE_ROOFLINE="$<TARGET_FILE:roofline>"
+    ENGRAM_PIPELINE_STABILITY="$<TARGET_FILE:stability>")
+  add_dependencies(test_analysis_report profiling_harness hotspots flamegraph baseline ceilings roofline stability)
+endif()
 engram_warnings(test_analysis_report)
-gtest_discover_tests(test_analysis_report DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 60)
+engram_discover_tests(test_analysis_report
+  BROWSER "BrowserCheck.*"
+  PROGRAM "ReportWriter.Tool*:Pipeline.*"
+  PROPERTIES TIMEOUT 60)
