@@ -64,9 +64,19 @@ void write_json(const std::string& path, const engram::WorkloadConfig& config, b
   {
     std::ofstream out(temp);
     out << j.dump(2) << "\n";
-    if (!out) throw std::runtime_error("cannot write " + temp);
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(temp, ignored);  // a partial file must not stay behind
+      throw std::runtime_error("cannot write " + temp);
+    }
   }
-  std::filesystem::rename(temp, path);
+  std::error_code error;
+  std::filesystem::rename(temp, path, error);
+  if (error) {
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    throw std::runtime_error("cannot write " + path + ": " + error.message());
+  }
 }
 
 }  // namespace
@@ -104,6 +114,14 @@ int main(int argc, char** argv) {
               << desc << "\nExit codes: 0 ok, 1 a run failed, 2 bad command line.\n";
     return 0;
   }
+  // A bad --sim is a bad command line (exit 2), found before any work.
+  counters::SimulationMode simulation = counters::SimulationMode::automatic;
+  try {
+    simulation = counters::parse_simulation_mode(vm["sim"].as<std::string>());
+  } catch (const counters::CounterError& e) {
+    std::cerr << "profiling_harness: " << e.what() << "\n(see --help)\n";
+    return 2;
+  }
   try {
     const auto seed = vm["seed"].as<std::uint64_t>();
     const auto config = engram::WorkloadConfig::scaled(vm["scale"].as<double>(), seed);
@@ -118,7 +136,7 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     const auto names = counter_names(vm);
     counters::Options counter_options;
-    counter_options.simulation = counters::parse_simulation_mode(vm["sim"].as<std::string>());
+    counter_options.simulation = simulation;
 
     if (vm.count("simulate-child")) {
       // Under callgrind: one set per phase, each dumping its region by name.

@@ -4,6 +4,7 @@
 //             and the same for the kernel phases alone (without the shared generator)
 //   memory:   peak RSS of the optimized run in MiB (what /usr/bin/time -v reports)
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -33,13 +34,25 @@ json read_harness(const std::string& path, const char* expected_implementation) 
     throw std::runtime_error(path + ": expected a " + expected_implementation + " run, found " +
                              j["implementation"].dump());
   }
+  // Ratios of times: a time of 0 (or a negative one) would give an infinite
+  // or negative ratio, which JSON cannot even hold (it would be written as null).
+  for (const char* field : {"total_seconds", "peak_rss_kib"}) {
+    const json& value = j[field];
+    if (!value.is_number() || !(value.get<double>() > 0) || !std::isfinite(value.get<double>())) {
+      throw std::runtime_error(path + ": " + field + " must be a number > 0, found " + value.dump());
+    }
+  }
   return j;
 }
 
-double kernel_seconds(const json& harness) {
+double kernel_seconds(const json& harness, const std::string& path) {
   double seconds = 0;
   for (const auto& phase : harness.at("phases")) {
     if (phase.at("name") != "build") seconds += phase.at("seconds").get<double>();
+  }
+  if (!(seconds > 0) || !std::isfinite(seconds)) {
+    throw std::runtime_error(path + ": the kernel phases (all but build) must take a time > 0, found " +
+                             std::to_string(seconds) + " s");
   }
   return seconds;
 }
@@ -88,7 +101,7 @@ int main(int argc, char** argv) {
       const json ref = read_harness(files[i], "reference");
       const json opt = read_harness(files[i + 1], "optimized");
       speedup["values"].push_back(ref["total_seconds"].get<double>() / opt["total_seconds"].get<double>());
-      kernels["values"].push_back(kernel_seconds(ref) / kernel_seconds(opt));
+      kernels["values"].push_back(kernel_seconds(ref, files[i]) / kernel_seconds(opt, files[i + 1]));
       rss["values"].push_back(opt["peak_rss_kib"].get<double>() / 1024.0);
     }
     const std::string text = json{{"rows", {speedup, kernels, rss}}}.dump(2) + "\n";
