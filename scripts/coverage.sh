@@ -13,6 +13,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 min=""
 run_tests=1
+status=0
 usage() { sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,7 +38,6 @@ lcov_quiet=(--quiet --rc lcov_branch_coverage=0)
 if [ "$run_tests" -eq 1 ]; then
   lcov "${lcov_quiet[@]}" --zerocounters --directory "$build"
   start=$(date +%s)
-  status=0
   ctest --preset coverage --parallel "$(nproc)" --timeout 1200 --label-exclude perf "$@" || status=$?
   echo "coverage: ctest finished in $(( $(date +%s) - start )) s with exit code $status"
   [ "$status" -eq 0 ] || { echo "coverage: tests failed; the figures below cover what ran" >&2; }
@@ -81,3 +81,4 @@ if [ -n "$min" ]; then
     exit 1
   fi
 fi
+exit "$status"  # a failed test fails the run, after its figures are shown
