@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engram/counters.hpp"
+#include "required_tool.hpp"
 
 namespace {
 
@@ -158,15 +159,15 @@ TEST(CallgrindRunner, MissingValgrindNamesTheDebianPackage) {
 }
 
 TEST(CallgrindRunner, MissingProgramIsAClearError) {
+  EXPECT_THROW((void)run_under_callgrind({}), CallgrindRunError);  // checked before valgrind is looked for
   try {
     (void)run_under_callgrind({"/nonexistent/program"});
     FAIL() << "no exception";
   } catch (const ValgrindMissingError&) {
-    GTEST_SKIP() << "valgrind is not installed";
+    ENGRAM_SKIP_WITHOUT_TOOL("valgrind is not installed (Debian package valgrind)");
   } catch (const CallgrindRunError& e) {
     EXPECT_NE(std::string(e.what()).find("cannot execute '/nonexistent/program'"), std::string::npos) << e.what();
   }
-  EXPECT_THROW((void)run_under_callgrind({}), CallgrindRunError);
 }
 
 }  // namespace

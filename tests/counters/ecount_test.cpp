@@ -1,11 +1,13 @@
-// The ecount CLI: doctor on this machine, stat on `true`, and every bad input
-// of the issue (exit status 2 with a clear message).
+// The ecount CLI: doctor on this machine, stat on `true` (with and without
+// simulation), list with --available and --sim, and every bad input of the
+// issue (exit status 2 with a clear message).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "process.hpp"
@@ -197,6 +199,146 @@ TEST(Ecount, ListShowsBackendAndStatus) {
   const Result presets = ecount({"list", "PAPI_L1_DCM"});
   EXPECT_EQ(presets.status, 0);
   EXPECT_NE(presets.out.find("PAPI_L1_DCM"), std::string::npos);
+}
+
+// A text field of a JSON entry, as a string for readable failure messages.
+std::string field(const nlohmann::json& entry, const char* key) {
+  return entry.contains(key) && entry[key].is_string() ? entry[key].get<std::string>() : "(missing) " + entry.dump();
+}
+
+// --available keeps exactly the counters whose status is not unsupported or
+// no_permission: every entry of the full listing is checked, in both
+// directions.
+TEST(Ecount, ListAvailableKeepsExactlyTheCountersThatCountHere) {
+  for (const char* mode : {"--sim=never", "--sim=only"}) {
+    const Result all = ecount({"list", mode, "--json"});
+    const Result available = ecount({"list", mode, "--available", "--json"});
+    ASSERT_EQ(all.status, 0) << all.err;
+    ASSERT_EQ(available.status, 0) << available.err;
+    std::multiset<std::string> kept;
+    for (const auto& entry : nlohmann::json::parse(available.out)) {
+      const std::string status = field(entry, "status");
+      EXPECT_TRUE(status == "counted" || status == "multiplexed" || status == "simulated") << mode << " " << entry.dump();
+      kept.insert(field(entry, "name") + " (" + field(entry, "source") + ")");
+    }
+    std::multiset<std::string> expected;
+    std::size_t left_out = 0;
+    for (const auto& entry : nlohmann::json::parse(all.out)) {
+      const std::string status = field(entry, "status");
+      if (status == "unsupported" || status == "no_permission")
+        ++left_out;
+      else
+        expected.insert(field(entry, "name") + " (" + field(entry, "source") + ")");
+    }
+    EXPECT_EQ(kept, expected) << mode;
+    EXPECT_TRUE(kept.count("task-clock (perf generic)")) << mode << ": a software event counts everywhere";
+    // Without a PMU the hardware events (and the PAPI presets without a
+    // simulated form) cannot count: the filter has something to leave out.
+    if (!engram::counters::detail::system_facts().hardware_pmu) {
+      EXPECT_GT(left_out, 0u) << mode;
+    }
+  }
+  // Simulation only: the cache counters are available (simulated) on any
+  // machine; without a PMU and without simulation they are not.
+  const Result only = ecount({"list", "--sim=only", "--available", "--json"});
+  const Result never = ecount({"list", "--sim=never", "--available", "--json"});
+  EXPECT_NE(only.out.find("\"PAPI_L1_DCM\""), std::string::npos) << only.out;
+  if (!engram::counters::detail::system_facts().hardware_pmu) {
+    EXPECT_EQ(never.out.find("\"PAPI_L1_DCM\""), std::string::npos) << never.out;
+  }
+}
+
+const nlohmann::json* listing_of(const nlohmann::json& listing, const std::string& name) {
+  for (const auto& entry : listing)
+    if (entry["name"] == name) return &entry;
+  return nullptr;
+}
+
+TEST(Ecount, ListSimModeDecidesWhetherCacheCountersAreSimulated) {
+  const bool pmu = engram::counters::detail::system_facts().hardware_pmu;
+  const Result only = ecount({"list", "L1_DCM", "--sim=only", "--json"});
+  ASSERT_EQ(only.status, 0) << only.err;
+  const auto only_listing = nlohmann::json::parse(only.out);
+  const nlohmann::json* simulated = listing_of(only_listing, "PAPI_L1_DCM");
+  ASSERT_NE(simulated, nullptr) << only.out;
+  EXPECT_EQ(field(*simulated, "backend"), "simulated");
+  EXPECT_EQ(field(*simulated, "status"), "simulated");
+  EXPECT_NE(field(*simulated, "reason").find("D1mr + D1mw"), std::string::npos) << simulated->dump();
+
+  const Result never = ecount({"list", "L1_DCM", "--sim=never", "--json"});
+  ASSERT_EQ(never.status, 0) << never.err;
+  const auto never_listing = nlohmann::json::parse(never.out);
+  const nlohmann::json* hardware = listing_of(never_listing, "PAPI_L1_DCM");
+  ASSERT_NE(hardware, nullptr) << never.out;
+  EXPECT_NE(field(*hardware, "backend"), "simulated") << hardware->dump();
+  EXPECT_NE(field(*hardware, "status"), "simulated") << hardware->dump();
+  if (!pmu) {
+    EXPECT_EQ(field(*hardware, "backend"), "none");
+    EXPECT_EQ(field(*hardware, "status"), "unsupported");
+    EXPECT_NE(field(*hardware, "reason").find("no hardware PMU"), std::string::npos) << hardware->dump();
+  }
+
+  // auto (the default): simulated where the hardware cannot count it, so never unsupported.
+  const Result automatic = ecount({"list", "L1_DCM", "--json"});
+  ASSERT_EQ(automatic.status, 0) << automatic.err;
+  const auto automatic_listing = nlohmann::json::parse(automatic.out);
+  const nlohmann::json* chosen = listing_of(automatic_listing, "PAPI_L1_DCM");
+  ASSERT_NE(chosen, nullptr) << automatic.out;
+  EXPECT_NE(field(*chosen, "status"), "unsupported") << chosen->dump();
+  if (!pmu) {
+    EXPECT_EQ(field(*chosen, "status"), "simulated") << chosen->dump();
+  }
+
+  // Software events are counted, never simulated, in every mode.
+  const Result software = ecount({"list", "task-clock", "--sim=only", "--json"});
+  const auto software_listing = nlohmann::json::parse(software.out);
+  const nlohmann::json* task_clock = listing_of(software_listing, "task-clock");
+  ASSERT_NE(task_clock, nullptr) << software.out;
+  EXPECT_EQ(field(*task_clock, "backend"), "perf_event");
+  EXPECT_EQ(field(*task_clock, "status"), "counted");
+
+  const Result bad = ecount({"list", "--sim=sometimes"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("unknown simulation mode 'sometimes': use auto, never or only"), std::string::npos) << bad.err;
+  EXPECT_TRUE(bad.out.empty()) << bad.out;
+}
+
+// --sim=never: what the hardware and the kernel count is counted, the rest
+// stays without a value, and valgrind is never needed (a bad --valgrind path
+// is harmless; with --sim=only the same command needs it and fails).
+TEST(Ecount, StatSimNeverCountsWhatItCanAndNeverRunsValgrind) {
+  const std::string path = temporary_path("ecount-stat-never.json");
+  const Result r = ecount({"stat", "-e", "task-clock,L1_DCM", "--sim=never", "--valgrind", "/nonexistent/valgrind",
+                           "--json", "-o", path, "--", "true"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto report = read_json(path);
+  std::filesystem::remove(path);
+  ASSERT_EQ(report["counters"].size(), 2u) << report.dump(2);
+  const auto& task_clock = report["counters"][0];
+  EXPECT_EQ(field(task_clock, "requested"), "task-clock");
+  EXPECT_EQ(field(task_clock, "status"), "counted") << task_clock.dump();
+  ASSERT_TRUE(task_clock["value"].is_number()) << task_clock.dump();
+  EXPECT_GT(task_clock["value"].get<double>(), 0.0);
+  const auto& cache = report["counters"][1];
+  EXPECT_EQ(field(cache, "requested"), "L1_DCM");
+  EXPECT_NE(field(cache, "status"), "simulated") << cache.dump();
+  EXPECT_NE(field(cache, "backend"), "simulated") << cache.dump();
+  if (!engram::counters::detail::system_facts().hardware_pmu) {
+    EXPECT_EQ(field(cache, "status"), "unsupported") << cache.dump();
+    EXPECT_TRUE(cache["value"].is_null()) << "never a made-up 0: " << cache.dump();
+    EXPECT_NE(field(cache, "reason").find("no hardware PMU"), std::string::npos) << cache.dump();
+  }
+  for (const auto& note : report["notes"])
+    EXPECT_EQ(note.get<std::string>().find("run under callgrind"), std::string::npos) << "no simulated re-run: " << note;
+
+  const Result only = ecount({"stat", "-e", "task-clock,L1_DCM", "--sim=only", "--valgrind", "/nonexistent/valgrind",
+                              "--", "true"});
+  EXPECT_EQ(only.status, 2);
+  EXPECT_NE(only.err.find("Debian package `valgrind`"), std::string::npos) << only.err;
+
+  const Result bad = ecount({"stat", "-e", "task-clock", "--sim=bogus", "--", "true"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("unknown simulation mode 'bogus': use auto, never or only"), std::string::npos) << bad.err;
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 #include "papi_catalog.hpp"
 #include "papi_event_set.hpp"
 #include "pfm_catalog.hpp"
+#include "required_tool.hpp"
 #include "system_facts.hpp"
 
 namespace {
@@ -636,7 +637,7 @@ TEST(HardwarePmuTools, EcountStatAgreesWithPerfStatOnTheSameCommand) {
   REQUIRE_HARDWARE_PMU();
   if (run_program({"perf", "--version"}, false).status != 0) {
     if (in_emulated_pmu_lane()) FAIL() << "the guest has no perf (Debian package linux-perf)";
-    GTEST_SKIP() << "perf is not installed (Debian package linux-perf)";
+    ENGRAM_SKIP_WITHOUT_TOOL("perf is not installed (Debian package linux-perf)");
   }
   const std::vector<std::string> command = {"sh", "-c", "i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done"};
   std::vector<std::string> ecount = {ENGRAM_ECOUNT, "stat", "--json", "-e", "instructions:u,cycles:u", "--"};

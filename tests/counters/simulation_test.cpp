@@ -9,6 +9,7 @@
 #include <string>
 
 #include "engram/counters.hpp"
+#include "valgrind_available.hpp"  // SKIP_WITHOUT_VALGRIND
 
 namespace {
 
@@ -16,17 +17,6 @@ using namespace engram::counters;
 
 constexpr double kStreamLines = (64.0 * 1024 * 1024) / 64.0;  // one miss per 64 B line
 constexpr double kBranches = 200000.0;
-
-// Why these tests cannot run here, or nullopt.
-std::optional<std::string> valgrind_unavailable() {
-  if (!ENGRAM_VALGRIND_TESTS) return "valgrind tests disabled (ENGRAM_VALGRIND_TESTS=OFF, e.g. sanitizers)";
-  if (running_under_valgrind()) return "already running under valgrind";
-  return std::nullopt;
-}
-
-// GTEST_SKIP must run in the test body itself to end the test.
-#define SKIP_WITHOUT_VALGRIND() \
-  if (const auto why = valgrind_unavailable()) GTEST_SKIP() << *why
 
 CallgrindRun run_workload(const std::vector<std::string>& regions) {
   std::vector<std::string> argv = {ENGRAM_SIM_WORKLOAD};
