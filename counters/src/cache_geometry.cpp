@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "cache_geometry.hpp"
 #include "engram/counters.hpp"
 
 namespace engram::counters {
@@ -101,10 +102,10 @@ std::optional<std::uint64_t> read_size(const std::string& path) {
   }
 }
 
-HostLevels from_sysfs(std::string& source) {
+HostLevels from_sysfs_folder(const std::string& cache_dir, std::string& source) {
   HostLevels out;
   for (int index = 0; index < 8; ++index) {
-    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/";
+    const std::string dir = cache_dir + "/index" + std::to_string(index) + "/";
     std::ifstream level_in(dir + "level"), type_in(dir + "type");
     int level = 0;
     std::string type;
@@ -118,9 +119,11 @@ HostLevels from_sysfs(std::string& source) {
     if (level == 2 && type != "Instruction") out.l2 = g;
     if (level == 3 && type != "Instruction") out.l3 = g;
   }
-  source = "host (/sys/devices/system/cpu/cpu0/cache)";
+  source = "host (" + cache_dir + ")";
   return out;
 }
+
+HostLevels from_sysfs(std::string& source) { return from_sysfs_folder("/sys/devices/system/cpu/cpu0/cache", source); }
 
 std::optional<CacheLevelGeometry> sysconf_level(int size_name, int assoc_name, int line_name) {
   const long size = sysconf(size_name), assoc = sysconf(assoc_name), line = sysconf(line_name);
@@ -163,6 +166,12 @@ std::optional<CacheGeometry> usable(const HostLevels& levels, const std::string&
 }
 
 }  // namespace
+
+std::optional<CacheGeometry> detail::cache_geometry_from_sysfs(const std::string& cache_dir, std::string& problems) {
+  std::string source;
+  const HostLevels levels = from_sysfs_folder(cache_dir, source);
+  return usable(levels, source, problems);
+}
 
 std::vector<std::string> CacheGeometry::valgrind_arguments() const {
   auto arg = [](const char* flag, const CacheLevelGeometry& g) {

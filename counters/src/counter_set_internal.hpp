@@ -39,4 +39,8 @@ struct DerivedInputs {
 };
 std::vector<DerivedMetric> compute_derived(const DerivedInputs& inputs);
 
+// diagnose_environment() judged on the given facts (the public one passes
+// system_facts()), so tests can inject the /proc settings and PMU facts.
+EnvironmentReport diagnose_environment(const SystemFacts& facts);
+
 }  // namespace engram::counters::detail

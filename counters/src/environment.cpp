@@ -90,8 +90,9 @@ std::string describe_level(const CacheLevelGeometry& g) {
 
 }  // namespace
 
-EnvironmentReport diagnose_environment() {
-  const SystemFacts& facts = detail::system_facts();
+EnvironmentReport diagnose_environment() { return detail::diagnose_environment(detail::system_facts()); }
+
+EnvironmentReport detail::diagnose_environment(const SystemFacts& facts) {
   EnvironmentReport report;
   report.hardware_pmu = facts.hardware_pmu;
   report.virtualized = facts.hypervisor;
