@@ -2,9 +2,14 @@
 #include <fmt/format.h>
 
 #include <boost/program_options.hpp>
+#include <charconv>
+#include <cstdint>
 #include <exception>
 #include <iostream>
+#include <limits>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "engram/atomic_file.hpp"
@@ -18,6 +23,21 @@ using namespace engram::analysis;
 namespace {
 
 constexpr const char* kTool = "compare";
+constexpr std::size_t kMinResamples = 100;
+constexpr std::size_t kMaxResamples = 1'000'000;
+
+// A whole number in decimal digits only: boost's parser would take "-1" for
+// an unsigned option and wrap it around to 2^64 - 1.
+std::uint64_t parse_count(const std::string& text, std::string_view option) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc() || stop != end) {
+    throw std::invalid_argument(fmt::format("{} takes a whole number from 0 to {}, not '{}'", option,
+                                            std::numeric_limits<std::uint64_t>::max(), text));
+  }
+  return value;
+}
 
 void print_help(const po::options_description& options) {
   std::cout << "usage: compare [OPTIONS] OLD.json NEW.json\n\n"
@@ -57,10 +77,11 @@ int main(int argc, char** argv) {
       ("counter", po::value<std::string>()->default_value("TOT_INS")->value_name("NAME"),
        "the counter for --deterministic")
       ("alpha", po::value<double>()->default_value(0.05, "0.05")->value_name("P"), "significance level of the U test")
-      ("resamples", po::value<std::size_t>()->default_value(BootstrapOptions{}.resamples)->value_name("N"),
-       "bootstrap resamples for the CIs")
-      ("seed", po::value<std::uint64_t>()->default_value(BootstrapOptions{}.seed)->value_name("N"),
-       "bootstrap seed (the same seed gives the same intervals)")
+      ("resamples",
+       po::value<std::string>()->default_value(std::to_string(BootstrapOptions{}.resamples))->value_name("N"),
+       "bootstrap resamples for the CIs (100 to 1000000)")
+      ("seed", po::value<std::string>()->default_value(std::to_string(BootstrapOptions{}.seed))->value_name("N"),
+       "bootstrap seed, 0 to 2^64 - 1 (the same seed gives the same intervals)")
       ("json", po::bool_switch(), "print JSON instead of the table")
       ("json-out", po::value<std::string>()->value_name("FILE"), "also write the JSON to FILE");
 
@@ -82,9 +103,13 @@ int main(int argc, char** argv) {
     if (vm.count("threshold")) options.threshold = parse_percent(vm["threshold"].as<std::string>(), "--threshold");
     options.alpha = vm["alpha"].as<double>();
     if (!(options.alpha > 0 && options.alpha < 1)) throw std::invalid_argument("--alpha must be in (0, 1)");
-    options.bootstrap.resamples = vm["resamples"].as<std::size_t>();
-    if (options.bootstrap.resamples < 100) throw std::invalid_argument("--resamples must be at least 100");
-    options.bootstrap.seed = vm["seed"].as<std::uint64_t>();
+    const std::uint64_t resamples = parse_count(vm["resamples"].as<std::string>(), "--resamples");
+    if (resamples < kMinResamples || resamples > kMaxResamples) {
+      throw std::invalid_argument(
+          fmt::format("--resamples must be {} to {}, not {}", kMinResamples, kMaxResamples, resamples));
+    }
+    options.bootstrap.resamples = static_cast<std::size_t>(resamples);
+    options.bootstrap.seed = parse_count(vm["seed"].as<std::string>(), "--seed");
   } catch (const std::exception& e) {
     return stats_usage_error(kTool, e.what());
   }

@@ -7,7 +7,8 @@ set(ENGRAM_ROOFLINE_TEST_SOURCES
   roofline/test_roofline_plot.cpp
   roofline/test_roofline_cli.cpp)
 if(TARGET engram_ceilings)  # x86-64 only
-  list(APPEND ENGRAM_ROOFLINE_TEST_SOURCES roofline/test_plateaus.cpp roofline/test_ceilings_program.cpp)
+  list(APPEND ENGRAM_ROOFLINE_TEST_SOURCES roofline/test_plateaus.cpp roofline/test_ceilings_program.cpp
+       roofline/test_ceilings_json.cpp roofline/test_cache_sizes.cpp)
 endif()
 add_executable(test_analysis_roofline ${ENGRAM_ROOFLINE_TEST_SOURCES})
 target_include_directories(test_analysis_roofline PRIVATE roofline)

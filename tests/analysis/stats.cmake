@@ -5,6 +5,7 @@ add_executable(test_analysis_stats
   stats/test_benchmark_json.cpp
   stats/test_compare.cpp
   stats/test_compare_cli.cpp
+  stats/test_compare_options.cpp
   stats/test_end_to_end.cpp
   stats/test_ratios.cpp
   stats/test_stability.cpp

@@ -9,6 +9,7 @@
 
 #include "engram/atomic_file.hpp"
 #include "engram/flamegraph.hpp"
+#include "required_tool.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -188,12 +189,12 @@ TEST(FlameGraphSvg, DeepStackRenders) {
   const StackTree tree = tree_from_folded(line + " 1\n");
   const std::string svg = render_flamegraph(tree, {});
   EXPECT_THAT(svg, HasSubstr("data-d=\"10000\""));
-  if (!xmllint_available()) GTEST_SKIP() << "xmllint not installed (Debian package libxml2-utils)";
+  if (!xmllint_available()) ENGRAM_SKIP_WITHOUT_TOOL("xmllint is not installed (Debian package libxml2-utils)");
   EXPECT_EQ(xmllint(svg), 0);
 }
 
 TEST(FlameGraphSvg, WellFormedXml) {
-  if (!xmllint_available()) GTEST_SKIP() << "xmllint not installed (Debian package libxml2-utils)";
+  if (!xmllint_available()) ENGRAM_SKIP_WITHOUT_TOOL("xmllint is not installed (Debian package libxml2-utils)");
   const StackTree tree = tree_from_folded(std::string(kProfile) + "main;bad\xFF\x01name 3\n");
   EXPECT_EQ(xmllint(render_flamegraph(tree, {})), 0);
   FlameGraphOptions options;

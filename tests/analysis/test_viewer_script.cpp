@@ -14,6 +14,7 @@
 
 #include "engram/atomic_file.hpp"
 #include "engram/flamegraph.hpp"
+#include "required_tool.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -51,7 +52,9 @@ const nlohmann::json& frame(const nlohmann::json& frames, const std::string& nam
 }
 
 TEST(ViewerScript, ZoomSearchAndDetailsWork) {
-  if (!node_available()) GTEST_SKIP() << "node not installed: the viewer script cannot be executed here";
+  if (!node_available()) {
+    ENGRAM_SKIP_WITHOUT_TOOL("node is not installed (Debian package nodejs): the viewer script cannot be run here");
+  }
   const StackTree tree = tree_from_folded(
       "main;engram::optimized::find_similar;engram::optimized::cosine_batch 60\n"
       "main;engram::optimized::spread_activation 25\n"

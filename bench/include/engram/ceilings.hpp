@@ -42,6 +42,17 @@ struct CacheSizes {
 // project's VM they say 32 MiB of L3 where the legacy leaf 0x80000006 (which
 // glibc's sysconf reads) says 320 MiB.
 CacheSizes cache_sizes_from_cpuid();
+// One subleaf of a deterministic cache leaf: type in EAX[4:0] (0: no more
+// caches, 1 data, 2 instruction, 3 unified), level in EAX[7:5], ways - 1 in
+// EBX[31:22], partitions - 1 in EBX[21:12], line size - 1 in EBX[11:0], sets - 1
+// in ECX.
+struct CpuidCacheLeaf {
+  std::uint32_t eax = 0, ebx = 0, ecx = 0;
+};
+// The data and unified caches of levels 1 to 3 that the subleaves describe,
+// read in order up to the first of type 0 (what cache_sizes_from_cpuid does
+// with the CPU's own subleaves); size = ways * partitions * line size * sets.
+CacheSizes decode_cpuid_cache_leaves(std::span<const CpuidCacheLeaf> subleaves);
 // sysconf(_SC_LEVEL1_DCACHE_SIZE, ...).
 CacheSizes cache_sizes_from_sysconf();
 

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -30,28 +31,16 @@ CpuidRegisters cpuid(unsigned leaf, unsigned subleaf = 0) {
 
 unsigned max_leaf(unsigned base) { return __get_cpuid_max(base, nullptr); }
 
-// Leaf 4 (Intel) and 0x8000001D (AMD) share one layout: one subleaf per
-// cache, type in EAX[4:0] (0 = no more), level in EAX[7:5], and
-// size = ways * partitions * line size * sets.
+// Leaf 4 (Intel) and 0x8000001D (AMD) share one layout (CpuidCacheLeaf):
+// one subleaf per cache, up to 16 here.
 CacheSizes deterministic_cache_leaf(unsigned leaf) {
-  CacheSizes sizes;
+  std::vector<CpuidCacheLeaf> subleaves;
   for (unsigned sub = 0; sub < 16; ++sub) {
     const CpuidRegisters r = cpuid(leaf, sub);
-    const unsigned type = r.eax & 0x1f;
-    if (type == 0) break;
-    const unsigned level = (r.eax >> 5) & 0x7;
-    const std::uint64_t ways = ((r.ebx >> 22) & 0x3ff) + 1;
-    const std::uint64_t partitions = ((r.ebx >> 12) & 0x3ff) + 1;
-    const std::uint64_t line = (r.ebx & 0xfff) + 1;
-    const std::uint64_t sets = static_cast<std::uint64_t>(r.ecx) + 1;
-    const std::uint64_t bytes = ways * partitions * line * sets;
-    const bool data_or_unified = type == 1 || type == 3;
-    if (!data_or_unified) continue;
-    if (level == 1) sizes.l1d = {bytes, "cpuid"};
-    if (level == 2) sizes.l2 = {bytes, "cpuid"};
-    if (level == 3) sizes.l3 = {bytes, "cpuid"};
+    subleaves.push_back({r.eax, r.ebx, r.ecx});
+    if ((r.eax & 0x1f) == 0) break;
   }
-  return sizes;
+  return decode_cpuid_cache_leaves(subleaves);
 }
 
 std::string read_first_line(const char* path) {
@@ -86,6 +75,26 @@ std::string trim(std::string s) {
 }
 
 }  // namespace
+
+CacheSizes decode_cpuid_cache_leaves(std::span<const CpuidCacheLeaf> subleaves) {
+  CacheSizes sizes;
+  for (const CpuidCacheLeaf& r : subleaves) {
+    const unsigned type = r.eax & 0x1f;
+    if (type == 0) break;
+    const unsigned level = (r.eax >> 5) & 0x7;
+    const std::uint64_t ways = ((r.ebx >> 22) & 0x3ff) + 1;
+    const std::uint64_t partitions = ((r.ebx >> 12) & 0x3ff) + 1;
+    const std::uint64_t line = (r.ebx & 0xfff) + 1;
+    const std::uint64_t sets = static_cast<std::uint64_t>(r.ecx) + 1;
+    const std::uint64_t bytes = ways * partitions * line * sets;
+    const bool data_or_unified = type == 1 || type == 3;
+    if (!data_or_unified) continue;
+    if (level == 1) sizes.l1d = {bytes, "cpuid"};
+    if (level == 2) sizes.l2 = {bytes, "cpuid"};
+    if (level == 3) sizes.l3 = {bytes, "cpuid"};
+  }
+  return sizes;
+}
 
 CacheSizes cache_sizes_from_cpuid() {
   const CpuidRegisters vendor = cpuid(0);

@@ -21,7 +21,11 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-bool executable(const fs::path& p) { return !p.empty() && ::access(p.c_str(), X_OK) == 0 && !fs::is_directory(p); }
+// A regular file (or a link to one) that may be run: not a folder, not a FIFO.
+bool executable(const fs::path& p) {
+  std::error_code ec;
+  return !p.empty() && fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+}
 
 // Moves `fd` to a number above 10 so the dup2 onto 3 and 4 cannot clobber it.
 int lift(int fd) {
@@ -61,7 +65,15 @@ std::string console_text(const json& params) {
 
 std::optional<fs::path> HeadlessChromium::find() {
   if (const char* env = std::getenv("ENGRAM_CHROMIUM"); env != nullptr && *env != '\0') {
-    return executable(env) ? std::optional<fs::path>(env) : std::nullopt;
+    if (executable(env)) return fs::path(env);
+    std::error_code ec;
+    const fs::file_status status = fs::status(env, ec);
+    const char* what = !fs::exists(status)          ? "no such file"
+                       : fs::is_directory(status)   ? "is a directory"
+                       : !fs::is_regular_file(status) ? "is not a regular file"
+                                                      : "is not executable";
+    throw std::runtime_error(std::string("ENGRAM_CHROMIUM=") + env + ": " + what +
+                             " (unset it to use /usr/bin/chromium or chromium on PATH)");
   }
   if (executable("/usr/bin/chromium")) return fs::path("/usr/bin/chromium");
   if (const char* path = std::getenv("PATH")) {

@@ -22,6 +22,9 @@ class HeadlessChromium {
  public:
   // The browser to use: $ENGRAM_CHROMIUM, else /usr/bin/chromium, else
   // chromium or chromium-browser on PATH; nothing when none is executable.
+  // An ENGRAM_CHROMIUM that is set (not empty) but names no executable file
+  // is a broken set-up, not a missing browser: throws std::runtime_error
+  // saying what is wrong with it.
   static std::optional<std::filesystem::path> find();
 
   // Starts the browser with a fresh profile in `profile_dir` and opens one

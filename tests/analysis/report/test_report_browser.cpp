@@ -4,9 +4,16 @@
 // <build>/tmp/report-browser/ for a look by eye.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <optional>
+#include <stdexcept>
+#include <string>
 
 #include "headless_chromium.hpp"
 #include "report_test_support.hpp"
+#include "required_tool.hpp"
 
 namespace engram::test {
 namespace {
@@ -28,10 +35,14 @@ bool is_png(const fs::path& path) {
 class BrowserCheck : public ::testing::Test {
  protected:
   void SetUp() override {
-    executable_ = HeadlessChromium::find();
+    try {
+      executable_ = HeadlessChromium::find();
+    } catch (const std::runtime_error& broken) {
+      FAIL() << broken.what();  // set on purpose, so never a skip
+    }
     if (!executable_) {
-      GTEST_SKIP() << "chromium is not installed: the browser checks need the Debian package chromium "
-                      "(scripts/bootstrap.sh installs it), or ENGRAM_CHROMIUM=/path/to/chromium";
+      ENGRAM_SKIP_WITHOUT_TOOL("chromium is not installed: the browser checks need the Debian package chromium "
+                               "(scripts/bootstrap.sh installs it), or ENGRAM_CHROMIUM=/path/to/chromium");
     }
     out_ = fs::path(ENGRAM_REPORT_SCREENSHOTS);
     fs::create_directories(out_);
@@ -164,6 +175,64 @@ TEST_F(BrowserCheck, TheCheckSeesConsoleErrorsExceptionsAndBrokenImages) {
   EXPECT_THAT(all, HasSubstr("console.error: boom"));
   EXPECT_THAT(all, HasSubstr("undefinedFunction"));
   EXPECT_THAT(all, HasSubstr("missing.png"));
+}
+
+// Where the browser checks look for chromium: a broken ENGRAM_CHROMIUM must
+// say so (and fail the checks), never pass for a missing browser (a skip).
+// Nothing is started here.
+class ChromiumLocator : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* value = std::getenv("ENGRAM_CHROMIUM");
+    had_value_ = value != nullptr;
+    if (had_value_) saved_ = value;
+  }
+  void TearDown() override {
+    if (had_value_) {
+      ::setenv("ENGRAM_CHROMIUM", saved_.c_str(), 1);
+    } else {
+      ::unsetenv("ENGRAM_CHROMIUM");
+    }
+  }
+  // What find() throws with ENGRAM_CHROMIUM=`value`; empty when it does not.
+  static std::string complaint_about(const std::string& value) {
+    ::setenv("ENGRAM_CHROMIUM", value.c_str(), 1);
+    try {
+      HeadlessChromium::find();
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "";
+  }
+  ScratchDir scratch_;
+  bool had_value_ = false;
+  std::string saved_;
+};
+
+TEST_F(ChromiumLocator, ABrokenEnvironmentVariableIsAnErrorNamingIt) {
+  const fs::path missing = scratch_ / "no-chromium-here";
+  EXPECT_EQ(complaint_about(missing.string()),
+            "ENGRAM_CHROMIUM=" + missing.string() +
+                ": no such file (unset it to use /usr/bin/chromium or chromium on PATH)");
+  EXPECT_THAT(complaint_about(scratch_.path().string()), HasSubstr(": is a directory"));
+  const fs::path plain = scratch_ / "chromium.txt";
+  write_text(plain, "not a program\n");
+  fs::permissions(plain, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_THAT(complaint_about(plain.string()), HasSubstr("ENGRAM_CHROMIUM=" + plain.string() + ": is not executable"));
+  const fs::path fifo = scratch_ / "chromium.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0700), 0);
+  EXPECT_THAT(complaint_about(fifo.string()), HasSubstr(": is not a regular file"));
+}
+
+TEST_F(ChromiumLocator, AnExecutableInTheVariableIsTakenAsItIs) {
+  const fs::path program = scratch_ / "my-chromium";
+  write_text(program, "#!/bin/sh\nexit 0\n");
+  fs::permissions(program, fs::perms::owner_all);
+  ::setenv("ENGRAM_CHROMIUM", program.c_str(), 1);
+  EXPECT_EQ(HeadlessChromium::find(), std::optional<fs::path>(program));
+  // Empty counts as unset: the usual places are searched, without an error.
+  ::setenv("ENGRAM_CHROMIUM", "", 1);
+  EXPECT_NO_THROW(HeadlessChromium::find());
 }
 
 }  // namespace

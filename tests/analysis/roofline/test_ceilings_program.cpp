@@ -1,10 +1,14 @@
-// build/bench/ceilings in --quick mode. The machine is shared and noisy, so
-// only what holds under any load is checked: the JSON is complete and valid,
-// every figure is positive, the sweep grows, its plateaus carry level names
-// in order, and L1 is faster than DRAM (by ~7x here; no ordering between
-// neighbouring levels is assumed).
+// build/bench/ceilings in --quick mode. Its figures depend on what else the
+// machine runs, so only what holds under any load is checked: the file is
+// written, the JSON is complete and valid, every figure is positive and
+// finite, the sweep's sizes grow, and plateaus are well-formed (known level
+// names, in order, not overlapping: what the grouping guarantees whatever the
+// bandwidths). Which levels are found and how far apart their bandwidths are
+// is judged on synthetic sweeps (test_plateaus.cpp), the JSON itself on
+// hand-made measurements (test_ceilings_json.cpp).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 #include <string>
 
@@ -16,21 +20,6 @@ using namespace engram::roofline_testing;
 
 const std::string kTool = ENGRAM_CEILINGS_TOOL;
 
-// Under AddressSanitizer every load of the bandwidth kernels is checked
-// against shadow memory, which caps them near 40 GB/s at any size: the
-// levels then look alike and only the speed-independent checks apply.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kInstrumentedLoads = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kInstrumentedLoads = true;
-#else
-constexpr bool kInstrumentedLoads = false;
-#endif
-#else
-constexpr bool kInstrumentedLoads = false;
-#endif
-
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
@@ -41,6 +30,10 @@ int level_rank(const std::string& level) {
   if (level == "L3") return 2;
   if (level == "DRAM") return 3;
   return -1;
+}
+
+bool positive_finite(const json& value) {
+  return value.is_number() && std::isfinite(value.get<double>()) && value.get<double>() > 0;
 }
 
 void check_complete_json(const json& doc, const CommandResult& run, const TempDir& dir) {
@@ -59,7 +52,7 @@ void check_complete_json(const json& doc, const CommandResult& run, const TempDi
 }
 
 void check_peaks_and_clock(const json& doc) {
-  EXPECT_GT(doc["clock"]["ghz"].get<double>(), 0);
+  EXPECT_TRUE(positive_finite(doc["clock"]["ghz"])) << doc["clock"];
   EXPECT_FALSE(doc["clock"]["method"].get<std::string>().empty());
   const json& levels = doc["machine"]["simd_levels"];
   ASSERT_GE(levels.size(), 1u);
@@ -67,7 +60,7 @@ void check_peaks_and_clock(const json& doc) {
   for (const json& simd : levels) {
     const std::string name = simd;
     ASSERT_TRUE(doc["peak_gflops"].contains(name)) << name;
-    EXPECT_GT(doc["peak_gflops"][name].get<double>(), 0) << name;
+    EXPECT_TRUE(positive_finite(doc["peak_gflops"][name])) << name;
   }
   for (const json& p : doc["peaks"]) {
     EXPECT_GE(p["chains"].get<int>(), 8);
@@ -81,6 +74,7 @@ void check_sweeps(const json& doc) {
   std::set<std::string> kernels;
   const json& l3_cpuid = doc["levels"]["L3"]["size"]["cpuid"];
   for (const json& s : doc["sweeps"]) {
+    SCOPED_TRACE(s["kernel"].dump());
     kernels.insert(s["kernel"].get<std::string>());
     const json& points = s["points"];
     ASSERT_GE(points.size(), 10u);
@@ -89,26 +83,21 @@ void check_sweeps(const json& doc) {
       EXPECT_GE(points.back()["bytes"].get<double>(), 4 * l3_cpuid.get<double>());
     }
     for (std::size_t i = 0; i < points.size(); ++i) {
-      EXPECT_GT(points[i]["gbps"].get<double>(), 0);
+      EXPECT_TRUE(positive_finite(points[i]["gbps"])) << points[i];
       if (i > 0) {
         EXPECT_GT(points[i]["bytes"].get<double>(), points[i - 1]["bytes"].get<double>());
       }
     }
     const json& plateaus = s["plateaus"];
-    ASSERT_GE(plateaus.size(), kInstrumentedLoads ? 1u : 2u) << s["kernel"];
     for (std::size_t i = 0; i < plateaus.size(); ++i) {
       EXPECT_GE(level_rank(plateaus[i]["level"]), 0) << plateaus[i]["level"];
+      EXPECT_TRUE(positive_finite(plateaus[i]["gbps"])) << plateaus[i];
       EXPECT_LE(plateaus[i]["from_bytes"].get<double>(), plateaus[i]["to_bytes"].get<double>());
       if (i > 0) {
         EXPECT_GT(level_rank(plateaus[i]["level"]), level_rank(plateaus[i - 1]["level"]));
         EXPECT_GT(plateaus[i]["from_bytes"].get<double>(), plateaus[i - 1]["to_bytes"].get<double>());
       }
     }
-    if (kInstrumentedLoads) continue;
-    // The smallest working sets run from L1 and the largest from DRAM: 7x apart.
-    EXPECT_EQ(plateaus.front()["level"], "L1") << s["kernel"];
-    EXPECT_EQ(plateaus.back()["level"], "DRAM") << s["kernel"];
-    EXPECT_GT(plateaus.front()["gbps"].get<double>(), 2 * plateaus.back()["gbps"].get<double>()) << s["kernel"];
   }
   EXPECT_EQ(kernels, (std::set<std::string>{"load", "copy", "triad"}));
 }
@@ -117,20 +106,17 @@ void check_figure_sources(const json& doc) {
   const json& levels = doc["levels"];
   for (const char* name : {"L1", "L2", "L3"}) {
     const json& size = levels[name]["size"];
-    ASSERT_FALSE(size["bytes"].is_null()) << name;
+    EXPECT_TRUE(positive_finite(size["bytes"])) << name << ": " << size;
     const std::string source = size["source"];
     EXPECT_TRUE(source == "cpuid" || source == "sysconf" || source == "sweep") << name << ": " << source;
   }
-  EXPECT_LT(levels["L1"]["size"]["bytes"].get<double>(), levels["L2"]["size"]["bytes"].get<double>());
-  int with_bandwidth = 0;
-  for (const char* name : {"L1", "L2", "L3", "DRAM"}) with_bandwidth += levels[name]["bandwidth"]["load"].is_null() ? 0 : 1;
-  EXPECT_GE(with_bandwidth, 1);
-  if (kInstrumentedLoads) return;
-  for (const char* name : {"L1", "DRAM"}) {
-    const json& load = levels[name]["bandwidth"]["load"];
-    ASSERT_FALSE(load.is_null()) << name;
-    EXPECT_GT(load["gbps"].get<double>(), 0);
-    EXPECT_TRUE(contains(load["source"].get<std::string>(), "sweep")) << load["source"];
+  for (const char* name : {"L1", "L2", "L3", "DRAM"}) {
+    for (const char* kernel : {"load", "copy", "triad"}) {
+      const json& figure = levels[name]["bandwidth"][kernel];
+      if (figure.is_null()) continue;  // no plateau for this level in this sweep
+      EXPECT_TRUE(positive_finite(figure["gbps"])) << name << " " << kernel;
+      EXPECT_TRUE(contains(figure["source"].get<std::string>(), "sweep")) << figure["source"];
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engram/roofline.hpp"
+#include "required_tool.hpp"
 #include "roofline_test_support.hpp"
 
 namespace {
@@ -89,11 +90,10 @@ TEST_F(RooflineCli, BadFilesAreNamedAndExitOne) {
   EXPECT_EQ(leftover_temporaries(dir_.path()), 0);
 }
 
-TEST_F(RooflineCli, RealBaselineOutputGivesTableJsonAndPlots) {
+TEST_F(RooflineCli, RealBaselineOutputGivesTableAndJson) {
   const std::string out = (dir_ / "out").string();
-  const bool plot = engram::analysis::find_gnuplot().available;
   const CommandResult r = run("-c " + shell_quote(ceilings_) + " -b " + shell_quote(kFixtures + "/baseline_sample.json") +
-                              " -d " + shell_quote(out) + (plot ? "" : " --no-plot"));
+                              " -d " + shell_quote(out) + " --no-plot");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "| vector_similarity_1000/optimized |")) << r.output;
   EXPECT_TRUE(contains(r.output, "| spreading_activation_1000/eigen |"));
@@ -111,12 +111,22 @@ TEST_F(RooflineCli, RealBaselineOutputGivesTableJsonAndPlots) {
     const std::string level = p["level"];
     EXPECT_TRUE(level == "L1" || level == "L2" || level == "L3" || level == "DRAM") << level;
   }
-  if (plot) {
-    EXPECT_TRUE(std::filesystem::exists(dir_ / "out" / "roofline.svg"));
-    EXPECT_TRUE(std::filesystem::exists(dir_ / "out" / "roofline.png"));
-  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out" / "roofline.svg"));  // --no-plot
   EXPECT_EQ(leftover_temporaries(dir_ / "out"), 0);
-  if (!plot) GTEST_SKIP() << "gnuplot is not installed: the plot was not drawn";
+}
+
+TEST_F(RooflineCli, RealBaselineOutputDrawsThePlots) {
+  if (!engram::analysis::find_gnuplot().available) {
+    ENGRAM_SKIP_WITHOUT_TOOL("gnuplot is not installed (Debian package gnuplot-nox): the plot cannot be drawn");
+  }
+  const std::string out = (dir_ / "out").string();
+  const CommandResult r = run("-c " + shell_quote(ceilings_) + " -b " + shell_quote(kFixtures + "/baseline_sample.json") +
+                              " -d " + shell_quote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(read_text(dir_ / "out" / "roofline.svg"), "</svg>"));
+  EXPECT_EQ(read_text(dir_ / "out" / "roofline.png").substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "out" / "roofline.json"));
+  EXPECT_EQ(leftover_temporaries(dir_ / "out"), 0);
 }
 
 }  // namespace
