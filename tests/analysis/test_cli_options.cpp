@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "program_run.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -25,22 +26,9 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct CommandResult {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
+using CommandResult = engram::testing::ProgramRun;
 
-CommandResult run(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  std::size_t got = 0;
-  while ((got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, got);
-  const int status = ::pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+CommandResult run(const std::string& command) { return engram::testing::run_shell(command); }
 
 std::string read(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

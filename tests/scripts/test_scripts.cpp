@@ -2,34 +2,22 @@
 // bad value stops it with exit 2 and a message naming the problem before it
 // installs, builds or runs anything (a bad flag must not cost a build).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "program_run.hpp"
+
 namespace {
 
-struct ScriptRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
+using ScriptRun = engram::testing::ProgramRun;
 
 // The script runs with stdin closed and a time limit: a script that went on
 // to set-up or build instead of rejecting its arguments fails by timeout (124).
 ScriptRun run_script(const std::string& script_and_args) {
-  const std::string command = "cd '" ENGRAM_SOURCE_DIR "' && timeout 60 bash " + script_and_args + " </dev/null 2>&1";
-  ScriptRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) run.output += buffer.data();
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return engram::testing::run_shell("cd '" ENGRAM_SOURCE_DIR "' && timeout 60 bash " + script_and_args + " </dev/null");
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -59,14 +47,14 @@ class ScriptCli : public ::testing::TestWithParam<ScriptCase> {};
 TEST_P(ScriptCli, HelpExitsZeroAndShowsTheUsage) {
   for (const char* flag : {"--help", "-h"}) {
     const ScriptRun run = run_script(std::string(GetParam().script) + " " + flag);
-    EXPECT_EQ(run.exit_code, 0) << flag << "\n" << run.output;
+    EXPECT_EQ(run.status, 0) << flag << "\n" << run.output;
     EXPECT_TRUE(contains(run.output, GetParam().usage_line)) << flag << "\n" << run.output;
   }
 }
 
 TEST_P(ScriptCli, UnknownOptionExitsTwoNamingIt) {
   const ScriptRun run = run_script(std::string(GetParam().script) + " --frobnicate");
-  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_EQ(run.status, 2) << run.output;
   EXPECT_TRUE(contains(run.output, "'--frobnicate'")) << run.output;
 }
 
@@ -90,7 +78,7 @@ class ScriptBadValue : public ::testing::TestWithParam<BadValue> {};
 
 TEST_P(ScriptBadValue, ExitsTwoWithTheReason) {
   const ScriptRun run = run_script(GetParam().arguments);
-  EXPECT_EQ(run.exit_code, 2) << GetParam().arguments << "\n" << run.output;
+  EXPECT_EQ(run.status, 2) << GetParam().arguments << "\n" << run.output;
   EXPECT_TRUE(contains(run.output, GetParam().message)) << GetParam().arguments << "\n" << run.output;
 }
 
@@ -121,11 +109,11 @@ INSTANTIATE_TEST_SUITE_P(
 // present; otherwise, as a non-root user, it names what to install with sudo.
 TEST(ScriptDryPath, BootstrapWithoutBuildOnlyChecksThePackages) {
   const ScriptRun run = run_script("scripts/bootstrap.sh --no-build");
-  if (run.exit_code == 0) {
+  if (run.status == 0) {
     EXPECT_TRUE(contains(run.output, "Debian packages present")) << run.output;
   } else {
     ASSERT_NE(::geteuid(), 0u) << "as root, bootstrap installs what is missing:\n" << run.output;
-    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_EQ(run.status, 2) << run.output;
     EXPECT_TRUE(contains(run.output, "sudo apt-get")) << run.output;
   }
   EXPECT_FALSE(contains(run.output, "configuring preset")) << run.output;

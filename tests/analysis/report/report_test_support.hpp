@@ -16,6 +16,7 @@
 #include "engram/flamegraph.hpp"
 #include "engram/folded.hpp"
 #include "engram/report.hpp"
+#include "program_run.hpp"
 
 namespace engram::test {
 
@@ -104,40 +105,11 @@ inline analysis::ReportOptions fixture_options() {
   return options;
 }
 
-struct ToolRun {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
+using ToolRun = engram::testing::ProgramRun;
 
 // Runs the report tool with `args` (no shell: arguments as given).
 inline ToolRun run_report_tool(const std::vector<std::string>& args) {
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) return {};
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipe_fds[1], 1);
-    ::dup2(pipe_fds[1], 2);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    std::vector<char*> argv;
-    std::string tool = ENGRAM_REPORT_TOOL;
-    argv.push_back(tool.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  ToolRun run;
-  std::array<char, 4096> buffer{};
-  ssize_t n;
-  while ((n = ::read(pipe_fds[0], buffer.data(), buffer.size())) > 0) run.output.append(buffer.data(), static_cast<std::size_t>(n));
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return engram::testing::run_program(ENGRAM_REPORT_TOOL, args);
 }
 
 // Files in `dir` whose names mark a temporary output (".NAME.tmp.PID").

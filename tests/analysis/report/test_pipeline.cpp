@@ -41,41 +41,8 @@ using ::testing::HasSubstr;
 
 #ifdef ENGRAM_PIPELINE_CEILINGS
 
-struct ProgramRun {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs `program` with `args` (no shell) in the folder `cwd`.
-ProgramRun run_program(const std::string& program, const std::vector<std::string>& args, const fs::path& cwd) {
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) return {};
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipe_fds[1], 1);
-    ::dup2(pipe_fds[1], 2);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-    std::vector<std::string> copy = args;
-    std::string path = program;
-    std::vector<char*> argv{path.data()};
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  ProgramRun run;
-  std::array<char, 4096> buffer{};
-  ssize_t n;
-  while ((n = ::read(pipe_fds[0], buffer.data(), buffer.size())) > 0) run.output.append(buffer.data(), static_cast<std::size_t>(n));
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using engram::testing::ProgramRun;
+using engram::testing::run_program;
 
 // The markdown of one "## " section, up to the next one.
 std::string section(const std::string& md, const std::string& heading) {
