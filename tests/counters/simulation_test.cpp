@@ -75,9 +75,11 @@ TEST(Simulation, RandomBranchesMispredictHalfTheTimeSortedOnesAlmostNever) {
   EXPECT_NEAR(random_misses / (kBranches / 2), 1.0, 0.10) << random_misses << " mispredictions";
   EXPECT_LT(sorted_misses, kBranches * 0.01) << sorted_misses << " mispredictions";
   EXPECT_GE(*random.find("BR_INS")->value, kBranches);
-  // Derived metrics come from the simulated counts alone.
+  // Derived metrics come from the simulated counts alone: mispredicts over
+  // branches of the same region. (Not a fixed floor: how many other branches
+  // the loop has depends on the compiler's flags, e.g. the coverage build's.)
   ASSERT_TRUE(random.find_derived("BR_MISP_RATIO")->value) << random.find_derived("BR_MISP_RATIO")->reason;
-  EXPECT_GT(*random.find_derived("BR_MISP_RATIO")->value, 0.2);
+  EXPECT_DOUBLE_EQ(*random.find_derived("BR_MISP_RATIO")->value, random_misses / *random.find("BR_INS")->value);
   RecordProperty("random_BR_MSP", std::to_string(random_misses));
   RecordProperty("sorted_BR_MSP", std::to_string(sorted_misses));
 }
