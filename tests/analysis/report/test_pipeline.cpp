@@ -197,9 +197,11 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
   const std::string system_section = section(md, "System configuration");
   EXPECT_THAT(system_section, HasSubstr("| Compiler | " + ceilings.at("machine").at("compiler").get<std::string>() +
                                         " | `out/ceilings.json` |"));
-  char clock_text[32];
-  std::snprintf(clock_text, sizeof clock_text, "%.2f GHz measured", ceilings.at("clock").at("ghz").get<double>());
-  EXPECT_THAT(system_section, HasSubstr(clock_text));
+  if (const json& ghz = ceilings.at("clock").at("ghz"); ghz.is_number()) {  // null when it was not measured
+    char clock_text[32];
+    std::snprintf(clock_text, sizeof clock_text, "%.2f GHz measured", ghz.get<double>());
+    EXPECT_THAT(system_section, HasSubstr(clock_text));
+  }
   EXPECT_THAT(system_section, HasSubstr("CMakeCache.txt`"));
 
   // Roofline: the ceilings' compute peaks and load bandwidths (through
@@ -212,8 +214,9 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
   }
   int levels_with_bandwidth = 0;
   for (const char* level : {"L1", "L2", "L3", "DRAM"}) {
+    // null where this (short, noisy) sweep found no plateau for the level
     const json& load = ceilings.at("levels").at(level).at("bandwidth").at("load");
-    if (!load.at("gbps").is_number()) continue;  // no plateau found in this sweep
+    if (!load.is_object() || !load.at("gbps").is_number()) continue;
     ++levels_with_bandwidth;
     EXPECT_THAT(roofline, HasSubstr(std::string(level) + " " + three_digits(load.at("gbps").get<double>()) + " GB/s"));
   }
