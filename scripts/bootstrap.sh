@@ -4,7 +4,9 @@
 # (release by default) when the build is missing or stale. Idempotent: a
 # second run installs nothing and rebuilds nothing.
 #
-# usage: scripts/bootstrap.sh [--preset release|debug|asan|coverage|aarch64] [--no-build] [--target NAME]...
+# usage: scripts/bootstrap.sh [--preset release|debug|asan|coverage|aarch64] [--no-build] [--check] [--target NAME]...
+#   --check           only say which Debian packages are missing (exit 1 if any);
+#                     installs nothing and builds nothing
 #   --preset aarch64  the arm64 lane: cross-compiler, arm64 libraries (multiarch),
 #                     qemu-user and qemu-system-arm; builds build-aarch64/
 #   --preset coverage gcov build in build-coverage/, plus lcov (scripts/coverage.sh)
@@ -14,14 +16,16 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 preset=release
 build=1
+check=0
 targets=()
 
-usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) [ $# -ge 2 ] || { echo "bootstrap: --preset needs a value" >&2; exit 2; }; preset=$2; shift 2 ;;
     --preset=*) preset=${1#--preset=}; shift ;;
     --no-build) build=0; shift ;;
+    --check) check=1; shift ;;
     --target) [ $# -ge 2 ] || { echo "bootstrap: --target needs a value" >&2; exit 2; }; targets+=(--target "$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bootstrap: unknown option '$1'" >&2; usage >&2; exit 2 ;;
@@ -75,6 +79,15 @@ for p in "${packages[@]}"; do
 done
 need_arm64_arch=0
 if [ "$preset" = aarch64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then need_arm64_arch=1; fi
+
+if [ "$check" -eq 1 ]; then
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "bootstrap: missing Debian packages: ${missing[*]}"
+    exit 1
+  fi
+  echo "bootstrap: all ${#packages[@]} Debian packages present"
+  exit 0
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -37,6 +37,7 @@ if(TARGET ceilings)
 endif()
 engram_warnings(test_analysis_report)
 engram_discover_tests(test_analysis_report
+  PERF "Pipeline.*"
   BROWSER "BrowserCheck.*"
-  PROGRAM "ReportWriter.Tool*:Pipeline.*"
+  PROGRAM "ReportWriter.Tool*"
   PROPERTIES TIMEOUT 60)

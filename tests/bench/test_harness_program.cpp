@@ -16,6 +16,7 @@
 
 #include "program_test.hpp"
 #include "required_tool.hpp"
+#include "perf_event_access.hpp"
 
 namespace {
 
@@ -142,6 +143,7 @@ TEST_F(HarnessProgram, ReferenceRunsTheReferenceKernelsOnTheSameWorkload) {
 }
 
 TEST_F(HarnessProgram, CountersAreReportedPerPhaseWithTheirStatus) {
+  ENGRAM_SKIP_WITHOUT_PERF_EVENTS();
   const auto file = dir_ / "counted.json";
   const ProgramRun r =
       run_program(kSmall + " --counters=task-clock,page-faults --sim=never --json " + file.string());
@@ -173,6 +175,7 @@ TEST_F(HarnessProgram, CountersAreReportedPerPhaseWithTheirStatus) {
 }
 
 TEST_F(HarnessProgram, ACounterThatCannotBeCountedIsMissingNotZero) {
+  ENGRAM_SKIP_WITHOUT_PERF_EVENTS();
   // --sim=never: a cache counter is counted by a hardware PMU or not at all.
   const auto file = dir_ / "never.json";
   const ProgramRun r = run_program(kSmall + " --counters=L1_DCM --sim=never --json " + file.string());
@@ -236,6 +239,7 @@ TEST_F(HarnessProgram, JsonThatCannotBeWrittenFailsAndLeavesNothingBehind) {
 class HarnessProgramSimulated : public engram::bench_test::ProgramTest {};
 
 TEST_F(HarnessProgramSimulated, SimulatedCountersArriveInTheirPhase) {
+  ENGRAM_SKIP_WITHOUT_PERF_EVENTS();
   if (!ENGRAM_VALGRIND_TESTS) GTEST_SKIP() << "callgrind simulation disabled (ENGRAM_VALGRIND_TESTS=OFF, e.g. sanitizers)";
   if (!valgrind_on_path()) ENGRAM_SKIP_WITHOUT_TOOL("valgrind not installed (Debian package valgrind)");
   const auto file = dir_ / "simulated.json";

@@ -8,6 +8,7 @@
 #include "engram/counters.hpp"
 #include "program_test.hpp"
 #include "required_tool.hpp"
+#include "perf_event_access.hpp"
 
 namespace {
 
@@ -55,6 +56,7 @@ TEST_F(Programs, BaselineListsBenchmarksAndCounters) {
 
 // Software events count natively on any Linux: status counted, values per iteration.
 TEST_F(Programs, BaselineCountsSoftwareEventsIntoJson) {
+  ENGRAM_SKIP_WITHOUT_PERF_EVENTS();
   const auto json_path = dir_ / "x.json";
   const ProgramRun r = run_program(kBaseline + " --counters=task-clock,page-faults --sim=never"
                     " --benchmark_filter=decay_10k_memories/power_law/optimized --benchmark_min_time=0.01"

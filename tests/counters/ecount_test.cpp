@@ -12,6 +12,7 @@
 
 #include "process.hpp"
 #include "system_facts.hpp"
+#include "perf_event_access.hpp"
 
 namespace {
 
@@ -69,6 +70,7 @@ TEST(Ecount, DoctorExplainsTheMissingPmu) {
 }
 
 TEST(Ecount, StatCountsTaskClockAndPageFaultsOfTrue) {
+  ENGRAM_SKIP_WITHOUT_PERF_EVENTS();
   const std::string path = temporary_path("ecount-stat.json");
   const Result r = ecount({"stat", "-e", "task-clock,page-faults", "--json", "-o", path, "--", "true"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -210,6 +212,7 @@ std::string field(const nlohmann::json& entry, const char* key) {
 // no_permission: every entry of the full listing is checked, in both
 // directions.
 TEST(Ecount, ListAvailableKeepsExactlyTheCountersThatCountHere) {
+  ENGRAM_SKIP_WITHOUT_PERF_EVENTS();
   for (const char* mode : {"--sim=never", "--sim=only"}) {
     const Result all = ecount({"list", mode, "--json"});
     const Result available = ecount({"list", mode, "--available", "--json"});
@@ -255,6 +258,7 @@ const nlohmann::json* listing_of(const nlohmann::json& listing, const std::strin
 }
 
 TEST(Ecount, ListSimModeDecidesWhetherCacheCountersAreSimulated) {
+  ENGRAM_SKIP_WITHOUT_PERF_EVENTS();
   const bool pmu = engram::counters::detail::system_facts().hardware_pmu;
   const Result only = ecount({"list", "L1_DCM", "--sim=only", "--json"});
   ASSERT_EQ(only.status, 0) << only.err;
@@ -307,6 +311,7 @@ TEST(Ecount, ListSimModeDecidesWhetherCacheCountersAreSimulated) {
 // stays without a value, and valgrind is never needed (a bad --valgrind path
 // is harmless; with --sim=only the same command needs it and fails).
 TEST(Ecount, StatSimNeverCountsWhatItCanAndNeverRunsValgrind) {
+  ENGRAM_SKIP_WITHOUT_PERF_EVENTS();
   const std::string path = temporary_path("ecount-stat-never.json");
   const Result r = ecount({"stat", "-e", "task-clock,L1_DCM", "--sim=never", "--valgrind", "/nonexistent/valgrind",
                            "--json", "-o", path, "--", "true"});

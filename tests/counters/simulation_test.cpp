@@ -80,6 +80,10 @@ TEST(Simulation, RandomBranchesMispredictHalfTheTimeSortedOnesAlmostNever) {
   // the loop has depends on the compiler's flags, e.g. the coverage build's.)
   ASSERT_TRUE(random.find_derived("BR_MISP_RATIO")->value) << random.find_derived("BR_MISP_RATIO")->reason;
   EXPECT_DOUBLE_EQ(*random.find_derived("BR_MISP_RATIO")->value, random_misses / *random.find("BR_INS")->value);
+  // Half the bit branches mispredict; the loop's own branches (a handful per
+  // bit at most, with the counter library's start and stop) dilute that, but
+  // not below one in ten: ~0.25 in the release build, 0.14 in the coverage one.
+  EXPECT_GT(*random.find_derived("BR_MISP_RATIO")->value, 0.1);
   RecordProperty("random_BR_MSP", std::to_string(random_misses));
   RecordProperty("sorted_BR_MSP", std::to_string(sorted_misses));
 }

@@ -2,8 +2,12 @@
 // bad value stops it with exit 2 and a message naming the problem before it
 // installs, builds or runs anything (a bad flag must not cost a build).
 #include <gtest/gtest.h>
+
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -16,8 +20,9 @@ using ScriptRun = engram::testing::ProgramRun;
 
 // The script runs with stdin closed and a time limit: a script that went on
 // to set-up or build instead of rejecting its arguments fails by timeout (124).
-ScriptRun run_script(const std::string& script_and_args) {
-  return engram::testing::run_shell("cd '" ENGRAM_SOURCE_DIR "' && timeout 60 bash " + script_and_args + " </dev/null");
+ScriptRun run_script(const std::string& script_and_args, const std::string& environment = "") {
+  return engram::testing::run_shell("cd '" ENGRAM_SOURCE_DIR "' && " + environment + " timeout 60 bash " +
+                                    script_and_args + " </dev/null");
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -104,19 +109,42 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"tests/emulated_pmu/run_in_guest.sh --suite", "usage"}),
     [](const ::testing::TestParamInfo<BadValue>& param) { return "case" + std::to_string(param.index); });
 
-// bootstrap's dry path: --no-build checks the packages and builds nothing.
-// Where set-up has run (root, or the packages installed) every package is
-// present; otherwise, as a non-root user, it names what to install with sudo.
-TEST(ScriptDryPath, BootstrapWithoutBuildOnlyChecksThePackages) {
-  const ScriptRun run = run_script("scripts/bootstrap.sh --no-build");
+// bootstrap's dry path: --check says which packages are missing and touches
+// nothing (a test must never install packages, even as root). After set-up
+// every package is present; where one is missing it is named and the exit is 1.
+TEST(ScriptDryPath, BootstrapCheckOnlyReportsThePackages) {
+  const ScriptRun run = run_script("scripts/bootstrap.sh --check");
   if (run.status == 0) {
     EXPECT_TRUE(contains(run.output, "Debian packages present")) << run.output;
   } else {
-    ASSERT_NE(::geteuid(), 0u) << "as root, bootstrap installs what is missing:\n" << run.output;
-    EXPECT_EQ(run.status, 2) << run.output;
-    EXPECT_TRUE(contains(run.output, "sudo apt-get")) << run.output;
+    EXPECT_EQ(run.status, 1) << run.output;
+    EXPECT_TRUE(contains(run.output, "missing Debian packages: ")) << run.output;
   }
+  EXPECT_FALSE(contains(run.output, "installing")) << run.output;
   EXPECT_FALSE(contains(run.output, "configuring preset")) << run.output;
+}
+
+// The missing-package branch, on a machine where nothing is installed: fake
+// dpkg-query (knows no package), dpkg and apt-get (leaves a mark if run) come
+// first on PATH. --check names what is missing, exits 1, and never installs.
+TEST(ScriptDryPath, BootstrapCheckNamesMissingPackagesAndInstallsNothing) {
+  char pattern[] = "/tmp/engram-fake-dpkg-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  const std::string mark = dir + "/apt-get-ran";
+  const auto fake = [&](const std::string& name, const std::string& body) {
+    const std::string path = dir + "/" + name;
+    std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
+    ::chmod(path.c_str(), 0755);
+  };
+  fake("dpkg-query", "exit 1");
+  fake("dpkg", "case \"$1\" in --print-architecture) echo amd64 ;; esac");
+  fake("apt-get", "touch '" + mark + "'");
+  const ScriptRun run = run_script("scripts/bootstrap.sh --check", "PATH='" + dir + "':\"$PATH\"");
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_TRUE(contains(run.output, "missing Debian packages: g++ cmake ninja-build")) << run.output;
+  EXPECT_FALSE(std::filesystem::exists(mark)) << "--check ran apt-get";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

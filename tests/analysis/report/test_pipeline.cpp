@@ -9,10 +9,13 @@
 // Differences from the script, all for speed: the profile is the fixture
 // (no perf record / perf script), the benchmark runs are filtered to the two
 // smallest kernels with 3 repetitions and a short minimum time, the counters
-// run uses --sim=never (no callgrind), the ceilings run is --quick, and the
-// stability run has 2 runs instead of 10. Everything timed is measured, so the
-// checks compare the report with what the producers wrote (their JSON), never
-// with a timing threshold: the verdict does not depend on the machine's load.
+// run uses --sim=never (no callgrind), the ceilings run is --quick with its
+// sweep capped at 64 MiB (the default grows with the L3, up to 1 GiB), and the
+// stability run has 2 runs instead of 10. The checks compare the report with
+// what the producers wrote (their JSON), never with a timing threshold. One
+// step still depends on the machine: roofline needs the live sweep to find a
+// bandwidth plateau at some level, which a busy machine can blur; so the test
+// carries the label perf and runs alone, after the parallel suite.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -124,7 +127,7 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
                     "--benchmark_min_time=0.01", "--benchmark_format=json",
                     "--benchmark_out=" + path("bench-counters.json")}));
   // 3. Ceilings, then the roofline of the suite under them.
-  ASSERT_TRUE(step(ENGRAM_PIPELINE_CEILINGS, {"--quick", "--out", path("ceilings.json")}));
+  ASSERT_TRUE(step(ENGRAM_PIPELINE_CEILINGS, {"--quick", "--max-size", "64M", "--out", path("ceilings.json")}));
   ASSERT_TRUE(step(ENGRAM_PIPELINE_ROOFLINE,
                    {"--ceilings", path("ceilings.json"), "--benchmarks", path("bench.json"), "--out-dir", out.string()}));
   // 4. Stability over separate runs of the suite.
@@ -212,15 +215,12 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
   for (const auto& [simd, gflops] : ceilings.at("peak_gflops").items()) {
     EXPECT_THAT(roofline, HasSubstr(simd + " " + three_digits(gflops.get<double>()) + " GFLOP/s"));
   }
-  int levels_with_bandwidth = 0;
   for (const char* level : {"L1", "L2", "L3", "DRAM"}) {
     // null where this (short, noisy) sweep found no plateau for the level
     const json& load = ceilings.at("levels").at(level).at("bandwidth").at("load");
     if (!load.is_object() || !load.at("gbps").is_number()) continue;
-    ++levels_with_bandwidth;
     EXPECT_THAT(roofline, HasSubstr(std::string(level) + " " + three_digits(load.at("gbps").get<double>()) + " GB/s"));
   }
-  EXPECT_GT(levels_with_bandwidth, 0);  // else roofline would have refused the ceilings
   for (const auto& name : kBenchmarks) EXPECT_THAT(roofline, HasSubstr("| `" + name + "` |"));
   EXPECT_THAT(roofline, HasSubstr("](roofline.svg)"));
 
