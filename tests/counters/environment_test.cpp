@@ -15,6 +15,7 @@
 
 #include "counter_set_internal.hpp"
 #include "engram/counters.hpp"
+#include "fake_kernel.hpp"
 
 namespace {
 
@@ -22,16 +23,8 @@ namespace fs = std::filesystem;
 using namespace engram::counters;
 using detail::SystemFacts;
 
-// Bare metal with a PMU; each test changes what it is about.
-SystemFacts with_pmu() {
-  SystemFacts facts;
-  facts.perf_event_paranoid = 1;
-  facts.kptr_restrict = 0;
-  facts.nmi_watchdog = 0;
-  facts.hardware_pmu = true;
-  facts.core_pmu_in_sysfs = true;
-  return facts;
-}
+// Bare metal with a PMU (the fake kernel's machine); each test changes what it is about.
+SystemFacts with_pmu() { return fakes::machine_with_pmu(); }
 
 SystemFacts vm_without_pmu() {
   SystemFacts facts = with_pmu();
