@@ -58,14 +58,14 @@ class ToolOptions : public ::testing::Test {
     const fs::path svg = dir_ / "out.svg";
     fs::remove(svg);
     const CommandResult r = run(flamegraph_ + " " + input.string() + " -o " + svg.string() + " " + options);
-    EXPECT_EQ(r.status, 0) << options << "\n" << r.output;
+    EXPECT_EQ(r.exit_code, 0) << options << "\n" << r.output;
     return read(svg);
   }
   // hotspots on `input` into a fresh folder; its hotspots.json.
   json hotspots_json(const std::string& input, const std::string& options, const std::string& folder) {
     const CommandResult r =
         run(hotspots_ + " " + input + " --quiet --out-dir " + (dir_ / folder).string() + " " + options);
-    EXPECT_EQ(r.status, 0) << options << "\n" << r.output;
+    EXPECT_EQ(r.exit_code, 0) << options << "\n" << r.output;
     return json::parse(read(dir_ / folder / "hotspots.json"), nullptr, false);
   }
   static std::vector<std::string> functions(const json& rows) {
@@ -114,11 +114,11 @@ TEST_F(FlamegraphCli, HeightAndFontSizeOutsideTheirRangesAreUsageErrors) {
   const fs::path input = write("in.folded", "main;a 3\n");
   for (const char* bad : {"--height 3", "--height 1001", "--font-size 0", "--font-size 201", "--height -16"}) {
     const CommandResult r = run(flamegraph_ + " " + bad + " " + input.string() + " -o " + (dir_ / "x.svg").string());
-    EXPECT_EQ(r.status, 2) << bad << "\n" << r.output;
+    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.output;
     EXPECT_THAT(r.output, HasSubstr("--height 4..1000, --font-size 1..200")) << bad;
     EXPECT_FALSE(fs::exists(dir_ / "x.svg")) << bad;
   }
-  EXPECT_EQ(run(flamegraph_ + " --height tall " + input.string()).status, 2);
+  EXPECT_EQ(run(flamegraph_ + " --height tall " + input.string()).exit_code, 2);
   // The ends of the ranges are accepted.
   EXPECT_THAT(flamegraph_svg("--height 4 --font-size 1"), HasSubstr("font-size: 1px;"));
   EXPECT_THAT(flamegraph_svg("--height 1000 --font-size 200"), HasSubstr("font-size: 200px;"));
@@ -144,10 +144,10 @@ TEST_F(HotspotsCli, TopSetsTheRowsOfEachTable) {
 
   for (const char* bad : {"--top 0", "--top 1001", "--top -1"}) {
     const CommandResult r = run(hotspots_ + " " + input + " --out-dir " + (dir_ / "bad").string() + " " + bad);
-    EXPECT_EQ(r.status, 2) << bad << "\n" << r.output;
+    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.output;
     EXPECT_THAT(r.output, HasSubstr("hotspots: error: --top must be 1 to 1000")) << bad;
   }
-  EXPECT_EQ(run(hotspots_ + " " + input + " --top many").status, 2);
+  EXPECT_EQ(run(hotspots_ + " " + input + " --top many").exit_code, 2);
   EXPECT_FALSE(fs::exists(dir_ / "bad"));
 }
 

@@ -13,11 +13,13 @@
 namespace engram::testing {
 
 struct ProgramRun {
-  int status = -1;     // the exit status; -1 when it died of a signal or never started
+  int exit_code = -1;  // as a shell reports it: 128 + N when killed by signal N; -1 if it never started
   std::string output;  // stdout and stderr, interleaved as written
 };
 
-inline int exit_status_of(int wait_status) { return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1; }
+inline int exit_code_of(int wait_status) {
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+}
 
 // `program` with `args` as given (no shell), in the folder `cwd` when set.
 inline ProgramRun run_program(const std::string& program, const std::vector<std::string>& args,
@@ -54,7 +56,7 @@ inline ProgramRun run_program(const std::string& program, const std::vector<std:
   ::close(pipe_fds[0]);
   int wait_status = 0;
   if (::waitpid(pid, &wait_status, 0) != pid) return run;
-  run.status = exit_status_of(wait_status);
+  run.exit_code = exit_code_of(wait_status);
   return run;
 }
 
@@ -66,7 +68,7 @@ inline ProgramRun run_shell(const std::string& command) {
   std::array<char, 4096> buffer{};
   std::size_t got = 0;
   while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.output.append(buffer.data(), got);
-  run.status = exit_status_of(::pclose(pipe));
+  run.exit_code = exit_code_of(::pclose(pipe));
   return run;
 }
 

@@ -52,14 +52,14 @@ class ScriptCli : public ::testing::TestWithParam<ScriptCase> {};
 TEST_P(ScriptCli, HelpExitsZeroAndShowsTheUsage) {
   for (const char* flag : {"--help", "-h"}) {
     const ScriptRun run = run_script(std::string(GetParam().script) + " " + flag);
-    EXPECT_EQ(run.status, 0) << flag << "\n" << run.output;
+    EXPECT_EQ(run.exit_code, 0) << flag << "\n" << run.output;
     EXPECT_TRUE(contains(run.output, GetParam().usage_line)) << flag << "\n" << run.output;
   }
 }
 
 TEST_P(ScriptCli, UnknownOptionExitsTwoNamingIt) {
   const ScriptRun run = run_script(std::string(GetParam().script) + " --frobnicate");
-  EXPECT_EQ(run.status, 2) << run.output;
+  EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_TRUE(contains(run.output, "'--frobnicate'")) << run.output;
 }
 
@@ -83,7 +83,7 @@ class ScriptBadValue : public ::testing::TestWithParam<BadValue> {};
 
 TEST_P(ScriptBadValue, ExitsTwoWithTheReason) {
   const ScriptRun run = run_script(GetParam().arguments);
-  EXPECT_EQ(run.status, 2) << GetParam().arguments << "\n" << run.output;
+  EXPECT_EQ(run.exit_code, 2) << GetParam().arguments << "\n" << run.output;
   EXPECT_TRUE(contains(run.output, GetParam().message)) << GetParam().arguments << "\n" << run.output;
 }
 
@@ -114,10 +114,10 @@ INSTANTIATE_TEST_SUITE_P(
 // every package is present; where one is missing it is named and the exit is 1.
 TEST(ScriptDryPath, BootstrapCheckOnlyReportsThePackages) {
   const ScriptRun run = run_script("scripts/bootstrap.sh --check");
-  if (run.status == 0) {
+  if (run.exit_code == 0) {
     EXPECT_TRUE(contains(run.output, "Debian packages present")) << run.output;
   } else {
-    EXPECT_EQ(run.status, 1) << run.output;
+    EXPECT_EQ(run.exit_code, 1) << run.output;
     EXPECT_TRUE(contains(run.output, "missing Debian packages: ")) << run.output;
   }
   EXPECT_FALSE(contains(run.output, "installing")) << run.output;
@@ -141,7 +141,7 @@ TEST(ScriptDryPath, BootstrapCheckNamesMissingPackagesAndInstallsNothing) {
   fake("dpkg", "case \"$1\" in --print-architecture) echo amd64 ;; esac");
   fake("apt-get", "touch '" + mark + "'");
   const ScriptRun run = run_script("scripts/bootstrap.sh --check", "PATH='" + dir + "':\"$PATH\"");
-  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_TRUE(contains(run.output, "missing Debian packages: g++ cmake ninja-build")) << run.output;
   EXPECT_FALSE(std::filesystem::exists(mark)) << "--check ran apt-get";
   std::filesystem::remove_all(dir);

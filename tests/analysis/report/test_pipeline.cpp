@@ -99,8 +99,8 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
   const fs::path out = dir / "out";
   auto step = [&](const std::string& program, const std::vector<std::string>& args) {
     const ProgramRun run = run_program(program, args, dir.path());
-    EXPECT_EQ(run.status, 0) << program << " failed:\n" << run.output;
-    return run.status == 0;
+    EXPECT_EQ(run.exit_code, 0) << program << " failed:\n" << run.output;
+    return run.exit_code == 0;
   };
   auto path = [&](const std::string& name) { return (out / name).string(); };
   const std::string harness = ENGRAM_PIPELINE_PROFILED_BINARY;

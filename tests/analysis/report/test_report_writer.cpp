@@ -235,7 +235,7 @@ TEST_F(ReportWriter, ToolWritesBothFilesFromADir) {
   const auto run = run_report_tool({"--dir", (dir_ / "run").string(), "--quick", "--markdown",
                                     (dir_ / "out/results.md").string(), "--html", (dir_ / "out/report.html").string(),
                                     "--date", "2026-01-02"});
-  ASSERT_EQ(run.status, 0) << run.output;
+  ASSERT_EQ(run.exit_code, 0) << run.output;
   const std::string md = read_text(dir_ / "out/results.md");
   EXPECT_THAT(md, HasSubstr("on 2026-01-02 from"));
   EXPECT_THAT(md, HasSubstr("The stability run was skipped"));
@@ -248,7 +248,7 @@ TEST_F(ReportWriter, ToolExitsOneNamingAMissingRequiredFile) {
   fs::copy_file(report_fixture("hotspots.json"), dir_ / "run/hotspots.json");
   const auto run = run_report_tool({"--dir", (dir_ / "run").string(), "--markdown", (dir_ / "r.md").string(), "--html",
                                     (dir_ / "r.html").string()});
-  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.output, HasSubstr((dir_ / "run/bench.json").string() + ": no such file"));
   EXPECT_FALSE(fs::exists(dir_ / "r.md"));
   EXPECT_FALSE(fs::exists(dir_ / "r.html"));
@@ -258,18 +258,18 @@ TEST_F(ReportWriter, ToolExitsOneNamingTheFileAndPlaceOfMalformedJson) {
   write_text(dir_ / "h.json", "{\"schema\": \"engram-perf.hotspots/1\",\n \"total_samples\": }");
   const auto run = run_report_tool({"--hotspots", (dir_ / "h.json").string(), "--bench", report_fixture("bench.json").string(),
                                     "--markdown", (dir_ / "r.md").string(), "--html", (dir_ / "r.html").string()});
-  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.output, HasSubstr((dir_ / "h.json").string() + ":2:"));
   EXPECT_THAT(run.output, HasSubstr("malformed JSON"));
 }
 
 TEST_F(ReportWriter, ToolUsageErrorsExitTwo) {
-  EXPECT_EQ(run_report_tool({"--dir", "x"}).status, 2);  // no outputs
-  EXPECT_EQ(run_report_tool({"--markdown", "a.md", "--html", "a.html"}).status, 2);  // no inputs
-  EXPECT_EQ(run_report_tool({"--dir", "x", "--markdown", "a", "--html", "b", "--time", "wall"}).status, 2);
-  EXPECT_EQ(run_report_tool({"--no-such-option"}).status, 2);
+  EXPECT_EQ(run_report_tool({"--dir", "x"}).exit_code, 2);  // no outputs
+  EXPECT_EQ(run_report_tool({"--markdown", "a.md", "--html", "a.html"}).exit_code, 2);  // no inputs
+  EXPECT_EQ(run_report_tool({"--dir", "x", "--markdown", "a", "--html", "b", "--time", "wall"}).exit_code, 2);
+  EXPECT_EQ(run_report_tool({"--no-such-option"}).exit_code, 2);
   const auto help = run_report_tool({"--help"});
-  EXPECT_EQ(help.status, 0);
+  EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.output, HasSubstr("--counters-bench"));
   EXPECT_THAT(help.output, HasSubstr("Exit status"));
 }

@@ -2,16 +2,15 @@
 // Helpers of the roofline and ceilings tests: synthetic ceilings and
 // benchmark files, temporary folders, running the command-line tools.
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+
+#include "program_run.hpp"
 
 namespace engram::roofline_testing {
 
@@ -59,23 +58,10 @@ inline int leftover_temporaries(const std::filesystem::path& dir) {
   return count;
 }
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using CommandResult = engram::testing::ProgramRun;
 
 // Runs a shell command line; stderr is merged into the captured output.
-inline CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  std::size_t got = 0;
-  while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), got);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
-}
+inline CommandResult run_command(const std::string& command) { return engram::testing::run_shell(command); }
 
 inline std::string shell_quote(const std::string& text) {
   std::string out = "'";

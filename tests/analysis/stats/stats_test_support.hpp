@@ -1,34 +1,20 @@
 #pragma once
 // Helpers for the statistics tests: fixture paths, running the tools.
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <unistd.h>
+
+#include "program_run.hpp"
 
 namespace stats_test {
 
 inline std::string fixture(const std::string& name) { return std::string(ENGRAM_STATS_FIXTURES) + "/" + name; }
 
-struct ToolRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using ToolRun = engram::testing::ProgramRun;
 
 // Runs a shell command line, capturing its output and exit code.
-inline ToolRun run(const std::string& command) {
-  ToolRun result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  std::size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
-}
+inline ToolRun run(const std::string& command) { return engram::testing::run_shell(command); }
 
 // A fresh empty folder under the system temporary folder, removed on scope exit.
 class TempDir {
