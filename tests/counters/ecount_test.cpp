@@ -154,8 +154,7 @@ TEST(Ecount, StatNamesTheDebianPackageWhenValgrindIsMissing) {
 }
 
 TEST(Ecount, StatShowsNoPermissionWhenParanoidIsTooHigh) {
-  const auto& facts = engram::counters::detail::system_facts();
-  if (facts.cap_perfmon || facts.cap_sys_admin || facts.perf_event_paranoid.value_or(0) < 3)
+  if (!engram::testing::perf_events_refused())
     GTEST_SKIP() << "perf_event_paranoid does not block this process (the fake-kernel test "
                     "FakeKernel.PermissionRefusalGivesNoPermissionWithTheFix covers the message)";
   const Result r = ecount({"stat", "-e", "task-clock", "--", "true"});
