@@ -52,13 +52,17 @@ declare -A parts=(
   [counters]="counters/src counters/include"
   [bench]="bench/src/suite.cpp bench/src/*_benchmarks.cpp bench/src/peers bench/src/baseline_options.cpp bench/src/harness.cpp bench/src/bench_simulation.cpp bench/include/engram/baseline_options.hpp bench/include/engram/bench_simulation.hpp bench/include/engram/bench_suite.hpp bench/include/engram/harness.hpp"
   [ceilings]="bench/src/ceilings bench/include/engram/ceilings.hpp"
-  [analysis]="analysis/src analysis/include"
-  [tools]="counters/tools bench/*.cpp analysis/tools"
+  [io]="io/src io/include"
+  [profile]="analysis/profile/src analysis/profile/include"
+  [benchstats]="analysis/benchstats/src analysis/benchstats/include"
+  [roofline]="analysis/roofline/src analysis/roofline/include"
+  [report]="analysis/report/src analysis/report/include"
+  [tools]="counters/tools bench/*.cpp analysis/*/tools"
 )
 {
   echo "| library | lines covered | lines | line coverage |"
   echo "|---|---:|---:|---:|"
-  for lib in kernels counters bench ceilings analysis tools; do
+  for lib in io kernels counters bench ceilings profile benchstats roofline report tools; do
     patterns=()
     for part in ${parts[$lib]}; do
       case "$part" in *.cpp|*.hpp|*\*) patterns+=("$repo/$part") ;; *) patterns+=("$repo/$part/*") ;; esac

@@ -10,11 +10,11 @@ add_executable(test_analysis_report
   report/test_report_inputs.cpp
   report/test_report_writer.cpp
   report/test_pipeline.cpp)
-target_link_libraries(test_analysis_report PRIVATE engram::analysis GTest::gtest_main GTest::gmock
+target_link_libraries(test_analysis_report PRIVATE engram::report engram::profile engram::roofline GTest::gtest_main GTest::gmock
                       nlohmann_json::nlohmann_json)
 # The report's internal units (document model, parsers, ranking) are tested
 # directly.
-target_include_directories(test_analysis_report PRIVATE ${CMAKE_SOURCE_DIR}/analysis/src/report)
+target_include_directories(test_analysis_report PRIVATE ${CMAKE_SOURCE_DIR}/analysis/report/src)
 target_compile_definitions(test_analysis_report PRIVATE
   ENGRAM_REPORT_FIXTURES="${CMAKE_CURRENT_SOURCE_DIR}/report/fixtures"
   ENGRAM_REPORT_TOOL="$<TARGET_FILE:report>"

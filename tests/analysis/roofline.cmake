@@ -1,4 +1,4 @@
-# Tests of the roofline analysis (analysis/src/roofline, build/analysis/roofline)
+# Tests of the roofline analysis (analysis/roofline, build/analysis/roofline)
 # and of the machine ceilings it reads (bench/src/ceilings, build/bench/ceilings).
 # Included by tests/analysis/CMakeLists.txt.
 set(ENGRAM_ROOFLINE_TEST_SOURCES
@@ -12,7 +12,7 @@ if(TARGET engram_ceilings)  # x86-64 only
 endif()
 add_executable(test_analysis_roofline ${ENGRAM_ROOFLINE_TEST_SOURCES})
 target_include_directories(test_analysis_roofline PRIVATE roofline)
-target_link_libraries(test_analysis_roofline PRIVATE engram::analysis GTest::gtest_main nlohmann_json::nlohmann_json)
+target_link_libraries(test_analysis_roofline PRIVATE engram::roofline GTest::gtest_main nlohmann_json::nlohmann_json)
 target_compile_definitions(test_analysis_roofline PRIVATE
   ENGRAM_ROOFLINE_TOOL="$<TARGET_FILE:roofline>"
   ENGRAM_ROOFLINE_FIXTURES="${CMAKE_CURRENT_SOURCE_DIR}/roofline/fixtures")

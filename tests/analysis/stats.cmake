@@ -10,7 +10,7 @@ add_executable(test_analysis_stats
   stats/test_ratios.cpp
   stats/test_stability.cpp
   stats/test_statistics.cpp)
-target_link_libraries(test_analysis_stats PRIVATE engram::analysis GTest::gtest_main GTest::gmock
+target_link_libraries(test_analysis_stats PRIVATE engram::benchstats GTest::gtest_main GTest::gmock
                       nlohmann_json::nlohmann_json)
 target_compile_definitions(test_analysis_stats PRIVATE
   ENGRAM_STATS_FIXTURES="${CMAKE_CURRENT_SOURCE_DIR}/stats/fixtures"

@@ -16,7 +16,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using engram::analysis::testing::fixture_path;
+using engram::profile::testing::fixture_path;
 using ::testing::HasSubstr;
 
 struct CommandResult {

@@ -21,7 +21,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using engram::analysis::testing::fixture_path;
+using engram::profile::testing::fixture_path;
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;

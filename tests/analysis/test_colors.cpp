@@ -10,11 +10,11 @@
 #include <string_view>
 #include <vector>
 
-#include "engram/flamegraph.hpp"
+#include "engram/profile/flamegraph.hpp"
 
 namespace {
 
-using namespace engram::analysis;
+using namespace engram::profile;
 
 // Two names whose hashes give far-apart values, so a formula that takes the
 // wrong value (v1 for v2, ...) shows. Each value is 16 bits of the FNV-1a

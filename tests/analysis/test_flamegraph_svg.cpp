@@ -7,15 +7,15 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engram/atomic_file.hpp"
-#include "engram/flamegraph.hpp"
+#include "engram/io/safe_write.hpp"
+#include "engram/profile/flamegraph.hpp"
 #include "required_tool.hpp"
 #include "test_support.hpp"
 
 namespace {
 
-using namespace engram::analysis;
-using engram::analysis::testing::tree_from_folded;
+using namespace engram::profile;
+using engram::profile::testing::tree_from_folded;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -31,7 +31,7 @@ bool xmllint_available() { return std::system("command -v xmllint > /dev/null 2>
 int xmllint(const std::string& svg) {
   const auto path = std::filesystem::temp_directory_path() /
                     ("engram_fg_test_" + std::to_string(::getpid()) + ".svg");
-  write_file_atomically(path, svg);
+  engram::io::write_file_atomically(path, svg);
   const std::string command = "xmllint --noout '" + path.string() + "' 2>&1";
   const int status = std::system(command.c_str());
   std::filesystem::remove(path);

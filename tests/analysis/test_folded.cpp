@@ -5,18 +5,18 @@
 #include <limits>
 #include <sstream>
 
-#include "engram/folded.hpp"
-#include "engram/frame_names.hpp"
+#include "engram/profile/folded.hpp"
+#include "engram/profile/frame_names.hpp"
 #include "test_support.hpp"
 
 namespace {
 
-using engram::analysis::InputError;
-using engram::analysis::ParseReport;
-using engram::analysis::read_folded;
-using engram::analysis::StackTree;
-using engram::analysis::to_folded;
-using engram::analysis::testing::tree_from_folded;
+using engram::profile::InputError;
+using engram::profile::ParseReport;
+using engram::profile::read_folded;
+using engram::profile::StackTree;
+using engram::profile::to_folded;
+using engram::profile::testing::tree_from_folded;
 
 StackTree parse(const std::string& text, ParseReport& report) {
   std::istringstream in(text);
@@ -142,7 +142,7 @@ TEST(ReadFolded, ZeroCountLinesAreValidButAddNothing) {
 
 TEST(ReadFolded, MissingFileIsAnInputError) {
   ParseReport report;
-  EXPECT_THROW(engram::analysis::read_folded_file("/nonexistent/profile.folded", report), InputError);
+  EXPECT_THROW(engram::profile::read_folded_file("/nonexistent/profile.folded", report), InputError);
 }
 
 TEST(ReadFolded, PrefixReuseDoesNotConfuseDifferentParents) {
@@ -183,7 +183,7 @@ TEST(ReadFolded, SharedPrefixReuseMatchesSplittingEachLine) {
     for (const auto& line : lines) {
       text += line + "\n";
       const std::size_t space = line.rfind(' ');
-      const auto frames = engram::analysis::split_frames(std::string_view(line).substr(0, space));
+      const auto frames = engram::profile::split_frames(std::string_view(line).substr(0, space));
       expected.add_stack(frames, std::stoull(line.substr(space + 1)));
     }
     expected.sort_children();

@@ -1,14 +1,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engram/frame_names.hpp"
+#include "engram/profile/frame_names.hpp"
 
 namespace {
 
-using engram::analysis::has_top_level_separator;
-using engram::analysis::qualified_name_components;
-using engram::analysis::split_frames;
-using engram::analysis::strip_parameters;
+using engram::profile::has_top_level_separator;
+using engram::profile::qualified_name_components;
+using engram::profile::split_frames;
+using engram::profile::strip_parameters;
 using ::testing::ElementsAre;
 
 std::vector<std::string> split(std::string_view stack) {

@@ -8,16 +8,16 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "engram/hotspots.hpp"
-#include "engram/perf_script.hpp"
+#include "engram/profile/hotspots.hpp"
+#include "engram/profile/perf_script.hpp"
 #include "required_tool.hpp"
 #include "test_support.hpp"
 
 namespace {
 
-using namespace engram::analysis;
-using engram::analysis::testing::fixture_path;
-using engram::analysis::testing::tree_from_folded;
+using namespace engram::profile;
+using engram::profile::testing::fixture_path;
+using engram::profile::testing::tree_from_folded;
 using ::testing::HasSubstr;
 
 const FunctionCost* find_cost(const std::vector<FunctionCost>& rows, std::string_view name) {

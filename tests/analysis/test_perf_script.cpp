@@ -4,14 +4,14 @@
 #include <fstream>
 #include <sstream>
 
-#include "engram/folded.hpp"
-#include "engram/perf_script.hpp"
+#include "engram/profile/folded.hpp"
+#include "engram/profile/perf_script.hpp"
 #include "test_support.hpp"
 
 namespace {
 
-using namespace engram::analysis;
-using engram::analysis::testing::fixture_path;
+using namespace engram::profile;
+using engram::profile::testing::fixture_path;
 using ::testing::HasSubstr;
 
 TEST(PerfHeader, DefaultFormatWithAndWithoutCpu) {

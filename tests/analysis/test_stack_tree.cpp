@@ -1,13 +1,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engram/stack_tree.hpp"
+#include "engram/profile/stack_tree.hpp"
 #include "test_support.hpp"
 
 namespace {
 
-using engram::analysis::StackTree;
-using engram::analysis::testing::tree_from_folded;
+using engram::profile::StackTree;
+using engram::profile::testing::tree_from_folded;
 
 std::vector<std::string_view> child_names(const StackTree& tree, StackTree::NodeId id) {
   std::vector<std::string_view> names;

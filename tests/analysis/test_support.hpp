@@ -3,10 +3,10 @@
 #include <sstream>
 #include <string>
 
-#include "engram/folded.hpp"
-#include "engram/stack_tree.hpp"
+#include "engram/profile/folded.hpp"
+#include "engram/profile/stack_tree.hpp"
 
-namespace engram::analysis::testing {
+namespace engram::profile::testing {
 
 inline StackTree tree_from_folded(const std::string& text) {
   std::istringstream in(text);
@@ -20,4 +20,4 @@ inline std::string fixture_path(const std::string& name) {
   return std::string(ENGRAM_ANALYSIS_FIXTURES) + "/" + name;
 }
 
-}  // namespace engram::analysis::testing
+}  // namespace engram::profile::testing

@@ -12,15 +12,15 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "engram/atomic_file.hpp"
-#include "engram/flamegraph.hpp"
+#include "engram/io/safe_write.hpp"
+#include "engram/profile/flamegraph.hpp"
 #include "required_tool.hpp"
 #include "test_support.hpp"
 
 namespace {
 
-using namespace engram::analysis;
-using engram::analysis::testing::tree_from_folded;
+using namespace engram::profile;
+using engram::profile::testing::tree_from_folded;
 
 bool node_available() { return std::system("command -v node > /dev/null 2>&1") == 0; }
 
@@ -28,7 +28,7 @@ nlohmann::json run_viewer(const std::string& svg, const std::string& zoom_frame,
                           const std::string& search_term) {
   const auto path = std::filesystem::temp_directory_path() /
                     ("engram_viewer_" + std::to_string(::getpid()) + ".svg");
-  write_file_atomically(path, svg);
+  engram::io::write_file_atomically(path, svg);
   const std::string command = "node '" + std::string(ENGRAM_ANALYSIS_JS_DIR) +
                               "/viewer_check.js' '" + path.string() + "' '" + zoom_frame + "' '" +
                               search_term + "'";

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "engram/flamegraph.hpp"
-#include "engram/folded.hpp"
-#include "engram/report.hpp"
+#include "engram/profile/flamegraph.hpp"
+#include "engram/profile/folded.hpp"
+#include "engram/report/report.hpp"
 #include "program_run.hpp"
 
 namespace engram::test {
@@ -66,21 +66,21 @@ class ScratchDir {
 // the tests see the current viewer script).
 inline fs::path write_fixture_flamegraph(const fs::path& svg) {
   std::ifstream folded(report_fixture("profile.folded"));
-  analysis::StackTree tree;
-  analysis::ParseReport parse;
-  analysis::read_folded(folded, "profile.folded", tree, parse);
+  profile::StackTree tree;
+  profile::ParseReport parse;
+  profile::read_folded(folded, "profile.folded", tree, parse);
   tree.sort_children();
-  analysis::FlameGraphOptions options;
+  profile::FlameGraphOptions options;
   options.event = "cpu-clock";
   options.date = "2026-01-02T03:04:05Z";
   options.command = "build/bench/profiling_harness";
-  write_text(svg, analysis::render_flamegraph(tree, options));
+  write_text(svg, profile::render_flamegraph(tree, options));
   return svg;
 }
 
 // Every input, from the fixtures (the flame graph rendered into `dir`).
-inline analysis::ReportInputs fixture_inputs(const fs::path& dir) {
-  analysis::ReportInputs in;
+inline report::ReportInputs fixture_inputs(const fs::path& dir) {
+  report::ReportInputs in;
   in.hotspots = report_fixture("hotspots.json");
   in.bench = report_fixture("bench.json");
   in.flamegraph = write_fixture_flamegraph(dir / "flamegraph.svg");
@@ -95,8 +95,8 @@ inline analysis::ReportInputs fixture_inputs(const fs::path& dir) {
 }
 
 // The system is read from the fixture folders, never from this machine.
-inline analysis::ReportOptions fixture_options() {
-  analysis::ReportOptions options;
+inline report::ReportOptions fixture_options() {
+  report::ReportOptions options;
   options.date = "2026-01-02T03:04:05Z";
   options.system.proc = report_fixture("system/proc");
   options.system.sys = report_fixture("system/sys");

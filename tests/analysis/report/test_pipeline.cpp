@@ -29,11 +29,12 @@
 #include <string>
 #include <vector>
 
-#include "engram/roofline.hpp"
+#include "engram/io/gnuplot.hpp"
+#include "engram/roofline/roofline.hpp"
 #include "report_test_support.hpp"
 #include "required_tool.hpp"
 
-namespace engram::analysis {
+namespace engram::report {
 namespace {
 
 namespace fs = std::filesystem;
@@ -56,7 +57,7 @@ std::string section(const std::string& md, const std::string& heading) {
 }
 
 // A measured figure as the report prints it: about three significant digits
-// without exponent (the rule stated in analysis/src/report/format.hpp:
+// without exponent (the rule stated in io/include/engram/io/format.hpp:
 // 1234 -> "1234", 12.345 -> "12.3", 0.012345 -> "0.0123"). Written here from
 // that rule, not taken from the report's code.
 std::string three_digits(double v) {
@@ -92,7 +93,7 @@ const std::vector<std::string> kBenchmarks = {
 const char* const kFlamegraphDate = "2001-02-03T04:05:06Z";
 
 TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
-  if (!find_gnuplot().available) {
+  if (!engram::io::find_gnuplot().available) {
     ENGRAM_SKIP_WITHOUT_TOOL("gnuplot is not installed: the roofline and stability plots of the main job need it");
   }
   ScratchDir dir;
@@ -259,4 +260,4 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
 #endif
 
 }  // namespace
-}  // namespace engram::analysis
+}  // namespace engram::report

@@ -79,7 +79,7 @@ class BrowserCheck : public ::testing::Test {
 
 TEST_F(BrowserCheck, ReportHtmlShowsEverySectionWithoutErrorsOrMissingImages) {
   const fs::path html = out_ / "report.html";
-  analysis::write_report(fixture_inputs(scratch_.path()), fixture_options(), scratch_ / "profiling_results.md", html);
+  report::write_report(fixture_inputs(scratch_.path()), fixture_options(), scratch_ / "profiling_results.md", html);
   auto browser = start(1280, 900);
   browser.open(file_url(html));
   const json page = inspect(browser);

@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "document.hpp"
-#include "format.hpp"
+#include "engram/io/format.hpp"
 
-namespace engram::analysis::report {
+namespace engram::report {
 namespace {
 
 using ::testing::HasSubstr;
@@ -103,27 +103,28 @@ TEST(ReportDocument, HeadingsGetUniqueAnchorsAndAContentsList) {
 }
 
 TEST(ReportFormat, NumbersKeepAboutThreeSignificantDigits) {
-  EXPECT_EQ(significant(1234.4), "1234");
-  EXPECT_EQ(significant(12.345), "12.3");
-  EXPECT_EQ(significant(1.2345), "1.23");
-  EXPECT_EQ(significant(0.012345), "0.0123");
-  EXPECT_EQ(duration(1530), "1.53 µs");
-  EXPECT_EQ(duration(12e6), "12.0 ms");
-  EXPECT_EQ(duration(999), "999 ns");
-  EXPECT_EQ(duration_in_unit_of(900, 12000), "0.900 µs");
-  EXPECT_EQ(percent(0.1234), "12.3%");
-  EXPECT_EQ(bytes(1536), "1.50 KiB");
-  EXPECT_EQ(thousands(1234567), "1,234,567");
+  EXPECT_EQ(io::significant(1234.4), "1234");
+  EXPECT_EQ(io::significant(12.345), "12.3");
+  EXPECT_EQ(io::significant(1.2345), "1.23");
+  EXPECT_EQ(io::significant(0.012345), "0.0123");
+  EXPECT_EQ(io::duration(1530), "1.53 µs");
+  EXPECT_EQ(io::duration(12e6), "12.0 ms");
+  EXPECT_EQ(io::duration(999), "999 ns");
+  EXPECT_EQ(io::duration_in_unit_of(900, 12000), "0.900 µs");
+  EXPECT_EQ(io::percent(0.1234), "12.3%");
+  EXPECT_EQ(io::bytes(1536), "1.50 KiB");
+  EXPECT_EQ(io::bytes(32768), "32 KiB");
+  EXPECT_EQ(io::thousands(1234567), "1,234,567");
 }
 
 TEST(ReportFormat, InputPathsBelowTheWorkingDirectoryAreShownRelative) {
   const auto cwd = std::filesystem::current_path();
-  EXPECT_EQ(display_path(cwd / "tmp" / "bench.json"), "tmp/bench.json");
-  EXPECT_EQ(display_path("tmp/bench.json"), "tmp/bench.json");
+  EXPECT_EQ(io::display_path(cwd / "tmp" / "bench.json"), "tmp/bench.json");
+  EXPECT_EQ(io::display_path("tmp/bench.json"), "tmp/bench.json");
   if (cwd != cwd.root_path()) {
-    EXPECT_EQ(display_path(cwd.parent_path() / "elsewhere.json"), (cwd.parent_path() / "elsewhere.json").generic_string());
+    EXPECT_EQ(io::display_path(cwd.parent_path() / "elsewhere.json"), (cwd.parent_path() / "elsewhere.json").generic_string());
   }
 }
 
 }  // namespace
-}  // namespace engram::analysis::report
+}  // namespace engram::report

@@ -6,12 +6,12 @@
 
 #include "benchmark_summary.hpp"
 #include "candidates.hpp"
-#include "engram/roofline.hpp"
+#include "engram/roofline/roofline.hpp"
 #include "inputs.hpp"
 #include "report_test_support.hpp"
 #include "system_probe.hpp"
 
-namespace engram::analysis::report {
+namespace engram::report {
 namespace {
 
 namespace fs = std::filesystem;
@@ -38,7 +38,7 @@ std::string error_of(const std::function<void()>& f) {
 
 TEST(ReportInputs, HotspotsGiveTablesFamiliesAndDiagnostics) {
   const auto path = report_fixture("hotspots.json");
-  const HotspotsInput h = parse_hotspots(read_json_file(path, "hot spots"), path);
+  const HotspotsInput h = parse_hotspots(io::read_json_file(path, "hot spots"), path);
   EXPECT_EQ(h.total_samples, 4000u);
   EXPECT_EQ(h.event, "cpu-clock");
   ASSERT_EQ(h.top_inclusive.size(), 5u);
@@ -55,7 +55,7 @@ TEST(ReportInputs, HotspotsGiveTablesFamiliesAndDiagnostics) {
 }
 
 TEST(ReportInputs, RooflineCeilingsAndStabilityAreRead) {
-  const auto r = parse_roofline(read_json_file(report_fixture("roofline.json"), "roofline"), "roofline.json");
+  const auto r = parse_roofline(io::read_json_file(report_fixture("roofline.json"), "roofline"), "roofline.json");
   ASSERT_EQ(r.points.size(), 5u);
   EXPECT_EQ(r.points[1].name, "vector_similarity_1000/optimized");
   EXPECT_DOUBLE_EQ(r.points[1].fraction_of_roof, 0.8);
@@ -63,13 +63,13 @@ TEST(ReportInputs, RooflineCeilingsAndStabilityAreRead) {
   EXPECT_FALSE(r.levels[3].size_bytes.has_value());
   EXPECT_EQ(r.skipped.size(), 1u);
 
-  const auto c = parse_ceilings(read_json_file(report_fixture("ceilings.json"), "ceilings"), "ceilings.json");
+  const auto c = parse_ceilings(io::read_json_file(report_fixture("ceilings.json"), "ceilings"), "ceilings.json");
   EXPECT_EQ(c.compiler, "GCC 12.2.0");
   ASSERT_EQ(c.caches.size(), 3u);
   EXPECT_FALSE(c.caches[2].checked_against_sweep);
   EXPECT_DOUBLE_EQ(*c.caches[2].sysconf, 335544320.0);
 
-  const auto s = parse_stability(read_json_file(report_fixture("stability.json"), "stability"), "stability.json");
+  const auto s = parse_stability(io::read_json_file(report_fixture("stability.json"), "stability"), "stability.json");
   EXPECT_EQ(s.runs, 3u);
   ASSERT_EQ(s.rows.size(), 3u);
   EXPECT_EQ(s.rows[2].runs_measured, 2u);
@@ -198,8 +198,8 @@ TEST_F(ReportBadInput, AnSvgMustBeAWholeSvg) {
 // ---- statistics and ranking over the fixtures ----------------------------------
 
 TEST(ReportBenchmarks, MediansCisAndOutliersFromTheRepetitions) {
-  const auto file = parse_benchmark_json(read_text(report_fixture("bench.json")), "bench.json");
-  const auto rows = summarize_benchmarks(file, TimeMeasure::cpu);
+  const auto file = benchstats::parse_benchmark_json(read_text(report_fixture("bench.json")), "bench.json");
+  const auto rows = summarize_benchmarks(file, benchstats::TimeMeasure::cpu);
   ASSERT_EQ(rows.size(), 7u);
   const auto& optimized = *std::find_if(rows.begin(), rows.end(), [](const BenchmarkRow& r) {
     return r.name == "vector_similarity_1000/optimized";
@@ -216,8 +216,8 @@ TEST(ReportBenchmarks, MediansCisAndOutliersFromTheRepetitions) {
 }
 
 TEST(ReportBenchmarks, RealTimeIsUsedWhenAsked) {
-  const auto file = parse_benchmark_json(read_text(report_fixture("bench.json")), "bench.json");
-  const auto rows = summarize_benchmarks(file, TimeMeasure::real);
+  const auto file = benchstats::parse_benchmark_json(read_text(report_fixture("bench.json")), "bench.json");
+  const auto rows = summarize_benchmarks(file, benchstats::TimeMeasure::real);
   const auto& reference = *std::find_if(rows.begin(), rows.end(), [](const BenchmarkRow& r) {
     return r.name == "vector_similarity_1000/reference";
   });
@@ -234,16 +234,16 @@ TEST(ReportBenchmarks, MixedTimeUnitsAreConvertedNotMixedUp) {
       b["real_time"] = b["real_time"].get<double>() * 1000;
     }
   }
-  const auto mixed = summarize_benchmarks(parse_benchmark_json(doc.dump(), "mixed.json"), TimeMeasure::cpu);
-  const auto plain = summarize_benchmarks(parse_benchmark_json(read_text(report_fixture("bench.json")), "b.json"),
-                                          TimeMeasure::cpu);
+  const auto mixed = summarize_benchmarks(benchstats::parse_benchmark_json(doc.dump(), "mixed.json"), benchstats::TimeMeasure::cpu);
+  const auto plain = summarize_benchmarks(benchstats::parse_benchmark_json(read_text(report_fixture("bench.json")), "b.json"),
+                                          benchstats::TimeMeasure::cpu);
   ASSERT_EQ(mixed.size(), plain.size());
   for (std::size_t i = 0; i < mixed.size(); ++i) EXPECT_NEAR(mixed[i].median_ns, plain[i].median_ns, 1e-6);
 }
 
 TEST(ReportBenchmarks, PeerRatiosPairVariantsOfOneKernel) {
-  const auto file = parse_benchmark_json(read_text(report_fixture("bench.json")), "bench.json");
-  const auto ratios = peer_ratios(file, TimeMeasure::cpu);
+  const auto file = benchstats::parse_benchmark_json(read_text(report_fixture("bench.json")), "bench.json");
+  const auto ratios = peer_ratios(file, benchstats::TimeMeasure::cpu);
   auto find = [&](const std::string& kernel, const std::string& num, const std::string& den) {
     const auto it = std::find_if(ratios.begin(), ratios.end(), [&](const PeerRatio& r) {
       return r.kernel == kernel && r.numerator == num && r.denominator == den;
@@ -268,7 +268,7 @@ TEST(ReportBenchmarks, AMissingSideOfAPairIsReportedWithTheFile) {
                               return b["name"].get<std::string>().rfind("decay_10k_memories/exponential/optimized", 0) == 0;
                             }),
              list.end());
-  const auto ratios = peer_ratios(parse_benchmark_json(doc.dump(), "partial.json"), TimeMeasure::cpu);
+  const auto ratios = peer_ratios(benchstats::parse_benchmark_json(doc.dump(), "partial.json"), benchstats::TimeMeasure::cpu);
   const auto sleef = std::find_if(ratios.begin(), ratios.end(), [](const PeerRatio& r) {
     return r.kernel == "decay_10k_memories/exponential" && r.denominator == "sleef";
   });
@@ -278,8 +278,8 @@ TEST(ReportBenchmarks, AMissingSideOfAPairIsReportedWithTheFile) {
 }
 
 TEST(ReportCandidates, PriorityIsShareTimesDistanceHighestFirst) {
-  const auto h = parse_hotspots(read_json_file(report_fixture("hotspots.json"), "h"), "hotspots.json");
-  const auto r = parse_roofline(read_json_file(report_fixture("roofline.json"), "r"), "roofline.json");
+  const auto h = parse_hotspots(io::read_json_file(report_fixture("hotspots.json"), "h"), "hotspots.json");
+  const auto r = parse_roofline(io::read_json_file(report_fixture("roofline.json"), "r"), "roofline.json");
   const auto ranking = rank_candidates(h, r);
   // The profile shows engram::optimized:: frames only.
   EXPECT_THAT(ranking.variants, ElementsAre("optimized"));
@@ -295,10 +295,10 @@ TEST(ReportCandidates, PriorityIsShareTimesDistanceHighestFirst) {
 }
 
 // A point a hair over its roof is at its roof (run-to-run variation), not a
-// broken model; beyond kAtRoofTolerance it is.
+// broken model; beyond roofline::kAtRoofTolerance it is.
 TEST(ReportCandidates, JustOverTheRoofIsAtTheRoof) {
-  const auto h = parse_hotspots(read_json_file(report_fixture("hotspots.json"), "h"), "hotspots.json");
-  auto r = parse_roofline(read_json_file(report_fixture("roofline.json"), "r"), "roofline.json");
+  const auto h = parse_hotspots(io::read_json_file(report_fixture("hotspots.json"), "h"), "hotspots.json");
+  auto r = parse_roofline(io::read_json_file(report_fixture("roofline.json"), "r"), "roofline.json");
   for (auto& p : r.points) {
     if (p.name == "spreading_activation_1000/optimized") p.fraction_of_roof = 1.001;
   }
@@ -310,7 +310,7 @@ TEST(ReportCandidates, JustOverTheRoofIsAtTheRoof) {
   EXPECT_THAT(at->note, HasSubstr("at its roof (100.1%"));
   EXPECT_THAT(at->note, Not(HasSubstr("above")));
   for (auto& p : r.points) {
-    if (p.name == "spreading_activation_1000/optimized") p.fraction_of_roof = kAtRoofTolerance + 0.01;
+    if (p.name == "spreading_activation_1000/optimized") p.fraction_of_roof = roofline::kAtRoofTolerance + 0.01;
   }
   ranking = rank_candidates(h, r);
   for (const auto& c : ranking.ranked) {
@@ -321,14 +321,14 @@ TEST(ReportCandidates, JustOverTheRoofIsAtTheRoof) {
 }
 
 TEST(ReportCandidates, BothVariantsWhenTheProfileDoesNotSay) {
-  auto h = parse_hotspots(read_json_file(report_fixture("hotspots.json"), "h"), "hotspots.json");
+  auto h = parse_hotspots(io::read_json_file(report_fixture("hotspots.json"), "h"), "hotspots.json");
   for (auto* table : {&h.top_inclusive, &h.top_self}) {
     for (auto& row : *table) {
       row.function.clear();  // (assigning a literal here trips GCC 12's -Wrestrict false positive)
       row.function.push_back('f');
     }
   }
-  const auto r = parse_roofline(read_json_file(report_fixture("roofline.json"), "r"), "roofline.json");
+  const auto r = parse_roofline(io::read_json_file(report_fixture("roofline.json"), "r"), "roofline.json");
   const auto ranking = rank_candidates(h, r);
   EXPECT_EQ(ranking.ranked.size(), 4u);  // + vector_similarity_1000/reference
   EXPECT_THAT(ranking.variant_rule, HasSubstr("both variants"));
@@ -389,4 +389,4 @@ TEST(ReportSystem, GovernorsAreReadPerCpu) {
 }
 
 }  // namespace
-}  // namespace engram::analysis::report
+}  // namespace engram::report

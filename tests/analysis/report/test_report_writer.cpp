@@ -7,7 +7,7 @@
 
 #include "report_test_support.hpp"
 
-namespace engram::analysis {
+namespace engram::report {
 namespace {
 
 namespace fs = std::filesystem;
@@ -52,7 +52,7 @@ TEST_F(ReportWriter, EverySectionIsFilledFromTheFixtures) {
   const std::string system = section(md, "System configuration");
   EXPECT_THAT(system, HasSubstr("| CPU | Fixture CPU 9000 (FixtureVendor) |"));
   EXPECT_THAT(system, HasSubstr("2 logical CPUs (1 package(s), 2 core(s) per package, no SMT)"));
-  EXPECT_THAT(system, HasSubstr("| RAM | 8.00 GiB |"));
+  EXPECT_THAT(system, HasSubstr("| RAM | 8 GiB |"));
   EXPECT_THAT(system, HasSubstr("| OS | Fixture Linux 1 (test) |"));
   EXPECT_THAT(system, HasSubstr("| Kernel | Linux 6.1.0-fixture |"));
   EXPECT_THAT(system, HasSubstr("| Compiler | GCC 12.2.0 |"));
@@ -62,7 +62,7 @@ TEST_F(ReportWriter, EverySectionIsFilledFromTheFixtures) {
   EXPECT_THAT(system, HasSubstr("hypervisor flag"));
   EXPECT_THAT(system, HasSubstr("cycles unsupported"));
   // Caches: the size the ceilings chose, with sysfs beside it (48 KiB there).
-  EXPECT_THAT(system, HasSubstr("| L1 data | 32.0 KiB | cpuid (as the ceilings run chose it) | 48.0 KiB |"));
+  EXPECT_THAT(system, HasSubstr("| L1 data | 32 KiB | cpuid (as the ceilings run chose it) | 48 KiB |"));
   EXPECT_THAT(system, HasSubstr("sysconf says 320 MiB"));
 
   const std::string flame = section(md, "Flame graph analysis");
@@ -275,4 +275,4 @@ TEST_F(ReportWriter, ToolUsageErrorsExitTwo) {
 }
 
 }  // namespace
-}  // namespace engram::analysis
+}  // namespace engram::report

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engram/ceilings.hpp"
-#include "engram/roofline.hpp"
+#include "engram/roofline/roofline.hpp"
 #include "roofline_test_support.hpp"
 
 namespace {
@@ -180,7 +180,7 @@ TEST(CeilingsJson, AnUnmeasuredClockIsNull) {
 
 TEST(CeilingsJson, RoundTripsThroughTheRooflineReader) {
   const std::string text = to_json(synthetic_measurements(), synthetic_machine());
-  const engram::analysis::MachineCeilings load = engram::analysis::parse_ceilings_json(text, "ceilings.json", "load");
+  const engram::roofline::MachineCeilings load = engram::roofline::parse_ceilings_json(text, "ceilings.json", "load");
   EXPECT_EQ(load.cpu_model, "Synthetic CPU");
   EXPECT_EQ(load.date, "2026-01-01T00:00:00Z");
   EXPECT_DOUBLE_EQ(load.clock_ghz, 3.0);
@@ -205,7 +205,7 @@ TEST(CeilingsJson, RoundTripsThroughTheRooflineReader) {
     }
   }
   // The copy sweep has no L3 plateau: the reader says so rather than inventing one.
-  const auto copy = engram::analysis::parse_ceilings_json(text, "ceilings.json", "copy");
+  const auto copy = engram::roofline::parse_ceilings_json(text, "ceilings.json", "copy");
   EXPECT_EQ(copy.bandwidth_kernel, "copy");
   EXPECT_FALSE(copy.levels[2].gbps.has_value());
   EXPECT_DOUBLE_EQ(*copy.levels[3].gbps, 25.0);

@@ -3,7 +3,8 @@
 
 #include <string>
 
-#include "engram/roofline.hpp"
+#include "engram/io/gnuplot.hpp"
+#include "engram/roofline/roofline.hpp"
 #include "required_tool.hpp"
 #include "roofline_test_support.hpp"
 
@@ -69,7 +70,7 @@ TEST_F(RooflineCli, BadFilesAreNamedAndExitOne) {
   const CommandResult broken =
       run("-c " + shell_quote((dir_ / "broken.json").string()) + " -b " + bench + " --no-plot");
   EXPECT_EQ(broken.exit_code, 1);
-  EXPECT_TRUE(contains(broken.output, "broken.json:2: column")) << broken.output;
+  EXPECT_TRUE(contains(broken.output, "broken.json:2:17 (byte 49)")) << broken.output;
   EXPECT_TRUE(contains(broken.output, "truncated JSON")) << broken.output;
 
   write_text(dir_ / "bench.json", "{\"benchmarks\": [ {\"name\": \"x\"");
@@ -116,7 +117,7 @@ TEST_F(RooflineCli, RealBaselineOutputGivesTableAndJson) {
 }
 
 TEST_F(RooflineCli, RealBaselineOutputDrawsThePlots) {
-  if (!engram::analysis::find_gnuplot().available) {
+  if (!engram::io::find_gnuplot().available) {
     ENGRAM_SKIP_WITHOUT_TOOL("gnuplot is not installed (Debian package gnuplot-nox): the plot cannot be drawn");
   }
   const std::string out = (dir_ / "out").string();

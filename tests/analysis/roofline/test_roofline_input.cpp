@@ -3,13 +3,15 @@
 
 #include <string>
 
-#include "engram/roofline.hpp"
-#include "engram/stack_tree.hpp"
+#include "engram/roofline/roofline.hpp"
+#include "engram/io/errors.hpp"
 #include "roofline_test_support.hpp"
 
 namespace {
 
-using namespace engram::analysis;
+using namespace engram::roofline;
+using namespace engram::benchstats;
+using engram::io::InputError;
 using namespace engram::roofline_testing;
 
 // The message of the InputError that parsing `text` throws.
@@ -35,7 +37,7 @@ TEST(CeilingsInput, EmptyFile) {
 
 TEST(CeilingsInput, MalformedJsonGivesLineAndColumn) {
   const std::string message = error_of("{\n  \"schema\": \"engram-ceilings/1\",\n  \"peak_gflops\": {,}\n}");
-  EXPECT_TRUE(contains(message, "c.json:3: column 19: malformed JSON")) << message;
+  EXPECT_TRUE(contains(message, "c.json:3:19 (byte 54): malformed JSON")) << message;
 }
 
 TEST(CeilingsInput, TruncatedJsonSaysSo) {

@@ -2,13 +2,15 @@
 // numbers worked out by hand.
 #include <gtest/gtest.h>
 
-#include "engram/roofline.hpp"
-#include "engram/stack_tree.hpp"  // InputError
+#include "engram/roofline/roofline.hpp"
+#include "engram/io/errors.hpp"
 #include "roofline_test_support.hpp"
 
 namespace {
 
-using namespace engram::analysis;
+using namespace engram::roofline;
+using namespace engram::benchstats;
+using engram::io::InputError;
 using namespace engram::roofline_testing;
 
 MachineCeilings ceilings(const json& c = synthetic_ceilings(), const std::string& kernel = "load") {

@@ -4,13 +4,16 @@
 
 #include <string>
 
-#include "engram/roofline.hpp"
+#include "engram/io/gnuplot.hpp"
+#include "engram/roofline/roofline.hpp"
 #include "required_tool.hpp"
 #include "roofline_test_support.hpp"
 
 namespace {
 
-using namespace engram::analysis;
+using namespace engram::roofline;
+using namespace engram::benchstats;
+using engram::io::InputError;
 using namespace engram::roofline_testing;
 
 RooflineResult sample_result() {
@@ -51,10 +54,10 @@ TEST(RooflinePlot, ScriptDrawsEveryRoofPeakAndDot) {
 class RooflinePlotRender : public ::testing::Test {
  protected:
   void SetUp() override {
-    gnuplot_ = find_gnuplot();
+    gnuplot_ = engram::io::find_gnuplot();
     if (!gnuplot_.available) ENGRAM_SKIP_WITHOUT_TOOL("gnuplot is not installed (Debian package gnuplot-nox)");
   }
-  GnuplotInfo gnuplot_;
+  engram::io::GnuplotInfo gnuplot_;
 };
 
 TEST_F(RooflinePlotRender, WritesWellFormedSvgAndPngWithoutLeftovers) {

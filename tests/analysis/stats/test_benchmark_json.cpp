@@ -3,10 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engram/stats_benchmark_json.hpp"
+#include "engram/benchstats/benchmark_json.hpp"
 #include "stats_test_support.hpp"
 
-namespace ea = engram::analysis;
+namespace ea = engram::benchstats;
 using stats_test::fixture;
 using ::testing::HasSubstr;
 

@@ -5,10 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engram/compare.hpp"
+#include "engram/benchstats/compare.hpp"
 #include "stats_test_support.hpp"
 
-namespace ea = engram::analysis;
+namespace ea = engram::benchstats;
 using stats_test::fixture;
 using ::testing::HasSubstr;
 using V = std::vector<double>;

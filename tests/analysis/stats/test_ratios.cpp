@@ -8,10 +8,10 @@
 #include <set>
 #include <sstream>
 
-#include "engram/stats_ratios.hpp"
+#include "engram/benchstats/ratios.hpp"
 #include "stats_test_support.hpp"
 
-namespace ea = engram::analysis;
+namespace ea = engram::benchstats;
 using ::testing::HasSubstr;
 
 namespace {

@@ -7,12 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "engram/roofline.hpp"  // find_gnuplot
-#include "engram/stats_stability.hpp"
+#include "engram/io/gnuplot.hpp"
+#include "engram/benchstats/stability.hpp"
 #include "required_tool.hpp"
 #include "stats_test_support.hpp"
 
-namespace ea = engram::analysis;
+namespace ea = engram::benchstats;
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using V = std::vector<double>;
@@ -120,7 +120,7 @@ TEST(Stability, GnuplotCommandsQuoteNames) {
 }
 
 TEST(Stability, PlotsSvgAndPngWithGnuplotAndLeavesNoTemporaryFiles) {
-  if (!ea::find_gnuplot().available) ENGRAM_SKIP_WITHOUT_TOOL("gnuplot is not installed (Debian package gnuplot-nox)");
+  if (!engram::io::find_gnuplot().available) ENGRAM_SKIP_WITHOUT_TOOL("gnuplot is not installed (Debian package gnuplot-nox)");
   stats_test::TempDir dir("plot");
   const auto runs = three_runs();
   const ea::StabilityReport r = ea::analyse_stability(runs);

@@ -7,9 +7,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "engram/statistics.hpp"
+#include "engram/benchstats/statistics.hpp"
 
-namespace ea = engram::analysis;
+namespace ea = engram::benchstats;
 using V = std::vector<double>;
 
 TEST(Statistics, MedianOfOddEvenAndTinySamples) {

@@ -1,0 +1,205 @@
+#include "engram/benchstats/benchmark_json.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "engram/io/json.hpp"
+
+namespace engram::benchstats {
+namespace {
+
+using nlohmann::json;
+
+// Fields of a Google Benchmark entry that are not user counters.
+const std::set<std::string, std::less<>> kStandardFields = {
+    "name",        "family_index",   "per_family_instance_index",
+    "run_name",    "run_type",       "repetitions",
+    "repetition_index", "threads",   "iterations",
+    "real_time",   "cpu_time",       "time_unit",
+    "aggregate_name", "aggregate_unit", "error_occurred",
+    "error_message", "label"};
+
+
+class EntryReader {
+ public:
+  EntryReader(const std::string& source, std::size_t index, const json& entry)
+      : source_(source), index_(index), entry_(entry) {
+    if (!entry.is_object()) fail("is not an object");
+    const auto name = entry.find("name");
+    if (name != entry.end() && name->is_string()) name_ = name->get<std::string>();
+  }
+
+  [[noreturn]] void fail(const std::string& what) const {
+    const std::string who = name_.empty() ? "" : fmt::format(" (\"{}\")", name_);
+    throw BenchmarkJsonError(fmt::format("{}: benchmarks[{}]{}: {}", source_, index_, who, what));
+  }
+
+  const json& field(const char* key) const {
+    const auto it = entry_.find(key);
+    if (it == entry_.end()) fail(fmt::format("missing field \"{}\"", key));
+    return *it;
+  }
+
+  std::string string_field(const char* key) const {
+    const json& value = field(key);
+    if (!value.is_string()) fail(fmt::format("field \"{}\" is not a string", key));
+    return value.get<std::string>();
+  }
+
+  double number_field(const char* key) const {
+    const json& value = field(key);
+    if (!value.is_number()) fail(fmt::format("field \"{}\" is not a number", key));
+    const double x = value.get<double>();
+    if (!std::isfinite(x)) fail(fmt::format("field \"{}\" is not finite", key));
+    return x;
+  }
+
+  const std::string& name() const { return name_; }
+  const json& entry() const { return entry_; }
+
+ private:
+  const std::string& source_;
+  std::size_t index_;
+  const json& entry_;
+  std::string name_;
+};
+
+}  // namespace
+
+std::string_view to_string(TimeMeasure measure) { return measure == TimeMeasure::cpu ? "cpu" : "real"; }
+
+TimeMeasure parse_time_measure(std::string_view text) {
+  if (text == "cpu") return TimeMeasure::cpu;
+  if (text == "real") return TimeMeasure::real;
+  throw std::invalid_argument(fmt::format("unknown time measure '{}' (expected cpu or real)", text));
+}
+
+double nanoseconds_per(std::string_view time_unit) {
+  if (time_unit == "ns") return 1;
+  if (time_unit == "us") return 1e3;
+  if (time_unit == "ms") return 1e6;
+  if (time_unit == "s") return 1e9;
+  throw std::invalid_argument(fmt::format("unknown time unit \"{}\" (expected ns, us, ms or s)", time_unit));
+}
+
+const BenchmarkSamples* BenchmarkFile::find(std::string_view name) const {
+  for (const auto& b : benchmarks) {
+    if (b.name == name) return &b;
+  }
+  return nullptr;
+}
+
+BenchmarkFile parse_benchmark_json(std::string_view text, const std::string& source) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    throw BenchmarkJsonError(fmt::format(
+        "{}: empty file: expected Google Benchmark JSON (--benchmark_out=FILE --benchmark_out_format=json)",
+        source));
+  }
+  // A parse error keeps its place in the file; NaN and Infinity, which
+  // Google Benchmark writes for some aggregates, read as missing values.
+  const io::JsonValue parsed = io::parse_json_text(text, source, io::JsonOptions{.non_finite_as_null = true});
+  const json& document = parsed.raw();
+  if (!document.is_object()) {
+    throw BenchmarkJsonError(fmt::format("{}: top level is not a JSON object (not Google Benchmark output)", source));
+  }
+  const auto list = document.find("benchmarks");
+  if (list == document.end()) {
+    throw BenchmarkJsonError(fmt::format("{}: no \"benchmarks\" array (not Google Benchmark output)", source));
+  }
+  if (!list->is_array()) throw BenchmarkJsonError(fmt::format("{}: \"benchmarks\" is not an array", source));
+
+  BenchmarkFile file;
+  file.source = source;
+  if (const auto context = document.find("context"); context != document.end() && context->is_object()) {
+    for (const auto& [key, value] : context->items()) {
+      file.context[key] = value.is_string() ? value.get<std::string>() : value.dump();
+    }
+  }
+
+  std::size_t aggregates = 0;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const EntryReader entry(source, i, (*list)[i]);
+    if (entry.name().empty()) entry.fail("missing field \"name\" (or not a non-empty string)");
+    const std::string run_type = entry.string_field("run_type");
+    if (run_type == "aggregate") {
+      ++aggregates;
+      continue;
+    }
+    if (run_type != "iteration") entry.fail(fmt::format("unknown run_type \"{}\"", run_type));
+
+    BenchmarkSamples* samples = nullptr;
+    for (auto& b : file.benchmarks) {
+      if (b.name == entry.name()) samples = &b;
+    }
+    if (samples == nullptr) {
+      file.benchmarks.push_back({});
+      samples = &file.benchmarks.back();
+      samples->name = entry.name();
+    }
+
+    const auto error = entry.entry().find("error_occurred");
+    if (error != entry.entry().end() && error->is_boolean() && error->get<bool>()) {
+      const auto message = entry.entry().find("error_message");
+      samples->error_message =
+          message != entry.entry().end() && message->is_string() ? message->get<std::string>() : "(no message)";
+      continue;
+    }
+
+    double scale = 0;
+    try {
+      scale = nanoseconds_per(entry.string_field("time_unit"));
+    } catch (const std::invalid_argument& e) {
+      entry.fail(e.what());
+    }
+    const double real = entry.number_field("real_time");
+    const double cpu = entry.number_field("cpu_time");
+    if (real < 0 || cpu < 0) entry.fail("negative time");
+    samples->real_ns.push_back(real * scale);
+    samples->cpu_ns.push_back(cpu * scale);
+    for (const auto& [key, value] : entry.entry().items()) {
+      if (kStandardFields.count(key) != 0 || !value.is_number()) continue;
+      samples->counters[key].push_back(value.get<double>());
+    }
+  }
+
+  const bool any_samples = std::any_of(file.benchmarks.begin(), file.benchmarks.end(),
+                                       [](const BenchmarkSamples& b) { return !b.error_message.empty() || b.repetitions() > 0; });
+  if (!any_samples) {
+    if (aggregates > 0) {
+      throw BenchmarkJsonError(fmt::format(
+          "{}: only aggregates (mean/median/...) and no repetitions: rerun without "
+          "--benchmark_report_aggregates_only / --benchmark_display_aggregates_only",
+          source));
+    }
+    throw BenchmarkJsonError(fmt::format("{}: no benchmark results (\"benchmarks\" is empty: did the filter match nothing?)",
+                                         source));
+  }
+  return file;
+}
+
+BenchmarkFile read_benchmark_json(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw BenchmarkJsonError(fmt::format("{}: is a directory, not a JSON file", path.string()));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const bool exists = std::filesystem::exists(path, ec);
+    throw BenchmarkJsonError(fmt::format("{}: {}", path.string(), exists ? "cannot read the file" : "no such file"));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw BenchmarkJsonError(fmt::format("{}: read error", path.string()));
+  return parse_benchmark_json(text.str(), path.string());
+}
+
+}  // namespace engram::benchstats

@@ -1,0 +1,416 @@
+#include "engram/benchstats/compare.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "engram/io/text_table.hpp"
+
+namespace engram::benchstats {
+namespace {
+
+using nlohmann::json;
+
+// Google Benchmark reports a counter per iteration: an integer total divided
+// by the iteration count, which differs between runs. Equal totals then differ
+// by about 1 / (count x iterations), far below this.
+constexpr double kSameCountTolerance = 1e-6;
+
+SideSummary summarize_side(const std::vector<double>& values, const BootstrapOptions& bootstrap) {
+  SideSummary side;
+  side.repetitions = values.size();
+  if (values.empty()) return side;
+  side.summary = summarize(values);
+  if (values.size() >= 2) side.median_ci = bootstrap_median_ci(values, bootstrap);
+  const TukeyOutliers t = tukey_outliers(values);
+  side.outliers_mild = t.low_mild.size() + t.high_mild.size();
+  side.outliers_severe = t.low_severe.size() + t.high_severe.size();
+  return side;
+}
+
+std::string percent(double ratio) { return fmt::format("{:+.1f}%", (ratio - 1) * 100); }
+
+std::string ci_text(const ConfidenceInterval& ci) { return fmt::format("[{}, {}]", percent(ci.low), percent(ci.high)); }
+
+// The counter's status as the baseline recorded it in context "engram.counters"
+// (a JSON array of {counter, status, ...}); empty when not recorded.
+std::string recorded_counter_status(const BenchmarkFile& run, const std::string& counter) {
+  const auto it = run.context.find("engram.counters");
+  if (it == run.context.end()) return {};
+  const json statuses = json::parse(it->second, nullptr, false);
+  if (!statuses.is_array()) return {};
+  for (const auto& s : statuses) {
+    if (!s.is_object()) continue;
+    const auto name = s.find("counter");
+    const auto status = s.find("status");
+    if (name != s.end() && status != s.end() && name->is_string() && status->is_string() &&
+        name->get<std::string>() == counter) {
+      return status->get<std::string>();
+    }
+  }
+  return {};
+}
+
+void check_counter_is_simulated(const BenchmarkFile& run, const std::string& side, const CompareOptions& options,
+                                std::vector<std::string>& warnings) {
+  const std::string status = recorded_counter_status(run, options.counter);
+  if (status.empty()) {
+    warnings.push_back(fmt::format("{} ({}) does not record the status of {} (context \"engram.counters\"): "
+                                   "cannot confirm it is simulated and therefore deterministic",
+                                   side, run.source, options.counter));
+  } else if (status != "simulated") {
+    warnings.push_back(fmt::format("{} ({}): {} was {}, not simulated: counts may vary from run to run "
+                                   "(run the baseline with --sim=only)",
+                                   side, run.source, options.counter, status));
+  }
+}
+
+BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const BenchmarkSamples& new_b,
+                                   const CompareOptions& options) {
+  BenchmarkComparison c;
+  c.name = old_b.name;
+  const auto& old_values = old_b.times(options.measure);
+  const auto& new_values = new_b.times(options.measure);
+  c.old_side = summarize_side(old_values, options.bootstrap);
+  c.new_side = summarize_side(new_values, options.bootstrap);
+
+  if (!old_b.error_message.empty() || !new_b.error_message.empty()) {
+    c.verdict = Verdict::inconclusive;
+    c.reason = !old_b.error_message.empty() ? "the benchmark reported an error in OLD: " + old_b.error_message
+                                            : "the benchmark reported an error in NEW: " + new_b.error_message;
+    return c;
+  }
+  const bool positive = c.old_side.summary && c.new_side.summary && c.old_side.summary->min > 0 &&
+                        c.new_side.summary->min > 0;
+  if (!positive) {
+    c.verdict = Verdict::inconclusive;
+    c.reason = "a side has no usable (positive) time";
+    return c;
+  }
+  c.ratio = c.new_side.summary->median / c.old_side.summary->median;
+  if (old_values.size() >= 2 && new_values.size() >= 2) {
+    c.ratio_ci = bootstrap_median_ratio_ci(old_values, new_values, options.bootstrap);
+  }
+  const std::size_t fewest = std::min(old_values.size(), new_values.size());
+  if (fewest < options.min_repetitions) {
+    c.verdict = Verdict::inconclusive;
+    c.reason = fmt::format(
+        "no p-value: {} repetitions in OLD and {} in NEW; with fewer than {} per side the U test cannot "
+        "reach p < {} (its smallest possible p here is {:.3g}); rerun with --benchmark_repetitions=10",
+        old_values.size(), new_values.size(), options.min_repetitions, options.alpha,
+        mann_whitney_smallest_p(old_values.size(), new_values.size()));
+    return c;
+  }
+  const MannWhitneyResult u = mann_whitney_u(old_values, new_values);
+  c.p_value = u.p_value;
+  c.p_exact = u.exact;
+  const double t = options.effective_threshold();
+  c.verdict = timing_verdict(c.p_value, *c.ratio_ci, t, options.alpha);
+  const std::string ci = ci_text(*c.ratio_ci);
+  switch (c.verdict) {
+    case Verdict::regressed:
+    case Verdict::improved:
+      c.reason = fmt::format("p = {:.3g} < {} and the whole CI {} lies beyond +-{:g}%", u.p_value, options.alpha, ci,
+                             t * 100);
+      break;
+    default:
+      if (u.p_value < options.alpha) {
+        c.reason = fmt::format("significant (p = {:.3g}) but the CI {} is not wholly beyond the +-{:g}% noise threshold",
+                               u.p_value, ci, t * 100);
+      } else {
+        c.reason = fmt::format("p = {:.3g} >= {}: no evidence of a change", u.p_value, options.alpha);
+      }
+      break;
+  }
+  return c;
+}
+
+BenchmarkComparison compare_counter(const BenchmarkSamples& old_b, const BenchmarkSamples& new_b,
+                                    const CompareOptions& options, std::vector<std::string>& warnings) {
+  BenchmarkComparison c;
+  c.name = old_b.name;
+  static const std::vector<double> kNone;
+  const auto find = [&](const BenchmarkSamples& b) -> const std::vector<double>& {
+    const auto it = b.counters.find(options.counter);
+    return it == b.counters.end() ? kNone : it->second;
+  };
+  const auto& old_values = find(old_b);
+  const auto& new_values = find(new_b);
+  c.old_side = summarize_side(old_values, options.bootstrap);
+  c.new_side = summarize_side(new_values, options.bootstrap);
+  if (old_values.empty() || new_values.empty()) {
+    c.verdict = Verdict::inconclusive;
+    c.reason = fmt::format("counter {} missing in {}", options.counter,
+                           old_values.empty() && new_values.empty() ? "OLD and NEW" : old_values.empty() ? "OLD" : "NEW");
+    return c;
+  }
+  if (!(c.old_side.summary->min > 0) || !(c.new_side.summary->min > 0)) {
+    c.verdict = Verdict::inconclusive;
+    c.reason = fmt::format("counter {} is not positive", options.counter);
+    return c;
+  }
+  for (const auto* side : {&c.old_side, &c.new_side}) {
+    if (side->summary->max - side->summary->min > kSameCountTolerance * side->summary->max) {
+      warnings.push_back(fmt::format("{}: {} varies across the repetitions of {} ({:.6g} .. {:.6g}): not deterministic",
+                                     c.name, options.counter, side == &c.old_side ? "OLD" : "NEW", side->summary->min,
+                                     side->summary->max));
+    }
+  }
+  c.ratio = c.new_side.summary->median / c.old_side.summary->median;
+  const double t = options.effective_threshold();
+  c.verdict = deterministic_verdict(*c.ratio, t);
+  if (std::fabs(*c.ratio - 1) < kSameCountTolerance) {
+    c.reason = fmt::format("{} identical", options.counter);
+  } else {
+    c.reason = fmt::format("{} changed by {} ({} the +-{:g}% threshold)", options.counter, percent(*c.ratio),
+                           c.verdict == Verdict::within_noise ? "within" : "beyond", t * 100);
+  }
+  return c;
+}
+
+json ci_json(const std::optional<ConfidenceInterval>& ci) {
+  if (!ci) return nullptr;
+  return {{"low", ci->low}, {"high", ci->high}, {"level", ci->level}, {"resamples", ci->resamples}};
+}
+
+json number_or_null(const std::optional<double>& x) {
+  if (!x || !std::isfinite(*x)) return nullptr;
+  return *x;
+}
+
+json side_json(const SideSummary& side) {
+  json j = {{"repetitions", side.repetitions}};
+  if (side.summary) {
+    const Summary& s = *side.summary;
+    j["median"] = s.median;
+    j["mean"] = s.mean;
+    j["stddev"] = number_or_null(s.stddev);
+    j["cv"] = number_or_null(s.cv);
+    j["mad"] = s.mad;
+    j["min"] = s.min;
+    j["max"] = s.max;
+  }
+  j["median_ci"] = ci_json(side.median_ci);
+  j["outliers"] = {{"mild", side.outliers_mild}, {"severe", side.outliers_severe}};
+  return j;
+}
+
+}  // namespace
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::improved: return "improved";
+    case Verdict::regressed: return "regressed";
+    case Verdict::within_noise: return "within noise";
+    case Verdict::inconclusive: return "inconclusive";
+  }
+  return "?";
+}
+
+Verdict timing_verdict(std::optional<double> p_value, const ConfidenceInterval& ratio_ci, double threshold,
+                       double alpha) {
+  if (!p_value) return Verdict::inconclusive;
+  if (*p_value >= alpha) return Verdict::within_noise;
+  if (ratio_ci.low > 1 + threshold) return Verdict::regressed;
+  if (ratio_ci.high < 1 - threshold) return Verdict::improved;
+  return Verdict::within_noise;
+}
+
+Verdict deterministic_verdict(double ratio, double threshold) {
+  if (ratio > 1 + threshold) return Verdict::regressed;
+  if (ratio < 1 - threshold) return Verdict::improved;
+  return Verdict::within_noise;
+}
+
+std::size_t ComparisonReport::count(Verdict verdict) const {
+  return static_cast<std::size_t>(std::count_if(benchmarks.begin(), benchmarks.end(),
+                                                [&](const BenchmarkComparison& c) { return c.verdict == verdict; }));
+}
+
+int ComparisonReport::exit_code() const {
+  if (count(Verdict::regressed) > 0) return kCompareExitRegression;
+  if (count(Verdict::inconclusive) > 0 || !only_in_old.empty()) return kCompareExitInconclusive;
+  return kCompareExitPass;
+}
+
+ComparisonReport compare_runs(const BenchmarkFile& old_run, const BenchmarkFile& new_run,
+                              const CompareOptions& options) {
+  if (!(options.effective_threshold() >= 0 && options.effective_threshold() < 1)) {
+    throw std::invalid_argument("the noise threshold must be in [0, 1) (a fraction)");
+  }
+  for (const auto* run : {&old_run, &new_run}) {
+    if (run->benchmarks.empty()) throw BenchmarkJsonError(fmt::format("{}: no benchmark results", run->source));
+  }
+  ComparisonReport report;
+  report.old_source = old_run.source;
+  report.new_source = new_run.source;
+  report.options = options;
+  for (const auto& b : old_run.benchmarks) {
+    if (new_run.find(b.name) == nullptr) report.only_in_old.push_back(b.name);
+  }
+  for (const auto& b : new_run.benchmarks) {
+    if (old_run.find(b.name) == nullptr) report.only_in_new.push_back(b.name);
+  }
+  if (report.only_in_old.size() == old_run.benchmarks.size()) {
+    throw BenchmarkJsonError(fmt::format("{} and {} have no benchmark in common (first names: \"{}\" and \"{}\")",
+                                         old_run.source, new_run.source, old_run.benchmarks.front().name,
+                                         new_run.benchmarks.front().name));
+  }
+  if (options.deterministic) {
+    for (const auto* run : {&old_run, &new_run}) {
+      const bool any = std::any_of(run->benchmarks.begin(), run->benchmarks.end(), [&](const BenchmarkSamples& b) {
+        return b.counters.count(options.counter) != 0;
+      });
+      if (!any) {
+        throw BenchmarkJsonError(fmt::format(
+            "{}: no benchmark carries the counter \"{}\" (run the baseline with --counters={} --sim=only)",
+            run->source, options.counter, options.counter));
+      }
+    }
+    check_counter_is_simulated(old_run, "OLD", options, report.warnings);
+    check_counter_is_simulated(new_run, "NEW", options, report.warnings);
+  }
+
+  std::vector<double> ratios;
+  for (const auto& old_b : old_run.benchmarks) {
+    const BenchmarkSamples* new_b = new_run.find(old_b.name);
+    if (new_b == nullptr) continue;
+    report.benchmarks.push_back(options.deterministic ? compare_counter(old_b, *new_b, options, report.warnings)
+                                                      : compare_timing(old_b, *new_b, options));
+    if (report.benchmarks.back().ratio) ratios.push_back(*report.benchmarks.back().ratio);
+  }
+  if (!ratios.empty()) {
+    report.geomean_ratio = geometric_mean(ratios);
+    report.geomean_count = ratios.size();
+  }
+  return report;
+}
+
+std::string format_duration_ns(double ns) {
+  const double magnitude = std::fabs(ns);
+  if (magnitude < 1e3) return fmt::format("{:.4g} ns", ns);
+  if (magnitude < 1e6) return fmt::format("{:.4g} us", ns / 1e3);
+  if (magnitude < 1e9) return fmt::format("{:.4g} ms", ns / 1e6);
+  return fmt::format("{:.4g} s", ns / 1e9);
+}
+
+std::string render_comparison_table(const ComparisonReport& report) {
+  const CompareOptions& o = report.options;
+  const double t = o.effective_threshold();
+  std::string out;
+  if (o.deterministic) {
+    out += fmt::format("compare {} -> {}: {} (median over repetitions; any change beyond +-{:g}% is reported)\n\n",
+                       report.old_source, report.new_source, o.counter, t * 100);
+  } else {
+    out += fmt::format(
+        "compare {} -> {}: {} time, median over repetitions; change = NEW/OLD - 1 with a {:g}% bootstrap CI "
+        "({} resamples); p = two-sided Mann-Whitney U; a change counts when p < {} and the whole CI lies beyond "
+        "+-{:g}%\n\n",
+        report.old_source, report.new_source, to_string(o.measure), o.bootstrap.level * 100, o.bootstrap.resamples,
+        o.alpha, t * 100);
+  }
+  const auto value_text = [&](const SideSummary& side) -> std::string {
+    if (!side.summary) return "-";
+    if (!o.deterministic) return format_duration_ns(side.summary->median);
+    return side.summary->median >= 100 ? fmt::format("{:.0f}", side.summary->median)
+                                       : fmt::format("{:.4g}", side.summary->median);
+  };
+  io::TextTable table(o.deterministic
+                      ? std::vector<std::string>{"benchmark", "n old/new", "old", "new", "change", "verdict"}
+                      : std::vector<std::string>{"benchmark", "n old/new", "old", "new", "change [95% CI]", "p",
+                                                 "verdict"});
+  for (const auto& c : report.benchmarks) {
+    std::string change = c.ratio ? percent(*c.ratio) : "-";
+    if (o.deterministic && c.ratio && std::fabs(*c.ratio - 1) < kSameCountTolerance) change = "identical";
+    if (c.ratio_ci) change.append(" ").append(ci_text(*c.ratio_ci));
+    const std::string p = c.p_value ? fmt::format("{:.3g}{}", *c.p_value, c.p_exact ? "" : "*") : "refused";
+    std::string verdict(to_string(c.verdict));
+    if (c.verdict == Verdict::regressed || c.verdict == Verdict::improved) {
+      std::transform(verdict.begin(), verdict.end(), verdict.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    }
+    std::vector<std::string> cells{c.name, fmt::format("{}/{}", c.old_side.repetitions, c.new_side.repetitions),
+                                   value_text(c.old_side), value_text(c.new_side), change};
+    if (!o.deterministic) cells.push_back(p);
+    cells.push_back(verdict);
+    table.add(std::move(cells));
+  }
+  out += table.render();
+  if (!o.deterministic) out += "(p without * is exact; * = normal approximation with tie and continuity correction)\n";
+  if (report.geomean_ratio) {
+    out += fmt::format("\ngeometric mean of NEW/OLD over {} benchmarks: {:.4f} ({})\n", report.geomean_count,
+                       *report.geomean_ratio, percent(*report.geomean_ratio));
+  }
+  for (const auto& name : report.only_in_old) out += fmt::format("only in OLD (missing from NEW, inconclusive): {}\n", name);
+  for (const auto& name : report.only_in_new) out += fmt::format("only in NEW (not compared): {}\n", name);
+
+  std::string notes;
+  for (const auto& c : report.benchmarks) {
+    const bool noteworthy = c.verdict != Verdict::within_noise || (c.p_value && *c.p_value < o.alpha);
+    if (noteworthy) notes += fmt::format("  {}: {}: {}\n", c.name, to_string(c.verdict), c.reason);
+    for (const auto* side : {&c.old_side, &c.new_side}) {
+      if (side->outliers_severe > 0) {
+        notes += fmt::format("  {}: {} has {} severe Tukey outlier(s) (beyond 3 IQR)\n", c.name,
+                             side == &c.old_side ? "OLD" : "NEW", side->outliers_severe);
+      }
+    }
+  }
+  if (!notes.empty()) out.append("\nnotes:\n").append(notes);
+  for (const auto& w : report.warnings) out.append("warning: ").append(w).append("\n");
+
+  const int code = report.exit_code();
+  out += fmt::format("\nsummary: {} regressed, {} improved, {} within noise, {} inconclusive, {} missing from NEW -> {}\n",
+                     report.count(Verdict::regressed), report.count(Verdict::improved),
+                     report.count(Verdict::within_noise), report.count(Verdict::inconclusive),
+                     report.only_in_old.size(),
+                     code == kCompareExitPass         ? "pass (exit 0)"
+                     : code == kCompareExitRegression ? "REGRESSION (exit 2)"
+                                                      : "inconclusive (exit 3)");
+  return out;
+}
+
+std::string render_comparison_json(const ComparisonReport& report) {
+  const CompareOptions& o = report.options;
+  json j;
+  j["old"] = report.old_source;
+  j["new"] = report.new_source;
+  j["mode"] = o.deterministic ? "deterministic" : "time";
+  if (o.deterministic) {
+    j["counter"] = o.counter;
+  } else {
+    j["time"] = std::string(to_string(o.measure));
+    j["unit"] = "ns";
+    j["alpha"] = o.alpha;
+    j["min_repetitions"] = o.min_repetitions;
+    j["bootstrap"] = {{"resamples", o.bootstrap.resamples}, {"level", o.bootstrap.level}, {"seed", o.bootstrap.seed}};
+  }
+  j["threshold"] = o.effective_threshold();
+  json rows = json::array();
+  for (const auto& c : report.benchmarks) {
+    json row = {{"name", c.name}, {"verdict", std::string(to_string(c.verdict))}, {"reason", c.reason}};
+    row["ratio"] = number_or_null(c.ratio);
+    row["change_percent"] = c.ratio ? json((*c.ratio - 1) * 100) : json(nullptr);
+    row["ratio_ci"] = ci_json(c.ratio_ci);
+    row["p_value"] = number_or_null(c.p_value);
+    if (c.p_value) row["p_method"] = c.p_exact ? "exact" : "normal approximation";
+    row["old"] = side_json(c.old_side);
+    row["new"] = side_json(c.new_side);
+    rows.push_back(std::move(row));
+  }
+  j["benchmarks"] = std::move(rows);
+  j["only_in_old"] = report.only_in_old;
+  j["only_in_new"] = report.only_in_new;
+  j["geomean_ratio"] = number_or_null(report.geomean_ratio);
+  j["geomean_count"] = report.geomean_count;
+  j["warnings"] = report.warnings;
+  j["summary"] = {{"regressed", report.count(Verdict::regressed)},
+                  {"improved", report.count(Verdict::improved)},
+                  {"within_noise", report.count(Verdict::within_noise)},
+                  {"inconclusive", report.count(Verdict::inconclusive)},
+                  {"missing_from_new", report.only_in_old.size()}};
+  j["exit_code"] = report.exit_code();
+  return j.dump(2) + "\n";
+}
+
+}  // namespace engram::benchstats

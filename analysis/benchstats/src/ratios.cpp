@@ -1,0 +1,305 @@
+#include "engram/benchstats/ratios.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "engram/benchstats/statistics.hpp"
+#include "engram/io/text_table.hpp"
+
+namespace engram::benchstats {
+namespace {
+
+using nlohmann::json;
+
+// Issue 7 defines each target as a median over at least 10 interleaved repetitions.
+constexpr std::size_t kRecommendedRepetitions = 10;
+
+bool meets(RatioBound bound, double limit, double ratio) {
+  return bound == RatioBound::at_most ? ratio <= limit : ratio >= limit;
+}
+
+// Four significant digits: enough to tell 1.008 from 1.012 against a 1.01 bound.
+std::string value_text(double r, const std::string& unit) { return fmt::format("{:.4g}{}", r, unit); }
+
+std::string run_label(const BenchmarkFile& run) {
+  std::string label = run.source;
+  std::vector<std::string> details;
+  for (const char* key : {"date", "engram.simd_level", "host_name"}) {
+    const auto it = run.context.find(key);
+    if (it != run.context.end()) details.push_back(it->second);
+  }
+  if (!details.empty()) label += fmt::format(" ({})", fmt::join(details, ", "));
+  return label;
+}
+
+}  // namespace
+
+std::vector<RatioTarget> issue7_targets() {
+  const std::string sim = "vector_similarity_1000";
+  const std::string decay = "decay_10k_memories";
+  std::vector<RatioTarget> t{
+      {sim + ": optimized / OpenBLAS sgemv + norms", sim + "/optimized", sim + "/openblas", RatioBound::at_most, 1.0,
+       "≤ 1.0×"},
+      {sim + ": optimized / Eigen", sim + "/optimized", sim + "/eigen", RatioBound::at_most, 1.0, "≤ 1.0×"},
+      {sim + ": reference / optimized", sim + "/reference", sim + "/optimized", RatioBound::at_least, 10.0,
+       "≥ 10× faster"},
+      {"find_similar_10k (k = 10): optimized / OpenBLAS sgemv + nth_element", "find_similar_10k/optimized",
+       "find_similar_10k/openblas", RatioBound::at_most, 1.0, "≤ 1.0×"},
+      {"spreading_activation_1000: optimized / Eigen sparse", "spreading_activation_1000/optimized",
+       "spreading_activation_1000/eigen", RatioBound::at_most, 0.8, "≤ 0.8×"},
+      {"spreading_activation_10k: optimized / Eigen sparse", "spreading_activation_10k/optimized",
+       "spreading_activation_10k/eigen", RatioBound::at_most, 0.8, "≤ 0.8×"},
+      {decay + " exponential: optimized / Eigen array().exp()", decay + "/exponential/optimized",
+       decay + "/exponential/eigen", RatioBound::at_most, 1.0, "≤ 1.0×"},
+  };
+  for (const char* curve : {"exponential", "power_law", "two_component"}) {
+    t.push_back({fmt::format("{} {}: reference / optimized", decay, curve), fmt::format("{}/{}/reference", decay, curve),
+                 fmt::format("{}/{}/optimized", decay, curve), RatioBound::at_least, 8.0, "≥ 8× faster"});
+  }
+  // Counting software events around a region of >= 100 us adds < 1%: the
+  // baseline times the same optimized kernel with and without counters in the
+  // same run (spreading_activation_1000 ~0.2 ms, find_similar_10k ~2 ms).
+  for (const char* kernel : {"spreading_activation_1000", "find_similar_10k"}) {
+    t.push_back({fmt::format("counters around {}: counted / uncounted", kernel),
+                 fmt::format("counter_overhead/{}/counted", kernel), fmt::format("counter_overhead/{}/uncounted", kernel),
+                 RatioBound::at_most, 1.01, "≤ 1.01× (< 1% added)"});
+  }
+  return t;
+}
+
+std::string_view to_string(RatioStatus status) {
+  switch (status) {
+    case RatioStatus::pass: return "pass";
+    case RatioStatus::fail: return "FAIL";
+    case RatioStatus::not_measured: return "not measured";
+  }
+  return "?";
+}
+
+void settle_ratio_row(RatioRow& row) {
+  std::vector<double> measured;
+  for (const auto& r : row.per_run) {
+    if (r) measured.push_back(*r);
+  }
+  row.runs_measured = measured.size();
+  row.runs_meeting = static_cast<std::size_t>(
+      std::count_if(measured.begin(), measured.end(), [&](double r) { return meets(row.bound, row.limit, r); }));
+  if (measured.empty()) {
+    row.min = row.median = row.max = std::nullopt;
+    row.status = RatioStatus::not_measured;
+    return;
+  }
+  row.min = *std::min_element(measured.begin(), measured.end());
+  row.max = *std::max_element(measured.begin(), measured.end());
+  row.median = median(measured);
+  row.status = meets(row.bound, row.limit, *row.median) ? RatioStatus::pass : RatioStatus::fail;
+}
+
+std::size_t RatioReport::count(RatioStatus status) const {
+  return static_cast<std::size_t>(
+      std::count_if(rows.begin(), rows.end(), [&](const RatioRow& r) { return r.status == status; }));
+}
+
+RatioRow counter_cost_row(std::span<const BenchmarkFile> runs) {
+  RatioRow row;
+  row.label = "counters: start + stop of the software-event set (empty region), as % of a 100 µs region";
+  row.target_text = "< 1%";
+  row.bound = RatioBound::at_most;
+  row.limit = 1.0;
+  row.unit = "%";
+  row.source = "baseline --counters=...: context engram.counter_overhead_ns (median of 31 empty start/stop pairs)";
+  for (const auto& run : runs) {
+    const auto it = run.context.find("engram.counter_overhead_ns");
+    std::optional<double> percent;
+    if (it != run.context.end()) {
+      try {
+        const double ns = std::stod(it->second);
+        if (std::isfinite(ns) && ns > 0) percent = ns / 100'000.0 * 100.0;
+      } catch (const std::exception&) {
+        // not a number: the row says "not measured" for this run
+      }
+    }
+    row.per_run.push_back(percent);
+  }
+  settle_ratio_row(row);
+  return row;
+}
+
+RatioReport compute_ratios(std::span<const BenchmarkFile> runs, std::span<const RatioTarget> targets,
+                           TimeMeasure measure) {
+  if (runs.empty()) throw std::invalid_argument("ratios need at least one run");
+  RatioReport report;
+  report.measure = measure;
+  for (const auto& run : runs) {
+    report.sources.push_back(run_label(run));
+    std::size_t fewest = std::numeric_limits<std::size_t>::max();
+    for (const auto& target : targets) {
+      for (const auto* name : {&target.numerator, &target.denominator}) {
+        if (const BenchmarkSamples* b = run.find(*name)) fewest = std::min(fewest, b->times(measure).size());
+      }
+    }
+    report.repetitions.push_back(fewest == std::numeric_limits<std::size_t>::max() ? 0 : fewest);
+  }
+  for (const auto& target : targets) {
+    RatioRow row;
+    row.label = target.label;
+    row.target_text = target.target_text;
+    row.bound = target.bound;
+    row.limit = target.limit;
+    for (const auto& run : runs) {
+      const BenchmarkSamples* top = run.find(target.numerator);
+      const BenchmarkSamples* bottom = run.find(target.denominator);
+      std::optional<double> ratio;
+      if (top && bottom && top->error_message.empty() && bottom->error_message.empty() &&
+          !top->times(measure).empty() && !bottom->times(measure).empty()) {
+        const double denominator = median(bottom->times(measure));
+        if (denominator > 0) ratio = median(top->times(measure)) / denominator;
+      }
+      row.per_run.push_back(ratio);
+    }
+    settle_ratio_row(row);
+    report.rows.push_back(std::move(row));
+  }
+  return report;
+}
+
+std::vector<RatioRow> parse_extra_ratio_rows(std::string_view text, const std::string& source_name) {
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw BenchmarkJsonError(fmt::format("{}: byte {}: malformed JSON: {}", source_name, e.byte, e.what()));
+  }
+  const auto fail = [&](std::size_t i, const std::string& what) {
+    throw BenchmarkJsonError(fmt::format("{}: rows[{}]: {}", source_name, i, what));
+  };
+  if (!document.is_object() || !document.contains("rows") || !document["rows"].is_array()) {
+    throw BenchmarkJsonError(fmt::format("{}: expected an object with a \"rows\" array", source_name));
+  }
+  std::vector<RatioRow> rows;
+  const json& list = document["rows"];
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json& r = list[i];
+    if (!r.is_object()) fail(i, "is not an object");
+    RatioRow row;
+    for (const char* key : {"label", "target", "bound"}) {
+      if (!r.contains(key) || !r[key].is_string()) fail(i, fmt::format("missing string \"{}\"", key));
+    }
+    row.label = r["label"].get<std::string>();
+    row.target_text = r["target"].get<std::string>();
+    const std::string bound = r["bound"].get<std::string>();
+    if (bound == "at_most") row.bound = RatioBound::at_most;
+    else if (bound == "at_least") row.bound = RatioBound::at_least;
+    else fail(i, fmt::format("\"bound\" must be \"at_most\" or \"at_least\", not \"{}\"", bound));
+    if (!r.contains("limit") || !r["limit"].is_number()) fail(i, "missing number \"limit\"");
+    row.limit = r["limit"].get<double>();
+    if (!r.contains("values") || !r["values"].is_array()) fail(i, "missing array \"values\" (one per run)");
+    for (const json& v : r["values"]) {
+      if (v.is_null()) row.per_run.push_back(std::nullopt);
+      else if (v.is_number() && std::isfinite(v.get<double>())) row.per_run.push_back(v.get<double>());
+      else fail(i, "\"values\" holds something that is neither a number nor null");
+    }
+    if (r.contains("source") && r["source"].is_string()) row.source = r["source"].get<std::string>();
+    if (r.contains("unit")) {
+      if (!r["unit"].is_string()) fail(i, "\"unit\" must be a string");
+      row.unit = r["unit"].get<std::string>();
+    }
+    settle_ratio_row(row);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string ratios_markdown(const RatioReport& report, const std::vector<std::string>& commands,
+                            const std::string& title) {
+  const std::size_t n = report.sources.size();
+  std::string out = title.empty() ? std::string() : fmt::format("# {}\n\n", title);
+  out += fmt::format(
+      "Each ratio is median / median of the {} times of two benchmarks in the same run (interleaved "
+      "repetitions); \"≥ N× faster\" rows give reference / optimized. Spread over {} separate run{}; a target "
+      "passes when the median over the runs meets it (the last column also counts the runs that meet it on "
+      "their own).\n\n",
+      to_string(report.measure), n, n == 1 ? "" : "s");
+  std::vector<std::string> header{"benchmark", "target"};
+  for (std::size_t i = 0; i < n; ++i) header.push_back(fmt::format("run {}", i + 1));
+  header.insert(header.end(), {"min", "median", "max", "result"});
+  io::TextTable table(header);
+  std::vector<std::string> sources;
+  for (const auto& row : report.rows) {
+    std::string label = row.label;
+    if (!row.source.empty()) {
+      sources.push_back(row.source);
+      label += fmt::format(" [{}]", sources.size());
+    }
+    std::vector<std::string> cells{label, row.target_text};
+    for (std::size_t i = 0; i < n; ++i) {
+      cells.push_back(i < row.per_run.size() && row.per_run[i] ? value_text(*row.per_run[i], row.unit) : "-");
+    }
+    for (const auto& x : {row.min, row.median, row.max}) cells.push_back(x ? value_text(*x, row.unit) : "-");
+    cells.push_back(row.status == RatioStatus::not_measured
+                        ? std::string("not measured")
+                        : fmt::format("{} ({}/{} runs)", to_string(row.status), row.runs_meeting, row.runs_measured));
+    table.add(std::move(cells));
+  }
+  out += table.render_markdown();
+  out += fmt::format("\n{} of {} targets pass, {} fail, {} not measured.\n", report.count(RatioStatus::pass),
+                     report.rows.size(), report.count(RatioStatus::fail), report.count(RatioStatus::not_measured));
+  for (std::size_t i = 0; i < sources.size(); ++i) out += fmt::format("\n[{}] {}\n", i + 1, sources[i]);
+  const auto fewest = std::min_element(report.repetitions.begin(), report.repetitions.end());
+  if (fewest != report.repetitions.end() && *fewest < kRecommendedRepetitions) {
+    out += fmt::format("\nNote: a run has only {} repetitions; the targets are defined as medians over at least {} "
+                       "interleaved repetitions.\n",
+                       *fewest, kRecommendedRepetitions);
+  }
+  out += "\nRuns:\n";
+  for (std::size_t i = 0; i < n; ++i) {
+    out += fmt::format("{}. {}, {} repetitions\n", i + 1, report.sources[i],
+                       i < report.repetitions.size() ? report.repetitions[i] : 0);
+  }
+  if (!commands.empty()) {
+    out += "\nTo reproduce:\n\n```sh\n";
+    for (const auto& c : commands) out += c + "\n";
+    out += "```\n";
+  }
+  return out;
+}
+
+std::string ratios_json(const RatioReport& report) {
+  json j;
+  j["runs"] = report.sources;
+  j["repetitions"] = report.repetitions;
+  j["time"] = std::string(to_string(report.measure));
+  json rows = json::array();
+  for (const auto& r : report.rows) {
+    json values = json::array();
+    for (const auto& v : r.per_run) values.push_back(v ? json(*v) : json(nullptr));
+    const auto opt = [](const std::optional<double>& x) { return x ? json(*x) : json(nullptr); };
+    rows.push_back({{"label", r.label},
+                    {"target", r.target_text},
+                    {"bound", r.bound == RatioBound::at_most ? "at_most" : "at_least"},
+                    {"limit", r.limit},
+                    {"values", values},
+                    {"min", opt(r.min)},
+                    {"median", opt(r.median)},
+                    {"max", opt(r.max)},
+                    {"runs_meeting", r.runs_meeting},
+                    {"runs_measured", r.runs_measured},
+                    {"status", r.status == RatioStatus::pass   ? "pass"
+                               : r.status == RatioStatus::fail ? "fail"
+                                                               : "not measured"},
+                    {"source", r.source},
+                    {"unit", r.unit}});
+  }
+  j["rows"] = std::move(rows);
+  j["summary"] = {{"pass", report.count(RatioStatus::pass)},
+                  {"fail", report.count(RatioStatus::fail)},
+                  {"not_measured", report.count(RatioStatus::not_measured)}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace engram::benchstats

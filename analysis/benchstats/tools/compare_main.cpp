@@ -1,0 +1,130 @@
+// compare: regression check between two Google Benchmark JSON runs.
+#include <fmt/format.h>
+
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <cstdint>
+#include <exception>
+#include <iostream>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "engram/io/safe_write.hpp"
+#include "engram/benchstats/compare.hpp"
+#include "engram/benchstats/options.hpp"
+#include "engram/io/file_arguments.hpp"
+
+namespace po = boost::program_options;
+using namespace engram::benchstats;
+
+namespace {
+
+constexpr const char* kTool = "compare";
+constexpr std::size_t kMinResamples = 100;
+constexpr std::size_t kMaxResamples = 1'000'000;
+
+// A whole number in decimal digits only: boost's parser would take "-1" for
+// an unsigned option and wrap it around to 2^64 - 1.
+std::uint64_t parse_count(const std::string& text, std::string_view option) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc() || stop != end) {
+    throw std::invalid_argument(fmt::format("{} takes a whole number from 0 to {}, not '{}'", option,
+                                            std::numeric_limits<std::uint64_t>::max(), text));
+  }
+  return value;
+}
+
+void print_help(const po::options_description& options) {
+  std::cout << "usage: compare [OPTIONS] OLD.json NEW.json\n\n"
+               "Compares two Google Benchmark JSON files benchmark by benchmark (paired by name),\n"
+               "e.g. two runs of build/bench/baseline with --benchmark_repetitions=10\n"
+               "--benchmark_enable_random_interleaving=true --benchmark_out=FILE.\n\n"
+               "Per benchmark: the medians, the change of the median NEW/OLD with a 95% bootstrap CI,\n"
+               "the two-sided Mann-Whitney U p-value and a verdict. A change counts only if p < alpha\n"
+               "AND the whole CI lies beyond the noise threshold; otherwise it is 'within noise'.\n"
+               "With fewer than 4 repetitions per side no p-value is given (p < 0.05 is then\n"
+               "impossible) and the verdict is 'inconclusive'. Benchmarks missing from NEW are\n"
+               "inconclusive; benchmarks only in NEW are listed.\n\n"
+               "--deterministic compares a simulated counter instead of time (run the baseline\n"
+               "with --counters=TOT_INS --sim=only): identical binaries compare equal and any\n"
+               "change beyond 1% is reported.\n\n"
+            << options
+            << "\nExit codes: 0 pass, 2 a regression, 3 no regression but something inconclusive,\n"
+               "1 bad input or bad command line.\n\n"
+               "Examples:\n"
+               "  compare old.json new.json\n"
+               "  compare --threshold 5 --time real old.json new.json\n"
+               "  compare --deterministic --counter TOT_INS old_sim.json new_sim.json\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  engram::io::remove_partial_output_on_interrupt();
+  po::options_description visible("Options");
+  visible.add_options()
+      ("help,h", "print this help and exit")
+      ("threshold", po::value<std::string>()->value_name("PERCENT"),
+       "noise threshold in percent (default 2 for time, 1 with --deterministic)")
+      ("time", po::value<std::string>()->default_value("cpu")->value_name("cpu|real"),
+       "which Google Benchmark time to compare (cpu excludes time spent descheduled)")
+      ("deterministic", po::bool_switch(), "compare a simulated counter instead of time")
+      ("counter", po::value<std::string>()->default_value("TOT_INS")->value_name("NAME"),
+       "the counter for --deterministic")
+      ("alpha", po::value<double>()->default_value(0.05, "0.05")->value_name("P"), "significance level of the U test")
+      ("resamples",
+       po::value<std::string>()->default_value(std::to_string(BootstrapOptions{}.resamples))->value_name("N"),
+       "bootstrap resamples for the CIs (100 to 1000000)")
+      ("seed", po::value<std::string>()->default_value(std::to_string(BootstrapOptions{}.seed))->value_name("N"),
+       "bootstrap seed, 0 to 2^64 - 1 (the same seed gives the same intervals)")
+      ("json", po::bool_switch(), "print JSON instead of the table")
+      ("json-out", po::value<std::string>()->value_name("FILE"), "also write the JSON to FILE");
+
+  CompareOptions options;
+  std::vector<std::string> inputs;
+  po::variables_map vm;
+  try {
+    vm = engram::io::parse_options_and_files(argc, argv, visible, inputs);
+    if (vm.count("help")) {
+      print_help(visible);
+      return 0;
+    }
+    if (inputs.size() != 2) {
+      throw std::invalid_argument(fmt::format("expected OLD.json and NEW.json, got {} file(s)", inputs.size()));
+    }
+    options.deterministic = vm["deterministic"].as<bool>();
+    options.counter = vm["counter"].as<std::string>();
+    options.measure = parse_time_measure(vm["time"].as<std::string>());
+    if (vm.count("threshold")) options.threshold = parse_percent(vm["threshold"].as<std::string>(), "--threshold");
+    options.alpha = vm["alpha"].as<double>();
+    if (!(options.alpha > 0 && options.alpha < 1)) throw std::invalid_argument("--alpha must be in (0, 1)");
+    const std::uint64_t resamples = parse_count(vm["resamples"].as<std::string>(), "--resamples");
+    if (resamples < kMinResamples || resamples > kMaxResamples) {
+      throw std::invalid_argument(
+          fmt::format("--resamples must be {} to {}, not {}", kMinResamples, kMaxResamples, resamples));
+    }
+    options.bootstrap.resamples = static_cast<std::size_t>(resamples);
+    options.bootstrap.seed = parse_count(vm["seed"].as<std::string>(), "--seed");
+  } catch (const std::exception& e) {
+    return stats_usage_error(kTool, e.what());
+  }
+
+  try {
+    const BenchmarkFile old_run = read_benchmark_json(inputs[0]);
+    const BenchmarkFile new_run = read_benchmark_json(inputs[1]);
+    const ComparisonReport report = compare_runs(old_run, new_run, options);
+    const std::string json_text = render_comparison_json(report);
+    if (vm.count("json-out")) engram::io::write_file_atomically(vm["json-out"].as<std::string>(), json_text);
+    std::cout << (vm["json"].as<bool>() ? json_text : render_comparison_table(report));
+    std::cout.flush();
+    return report.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << kTool << ": error: " << e.what() << "\n";
+    return kCompareExitBadInput;
+  }
+}

@@ -1,0 +1,90 @@
+// stability: CV of each benchmark's run medians over N runs of the suite.
+#include <fmt/format.h>
+
+#include <boost/program_options.hpp>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "engram/io/safe_write.hpp"
+#include "engram/benchstats/options.hpp"
+#include "engram/io/file_arguments.hpp"
+#include "engram/benchstats/stability.hpp"
+
+namespace po = boost::program_options;
+using namespace engram::benchstats;
+
+namespace {
+
+constexpr const char* kTool = "stability";
+
+void print_help(const po::options_description& options) {
+  std::cout << "usage: stability [OPTIONS] RUN1.json RUN2.json [RUN3.json ...]\n\n"
+               "Each RUN is one run of the benchmark suite as Google Benchmark JSON, e.g.\n"
+               "  for i in $(seq 10); do build/bench/baseline --benchmark_repetitions=5 \\\n"
+               "      --benchmark_enable_random_interleaving=true --benchmark_out=run$i.json; done\n"
+               "Per benchmark: the median of each run's repetitions and the coefficient of\n"
+               "variation (sample stddev / mean) of those run medians, against the < 5% criterion\n"
+               "(pass / FAIL / incomplete when a run lacks the benchmark). Prints the markdown\n"
+               "table; --markdown, --json and --plot also write files (through temp + rename).\n\n"
+            << options
+            << "\nExit codes: 0 written, 1 bad input or bad command line, 2 a benchmark failed the\n"
+               "criterion or was incomplete (only with --fail-on-unstable).\n\n"
+               "Example:\n"
+               "  stability --plot tmp/stability --json tmp/stability.json run*.json\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  engram::io::remove_partial_output_on_interrupt();
+  po::options_description visible("Options");
+  visible.add_options()
+      ("help,h", "print this help and exit")
+      ("markdown", po::value<std::string>()->value_name("FILE"), "write the markdown table to FILE")
+      ("json", po::value<std::string>()->value_name("FILE"), "write the results as JSON to FILE")
+      ("plot", po::value<std::string>()->value_name("PREFIX"), "draw PREFIX.svg and PREFIX.png with gnuplot")
+      ("cv-limit", po::value<std::string>()->default_value("5")->value_name("PERCENT"),
+       "the criterion: CV of the run medians below this")
+      ("time", po::value<std::string>()->default_value("cpu")->value_name("cpu|real"),
+       "which Google Benchmark time to use")
+      ("gnuplot", po::value<std::string>()->default_value("gnuplot")->value_name("PATH"), "the gnuplot program")
+      ("fail-on-unstable", po::bool_switch(), "exit 2 when a benchmark fails the criterion or is incomplete");
+
+  StabilityOptions options;
+  std::vector<std::string> inputs;
+  po::variables_map vm;
+  try {
+    vm = engram::io::parse_options_and_files(argc, argv, visible, inputs);
+    if (vm.count("help")) {
+      print_help(visible);
+      return 0;
+    }
+    if (inputs.size() < 2) throw std::invalid_argument(fmt::format("need at least 2 runs, got {}", inputs.size()));
+    options.cv_limit = parse_percent(vm["cv-limit"].as<std::string>(), "--cv-limit");
+    if (!(options.cv_limit > 0)) throw std::invalid_argument("--cv-limit must be > 0");
+    options.measure = parse_time_measure(vm["time"].as<std::string>());
+  } catch (const std::exception& e) {
+    return stats_usage_error(kTool, e.what());
+  }
+
+  try {
+    std::vector<BenchmarkFile> runs;
+    for (const auto& input : inputs) runs.push_back(read_benchmark_json(input));
+    const StabilityReport report = analyse_stability(runs, options);
+    const std::string markdown = stability_markdown(report);
+    if (vm.count("markdown")) engram::io::write_file_atomically(vm["markdown"].as<std::string>(), markdown);
+    if (vm.count("json")) engram::io::write_file_atomically(vm["json"].as<std::string>(), stability_json(report));
+    if (vm.count("plot")) {
+      const std::string prefix = vm["plot"].as<std::string>();
+      plot_stability(report, prefix + ".svg", prefix + ".png", vm["gnuplot"].as<std::string>());
+    }
+    std::cout << markdown;
+    const bool unstable = report.count(StabilityStatus::pass) != report.benchmarks.size();
+    return vm["fail-on-unstable"].as<bool>() && unstable ? 2 : 0;
+  } catch (const std::exception& e) {
+    std::cerr << kTool << ": error: " << e.what() << "\n";
+    return kStatsExitBadInput;
+  }
+}

@@ -1,0 +1,311 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "engram/profile/flamegraph.hpp"
+#include "engram/profile/hotspots.hpp"
+
+namespace engram::profile {
+namespace {
+
+constexpr double kTruncatedStackWarnPercent = 10.0;
+constexpr double kUnresolvedWarnPercent = 10.0;
+
+double rounded(double percent) { return std::round(percent * 10000.0) / 10000.0; }
+
+std::string percent2(double percent) { return fmt::format("{:.2f}%", percent); }
+
+// A name as a Markdown code span inside a table cell.
+std::string markdown_code(std::string_view name) {
+  std::string text;
+  for (char c : name) {
+    if (c == '|') text += "\\|";
+    else if (c == '\n' || c == '\r') text += ' ';
+    else text += c;
+  }
+  const std::string fence = name.find('`') == std::string_view::npos ? "`" : "``";
+  return fence + (fence.size() > 1 ? " " + text + " " : text) + fence;
+}
+
+std::string band_text(const std::optional<ShareBand>& band) {
+  if (!band) return "-";
+  return fmt::format("{:g}-{:g}%", band->low_percent, band->high_percent);
+}
+
+void add_table(std::string& md, const std::vector<FunctionCost>& rows) {
+  md += "| # | Function | Samples | Share |\n|---:|---|---:|---:|\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    md += fmt::format("| {} | {} | {} | {} |\n", i + 1, markdown_code(rows[i].name),
+                      group_thousands(rows[i].samples), percent2(rows[i].percent));
+  }
+}
+
+nlohmann::ordered_json cost_rows(const std::vector<FunctionCost>& rows) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    list.push_back({{"rank", i + 1},
+                    {"function", rows[i].name},
+                    {"samples", rows[i].samples},
+                    {"percent", rounded(rows[i].percent)}});
+  }
+  return list;
+}
+
+nlohmann::ordered_json optional_int(const std::optional<int>& value) {
+  return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json optional_text(const std::string& value) {
+  return value.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(value);
+}
+
+// Names may hold bytes that are not UTF-8; JSON output must stay valid.
+std::string json_dump(const nlohmann::ordered_json& json) {
+  return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace
+
+HotspotReport make_hotspot_report(const StackTree& tree, ReportContext context) {
+  HotspotReport report;
+  report.hotspots = analyze_hotspots(tree, context.options);
+  report.quality = assess_stack_quality(tree, context.options.first_frame_is_process);
+  report.frameless_leaves = frameless_leaves(tree, context.frameless.frameless);
+  report.kernel_frames =
+      check_kernel_frames(context.settings, report.quality, context.kernel_frames_annotated);
+  const Hotspots& hot = report.hotspots;
+  const StackQuality& quality = report.quality;
+
+  std::vector<std::string>& warnings = report.warnings;
+  warnings = context.input_warnings;
+  if (hot.total_samples < kLowSampleThreshold) {
+    warnings.push_back(fmt::format(
+        "only {} samples (fewer than {}): shares are coarse; profile longer or at a higher "
+        "frequency",
+        group_thousands(hot.total_samples), group_thousands(kLowSampleThreshold)));
+  }
+  if (hot.self_sum != hot.total_samples) {
+    warnings.push_back(fmt::format("self times add up to {} samples, not the {} recorded",
+                                   hot.self_sum, hot.total_samples));
+  }
+  if (quality.not_reaching_entry_percent() > kTruncatedStackWarnPercent) {
+    warnings.push_back(fmt::format(
+        "{} of user-space stacks reach neither main, _start nor a thread entry: stacks are cut "
+        "short (frame pointers missing somewhere?); try perf record --call-graph dwarf",
+        percent2(quality.not_reaching_entry_percent())));
+  }
+  if (quality.unresolved_frame_percent() > kUnresolvedWarnPercent) {
+    warnings.push_back(fmt::format(
+        "{} of frames are unresolved ([unknown] or a bare DSO name): symbols are missing or "
+        "stacks are broken",
+        percent2(quality.unresolved_frame_percent())));
+  }
+  if (context.frame_pointers.verdict == FramePointers::kNo ||
+      context.frame_pointers.verdict == FramePointers::kPartial) {
+    warnings.push_back("frame pointers: " +
+                       std::string(frame_pointers_name(context.frame_pointers.verdict)) + " (" +
+                       context.frame_pointers.detail + ")");
+  }
+  const double frameless_percent =
+      hot.total_samples == 0 ? 0.0
+                             : 100.0 * static_cast<double>(report.frameless_leaves.samples) /
+                                   static_cast<double>(hot.total_samples);
+  if (frameless_percent > kTruncatedStackWarnPercent) {
+    warnings.push_back(fmt::format(
+        "{} of samples land in functions that set up no frame pointer (e.g. {}): their callers are "
+        "missing from those stacks, so callers' inclusive times and kernel families are too low; "
+        "record with --call-graph dwarf to recover them",
+        percent2(frameless_percent), report.frameless_leaves.functions.front().name));
+  }
+  if (report.kernel_frames.status == "missing" || report.kernel_frames.status == "unresolved") {
+    warnings.push_back("kernel frames " + report.kernel_frames.status + ": " +
+                       report.kernel_frames.explanation);
+  }
+  report.context = std::move(context);
+  return report;
+}
+
+std::string hotspots_markdown(const HotspotReport& report) {
+  const auto& ctx = report.context;
+  const auto& hot = report.hotspots;
+  const auto& q = report.quality;
+  std::string md = "# Hotspots\n\n";
+  md += fmt::format("- Profile: {} ({})\n", markdown_code(ctx.input), ctx.input_format);
+  md += fmt::format("- Sampling event: {}\n", ctx.event.empty() ? "unknown" : ctx.event);
+  md += fmt::format("- Samples: {}\n", group_thousands(hot.total_samples));
+  if (!ctx.binary.empty()) md += fmt::format("- Binary: {}\n", markdown_code(ctx.binary));
+  md += "\n";
+
+  md += fmt::format("## Top {} functions by inclusive time\n\n", ctx.options.top_n);
+  md += "Samples of the stacks that contain the function (once per stack, even under "
+        "recursion).\n\n";
+  add_table(md, hot.top_inclusive);
+  md += fmt::format("\n## Top {} functions by self time\n\n", ctx.options.top_n);
+  md += "Samples whose innermost frame is the function.\n\n";
+  add_table(md, hot.top_self);
+  md += fmt::format(
+      "\nSelf time over all {} functions adds up to {} samples; the profile has {} samples ({}).\n",
+      group_thousands(hot.function_count), group_thousands(hot.self_sum),
+      group_thousands(hot.total_samples), hot.self_sum == hot.total_samples ? "equal" : "MISMATCH");
+
+  md += "\n## Kernel families\n\n";
+  md += "Rule: " + std::string(kFamilyRule) + ".\n\n";
+  md += "| Family | Samples | Share | Expected | Verdict |\n|---|---:|---:|---:|---|\n";
+  for (const auto& share : hot.families) {
+    md += fmt::format("| {} | {} | {} | {} | {} |\n", family_name(share.family),
+                      group_thousands(share.samples), percent2(share.percent),
+                      band_text(share.band),
+                      share.band ? std::string(verdict_name(share.verdict)) : "-");
+  }
+  md += "\nExpected bands are the seed's shares of compute time in the original system: "
+        "expectations to check, not figures to reproduce.\n";
+
+  md += "\n## Stack quality\n\n| Check | Result |\n|---|---|\n";
+  md += fmt::format("| Samples | {} (event: {}){} |\n", group_thousands(hot.total_samples),
+                    ctx.event.empty() ? "unknown" : ctx.event,
+                    hot.total_samples < kLowSampleThreshold ? " - fewer than 1,000" : "");
+  md += fmt::format("| Unresolved frames (`[unknown]` or a bare DSO) | {} of {} frames; {} of "
+                    "samples have one |\n",
+                    percent2(q.unresolved_frame_percent()), group_thousands(q.frames),
+                    percent2(hot.total_samples ? 100.0 * static_cast<double>(q.samples_with_unresolved) /
+                                                     static_cast<double>(hot.total_samples)
+                                               : 0.0));
+  md += fmt::format("| User stacks not reaching main, _start or a thread entry | {} ({} of {} "
+                    "samples) |\n",
+                    percent2(q.not_reaching_entry_percent()),
+                    group_thousands(q.user_samples_not_reaching_entry),
+                    group_thousands(q.user_samples));
+  md += fmt::format("| Kernel-only stacks | {} samples |\n", group_thousands(q.kernel_only_samples));
+  md += fmt::format("| Frame pointers in the binary | {}: {} |\n",
+                    frame_pointers_name(ctx.frame_pointers.verdict),
+                    ctx.frame_pointers.detail.empty() ? "no binary given"
+                                                      : ctx.frame_pointers.detail);
+  if (ctx.frameless.checked) {
+    std::string names;
+    for (const auto& f : report.frameless_leaves.functions) {
+      names += (names.empty() ? "" : ", ") + markdown_code(f.name);
+    }
+    md += fmt::format("| Samples in functions without a frame pointer (their caller is lost) | {} "
+                      "({} samples){}{} |\n",
+                      percent2(hot.total_samples ? 100.0 * static_cast<double>(report.frameless_leaves.samples) /
+                                                       static_cast<double>(hot.total_samples)
+                                                 : 0.0),
+                      group_thousands(report.frameless_leaves.samples), names.empty() ? "" : ": ",
+                      names);
+  } else {
+    md += fmt::format("| Samples in functions without a frame pointer | not checked: {} |\n",
+                      ctx.frameless.detail.empty() ? "no binary given" : ctx.frameless.detail);
+  }
+  md += fmt::format("| perf_event_paranoid | {} |\n",
+                    ctx.settings.perf_event_paranoid
+                        ? std::to_string(*ctx.settings.perf_event_paranoid)
+                        : std::string("unreadable"));
+  md += fmt::format("| kptr_restrict | {} |\n", ctx.settings.kptr_restrict
+                                                   ? std::to_string(*ctx.settings.kptr_restrict)
+                                                   : std::string("unreadable"));
+  md += fmt::format("| Kernel frames | {}: {} |\n", report.kernel_frames.status,
+                    report.kernel_frames.explanation);
+
+  md += "\n## Warnings\n\n";
+  if (report.warnings.empty()) md += "None.\n";
+  for (const auto& warning : report.warnings) md += "- " + warning + "\n";
+  return md;
+}
+
+std::string hotspots_json(const HotspotReport& report) {
+  const auto& ctx = report.context;
+  const auto& hot = report.hotspots;
+  const auto& q = report.quality;
+  nlohmann::ordered_json families = nlohmann::ordered_json::array();
+  for (const auto& share : hot.families) {
+    nlohmann::ordered_json band = nullptr;
+    if (share.band) band = {share.band->low_percent, share.band->high_percent};
+    families.push_back({{"family", family_name(share.family)},
+                        {"samples", share.samples},
+                        {"percent", rounded(share.percent)},
+                        {"expected_percent", band},
+                        {"verdict", share.band ? nlohmann::ordered_json(verdict_name(share.verdict))
+                                               : nlohmann::ordered_json(nullptr)}});
+  }
+  const double samples_with_unresolved_percent =
+      hot.total_samples ? 100.0 * static_cast<double>(q.samples_with_unresolved) /
+                              static_cast<double>(hot.total_samples)
+                        : 0.0;
+  nlohmann::ordered_json json = {
+      {"schema", "engram-perf.hotspots/1"},
+      {"input", {{"path", ctx.input}, {"format", ctx.input_format}}},
+      {"event", optional_text(ctx.event)},
+      {"binary", optional_text(ctx.binary)},
+      {"total_samples", hot.total_samples},
+      {"functions", hot.function_count},
+      {"self_samples_sum", hot.self_sum},
+      {"self_sum_matches_total", hot.self_sum == hot.total_samples},
+      {"top_inclusive", cost_rows(hot.top_inclusive)},
+      {"top_self", cost_rows(hot.top_self)},
+      {"families", {{"rule", kFamilyRule}, {"shares", families}}},
+      {"diagnostics",
+       {{"samples", hot.total_samples},
+        {"event", optional_text(ctx.event)},
+        {"low_sample_count", hot.total_samples < kLowSampleThreshold},
+        {"unresolved_frames",
+         {{"frames", q.unresolved_frames},
+          {"of_frames", q.frames},
+          {"percent", rounded(q.unresolved_frame_percent())},
+          {"samples_with_unresolved", q.samples_with_unresolved},
+          {"samples_percent", rounded(samples_with_unresolved_percent)}}},
+        {"stacks_not_reaching_entry",
+         {{"samples", q.user_samples_not_reaching_entry},
+          {"of_user_samples", q.user_samples},
+          {"percent", rounded(q.not_reaching_entry_percent())}}},
+        {"kernel_only_samples", q.kernel_only_samples},
+        {"frame_pointers",
+         {{"binary", optional_text(ctx.binary)},
+          {"verdict", frame_pointers_name(ctx.frame_pointers.verdict)},
+          {"detail", ctx.frame_pointers.detail}}},
+        {"frameless_leaves",
+         {{"checked", ctx.frameless.checked},
+          {"detail", ctx.frameless.detail},
+          {"samples", report.frameless_leaves.samples},
+          {"functions", cost_rows(report.frameless_leaves.functions)}}},
+        {"perf_event_paranoid", optional_int(ctx.settings.perf_event_paranoid)},
+        {"kptr_restrict", optional_int(ctx.settings.kptr_restrict)},
+        {"root", ctx.settings.root},
+        {"kernel_frames",
+         {{"status", report.kernel_frames.status},
+          {"samples_with_kernel", q.samples_with_kernel},
+          {"explanation", report.kernel_frames.explanation}}}}},
+      {"warnings", report.warnings},
+  };
+  return json_dump(json);
+}
+
+std::string hotspots_console_table(const HotspotReport& report) {
+  std::string out;
+  auto table = [&](std::string_view heading, const std::vector<FunctionCost>& rows) {
+    out += fmt::format("{}\n", heading);
+    out += fmt::format("{:>3}  {:>8}  {:>12}  {}\n", "#", "share", "samples", "function");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      out += fmt::format("{:>3}  {:>8}  {:>12}  {}\n", i + 1, percent2(rows[i].percent),
+                         group_thousands(rows[i].samples), rows[i].name);
+    }
+  };
+  table(fmt::format("Top {} functions by inclusive time ({} samples):",
+                    report.context.options.top_n, group_thousands(report.hotspots.total_samples)),
+        report.hotspots.top_inclusive);
+  out += "\n";
+  table(fmt::format("Top {} functions by self time:", report.context.options.top_n),
+        report.hotspots.top_self);
+  out += "\nKernel families:";
+  for (const auto& share : report.hotspots.families) {
+    out += fmt::format(" {} {}{}", family_name(share.family), percent2(share.percent),
+                       share.band ? fmt::format(" ({} {})", verdict_name(share.verdict),
+                                                band_text(share.band))
+                                  : "");
+    out += share.family == KernelFamily::kOther ? "\n" : ";";
+  }
+  return out;
+}
+
+}  // namespace engram::profile

@@ -1,0 +1,143 @@
+// flamegraph: folded stacks -> interactive SVG flame graph (or a differential
+// one of two profiles).
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "engram/io/cli.hpp"
+#include "engram/io/safe_write.hpp"
+#include "engram/profile/flamegraph.hpp"
+#include "engram/profile/folded.hpp"
+
+namespace po = boost::program_options;
+using namespace engram::profile;
+
+namespace {
+
+constexpr std::string_view kTool = "flamegraph";
+
+std::string palette_list() {
+  std::string list;
+  for (auto name : palette_names()) list += (list.empty() ? "" : ", ") + std::string(name);
+  return list;
+}
+
+StackTree read_profile(const std::string& path) {
+  ParseReport report;
+  StackTree tree = read_folded_file(path, report);
+  if (const std::string warning = report.warning(); !warning.empty()) {
+    engram::io::warn(kTool, warning);
+  }
+  return tree;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  FlameGraphOptions options;
+  std::string output;
+  std::string colors = "hot";
+  std::vector<std::string> inputs;
+  // Read as signed numbers: an unsigned option would silently wrap "-5".
+  long width = 1200;
+  long frame_height = 16;
+  long font_size = 12;
+  po::options_description visible("Options");
+  visible.add_options()
+      ("help,h", "show this help and exit")
+      ("output,o", po::value(&output), "write the SVG to FILE (through a temporary file and a "
+                                       "rename); default: standard output")
+      ("diff", "differential mode: two inputs, OLD then NEW; widths from NEW, frames red where "
+               "NEW grew and blue where it shrank (self samples, normalised by the totals)")
+      ("title", po::value(&options.title), "title (default: Flame Graph, Icicle Graph when "
+                                           "inverted, Differential Flame Graph with --diff)")
+      ("subtitle", po::value(&options.subtitle), "subtitle (default: built from --event, the "
+                                                 "sample count, --date and --command)")
+      ("event", po::value(&options.event), "sampling event shown in the subtitle, e.g. cpu-clock")
+      ("date", po::value(&options.date), "date shown in the subtitle, as given (nothing is read "
+                                         "from the clock, so output is reproducible)")
+      ("command", po::value(&options.command), "profiled command shown in the subtitle")
+      ("width", po::value(&width)->default_value(1200), "image width, px (100 to 1000000)")
+      ("height", po::value(&frame_height)->default_value(16), "frame height, px (4 to 1000)")
+      ("font-size", po::value(&font_size)->default_value(12), "font size, px (1 to 200)")
+      ("minwidth", po::value(&options.min_width)->default_value(0.1, "0.1"),
+       "leave out frames narrower than this, px")
+      ("inverted", "icicle graph: the root at the top")
+      ("colors", po::value(&colors)->default_value("hot"),
+       ("palette: " + palette_list()).c_str());
+  po::options_description hidden;
+  hidden.add_options()("input", po::value(&inputs));
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::positional_options_description positional;
+  positional.add("input", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& error) {
+    return engram::io::usage_error(kTool, error.what());
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: flamegraph [options] INPUT.folded\n"
+                 "       flamegraph [options] --diff OLD.folded NEW.folded\n\n"
+                 "Renders folded stacks (one line per stack: \"root;frame;leaf count\", root\n"
+                 "first, the count last; '-' reads standard input) as an SVG flame graph:\n"
+                 "hover for \"name (N samples, P%)\", click to zoom, Reset Zoom, Ctrl-F or\n"
+                 "Search for a regular expression (shows \"Matched: P%\").\n\n"
+              << visible
+              << "\nExit status: 0 success, 1 unreadable or malformed input (the message names\n"
+                 "the file and line) or unwritable output, 2 bad usage.\n";
+    return engram::io::kExitOk;
+  }
+  const bool diff = vm.count("diff") > 0;
+  options.inverted = vm.count("inverted") > 0;
+  if (diff && inputs.size() != 2) {
+    return engram::io::usage_error(kTool, "--diff needs two inputs: OLD.folded NEW.folded");
+  }
+  if (!diff && inputs.size() != 1) {
+    return engram::io::usage_error(kTool, inputs.empty() ? "no input file given"
+                                                          : "one input file expected (or --diff OLD NEW)");
+  }
+  const auto palette = parse_palette(colors);
+  if (!palette) {
+    return engram::io::usage_error(kTool, "unknown palette '" + colors + "' (choose from " +
+                                               palette_list() + ")");
+  }
+  options.palette = *palette;
+  if (width < 100 || width > 1'000'000 || frame_height < 4 || frame_height > 1000 ||
+      font_size < 1 || font_size > 200 || !(options.min_width >= 0.0) ||
+      !std::isfinite(options.min_width)) {
+    return engram::io::usage_error(kTool,
+                                    "--width must be 100..1000000, --height 4..1000, "
+                                    "--font-size 1..200 and --minwidth a number >= 0");
+  }
+  options.width = static_cast<unsigned>(width);
+  options.frame_height = static_cast<unsigned>(frame_height);
+  options.font_size = static_cast<unsigned>(font_size);
+
+  engram::io::remove_partial_output_on_interrupt();
+  try {
+    std::string svg;
+    if (diff) {
+      const StackTree before = read_profile(inputs[0]);
+      const StackTree after = read_profile(inputs[1]);
+      svg = render_differential_flamegraph(before, after, options);
+    } else {
+      svg = render_flamegraph(read_profile(inputs[0]), options);
+    }
+    if (output.empty() || output == "-") {
+      std::cout << svg;
+      std::cout.flush();
+      if (!std::cout) throw std::runtime_error("cannot write to standard output");
+    } else {
+      engram::io::write_file_atomically(output, svg);
+    }
+  } catch (...) {
+    return engram::io::report_current_exception(kTool);
+  }
+  return engram::io::kExitOk;
+}

@@ -1,0 +1,80 @@
+#pragma once
+// The profiling report (issue 6 item 5): docs/internal/profiling_results.md
+// and tmp/report.html, written from one run's artifacts (hot spots and flame
+// graph, benchmark JSON with repetitions, counters, roofline, ceilings,
+// stability), never by hand. Both files carry the same content, built once
+// and rendered twice; the HTML embeds every SVG and needs nothing else.
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+#include "engram/io/errors.hpp"
+#include "engram/benchstats/benchmark_json.hpp"
+
+namespace engram::report {
+
+// An input that is missing (when required), unreadable, empty or malformed.
+// The message starts with the file name and says where: "FILE:LINE:COLUMN"
+// for JSON syntax, "FILE: /json/pointer: ..." for content.
+using ReportInputError = io::InputError;
+
+// The run's artifacts. `hotspots` and `bench` are required; every other
+// input is optional: its section then says what is missing and which
+// command makes it.
+struct ReportInputs {
+  std::filesystem::path hotspots;        // hotspots.json of build/analysis/hotspots (required)
+  std::filesystem::path flamegraph;      // flamegraph.svg of build/analysis/flamegraph
+  std::filesystem::path bench;           // Google Benchmark JSON of build/bench/baseline, with repetitions (required)
+  std::filesystem::path counters_bench;  // the same with --counters=...
+  std::filesystem::path roofline;        // roofline.json of build/analysis/roofline
+  std::filesystem::path roofline_plot;   // roofline.svg
+  std::filesystem::path ceilings;        // JSON of build/bench/ceilings
+  std::filesystem::path stability;       // stability.json of build/analysis/stability
+  std::filesystem::path stability_plot;  // stability.svg
+  std::filesystem::path cmake_cache;     // the build's CMakeCache.txt (compiler and flags)
+  // The run skipped the stability run on purpose (scripts/profile_hotspots.sh --quick).
+  bool quick = false;
+
+  // Fills every empty path with its usual name inside `dir` (hotspots.json,
+  // flamegraph.svg, bench.json, bench-counters.json, roofline.json, roofline.svg,
+  // ceilings.json, stability.json, stability.svg). Optional files that do
+  // not exist there stay empty, so their sections say they are missing;
+  // the required ones are kept, so a missing one is reported by name. With
+  // `quick` set the stability files are not taken (the run made none; any
+  // there are an older run's).
+  void fill_from_dir(const std::filesystem::path& dir);
+};
+
+// Where the system configuration is read (tests point these at fixtures).
+struct SystemSources {
+  std::filesystem::path proc = "/proc";
+  std::filesystem::path sys = "/sys";
+  std::filesystem::path os_release = "/etc/os-release";
+  bool read_live_machine = true;  // sysconf, uname and the compiler's --version; off in tests
+};
+
+struct ReportOptions {
+  benchstats::TimeMeasure time = benchstats::TimeMeasure::cpu;  // which Google Benchmark time the tables use
+  std::string date;                     // shown as given; empty: the current UTC time
+  SystemSources system;
+};
+
+struct ReportTexts {
+  std::string markdown;
+  std::string html;
+};
+
+// Reads every input and builds both texts. Links and image paths are made
+// relative to the folder of the file that holds them. Throws
+// ReportInputError naming the file (and the place) for a missing required
+// input or any unreadable, empty or malformed one.
+ReportTexts build_report(const ReportInputs& inputs, const ReportOptions& options,
+                         const std::filesystem::path& markdown_path, const std::filesystem::path& html_path);
+
+// build_report(), then writes both files, each through a temporary file and
+// a rename; when building fails nothing is written (a previous report stays
+// as it was).
+void write_report(const ReportInputs& inputs, const ReportOptions& options,
+                  const std::filesystem::path& markdown_path, const std::filesystem::path& html_path);
+
+}  // namespace engram::report

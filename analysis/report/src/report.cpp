@@ -1,0 +1,155 @@
+// The report: load the inputs, build the document section by section, render
+// it to Markdown and HTML, write both through temporary files.
+#include "engram/report/report.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "document.hpp"
+#include "engram/io/format.hpp"
+#include "engram/io/safe_write.hpp"
+#include "inputs.hpp"
+#include "sections.hpp"
+
+namespace engram::report {
+namespace fs = std::filesystem;
+
+void ReportInputs::fill_from_dir(const fs::path& dir) {
+  auto fill = [&](fs::path& path, const char* name, bool required) {
+    if (!path.empty()) return;
+    const fs::path candidate = dir / name;
+    std::error_code ec;
+    if (required || fs::exists(candidate, ec)) path = candidate;
+  };
+  fill(hotspots, "hotspots.json", true);
+  fill(bench, "bench.json", true);
+  fill(flamegraph, "flamegraph.svg", false);
+  fill(counters_bench, "bench-counters.json", false);
+  fill(roofline, "roofline.json", false);
+  fill(roofline_plot, "roofline.svg", false);
+  fill(ceilings, "ceilings.json", false);
+  // A --quick run made no stability results: any in the folder are an
+  // older run's, so they are not taken unless given explicitly.
+  if (!quick) {
+    fill(stability, "stability.json", false);
+    fill(stability_plot, "stability.svg", false);
+  }
+}
+
+
+InputCommands input_commands(const std::string& dir_in) {
+  const std::string dir = dir_in.empty() ? std::string(".") : dir_in;
+  InputCommands c;
+  c.profile = "scripts/profile_hotspots.sh --out " + dir;
+  c.bench = fmt::format(
+      "build/bench/baseline --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true "
+      "--benchmark_min_time=0.05 --benchmark_format=json --benchmark_out={}/bench.json",
+      dir);
+  c.counters = fmt::format(
+      "build/bench/baseline --counters=L1_DCM,BR_MSP,BR_INS,TOT_INS --benchmark_min_time=0.05 "
+      "--benchmark_format=json --benchmark_out={}/bench-counters.json",
+      dir);
+  c.ceilings = fmt::format("build/bench/ceilings --out {}/ceilings.json", dir);
+  c.roofline = fmt::format("build/analysis/roofline --ceilings {0}/ceilings.json --benchmarks {0}/bench.json --out-dir {0}",
+                           dir);
+  c.stability = fmt::format(
+      "mkdir -p {0}/stability\n"
+      "for i in $(seq 10); do\n"
+      "  build/bench/baseline --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true \\\n"
+      "    --benchmark_min_time=0.05 \\\n"
+      "    --benchmark_format=json --benchmark_out={0}/stability/run$i.json\n"
+      "done\n"
+      "build/analysis/stability --json {0}/stability.json --markdown {0}/stability.md --plot {0}/stability "
+      "{0}/stability/run*.json",
+      dir);
+  return c;
+}
+
+void add_missing(Document& doc, const Text& what, const std::string& command) {
+  Text text;
+  text << strong("Missing:") << " " << what << ". To make it, run the main command " << code("scripts/profile_hotspots.sh")
+       << ", or by hand:";
+  doc.add(Paragraph{text});
+  doc.add(CodeBlock{command});
+}
+
+namespace {
+
+std::string utc(std::chrono::system_clock::time_point when) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(when)));
+}
+
+std::string now_utc() { return utc(std::chrono::system_clock::now()); }
+
+// When the file was last written, so inputs left over from an older run stand out.
+std::string modified(const fs::path& path) {
+  std::error_code ec;
+  const auto time = fs::last_write_time(path, ec);
+  if (ec) return "";
+  return utc(std::chrono::time_point_cast<std::chrono::system_clock::duration>(std::chrono::file_clock::to_sys(time)));
+}
+
+Document build_document(const LoadedInputs& in, const ReportOptions& options) {
+  Document doc;
+  doc.title = "Profiling results";
+  doc.add(Heading{1, "Profiling results", "profiling-results"});
+  Text origin;
+  origin << "Written by " << code("build/analysis/report") << " on " << (options.date.empty() ? now_utc() : options.date)
+         << " from one run's artifacts; do not edit by hand, run " << code("scripts/profile_hotspots.sh")
+         << " again. Every figure below comes from these files (with the time each was written, so a file left "
+            "over from an older run stands out):";
+  doc.add(Paragraph{origin});
+  BulletList files;
+  auto item = [&](const char* what, const fs::path& path) {
+    if (path.empty()) {
+      files.items.push_back(Text() << what << ": not given");
+    } else {
+      const std::string when = modified(path);
+      files.items.push_back(Text() << what << ": " << code(io::display_path(path))
+                                   << (when.empty() ? std::string() : " (written " + when + ")"));
+    }
+  };
+  item("Hot spots", in.paths.hotspots);
+  item("Flame graph", in.paths.flamegraph);
+  item("Benchmarks", in.paths.bench);
+  item("Counters run", in.paths.counters_bench);
+  item("Ceilings", in.paths.ceilings);
+  item("Roofline", in.paths.roofline);
+  item("Roofline plot", in.paths.roofline_plot);
+  item("Stability", in.paths.stability);
+  item("Stability plot", in.paths.stability_plot);
+  item("CMake cache", in.paths.cmake_cache);
+  doc.add(std::move(files));
+
+  add_system_section(doc, in, options.system);
+  add_flamegraph_section(doc, in);
+  add_benchmarks_section(doc, in, options.time);
+  add_counters_section(doc, in);
+  add_roofline_section(doc, in);
+  add_stability_section(doc, in);
+  add_candidates_section(doc, in);
+  return doc;
+}
+
+}  // namespace
+
+ReportTexts build_report(const ReportInputs& inputs, const ReportOptions& options, const fs::path& markdown_path,
+                         const fs::path& html_path) {
+  const LoadedInputs loaded = load_inputs(inputs);
+  const Document doc = build_document(loaded, options);
+  return {render_markdown(doc, markdown_path), render_html(doc, html_path)};
+}
+
+void write_report(const ReportInputs& inputs, const ReportOptions& options, const fs::path& markdown_path,
+                  const fs::path& html_path) {
+  const ReportTexts texts = build_report(inputs, options, markdown_path, html_path);
+  for (const fs::path& path : {markdown_path, html_path}) {
+    if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  }
+  io::write_file_atomically(markdown_path, texts.markdown);
+  io::write_file_atomically(html_path, texts.html);
+}
+
+}  // namespace engram::report

@@ -1,0 +1,233 @@
+// Benchmarks (medians with bootstrap CIs, ratios to the peers) and counters
+// (each kernel's counters with their status; simulated values labelled,
+// unavailable ones never shown as a number).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "benchmark_summary.hpp"
+#include "engram/io/format.hpp"
+#include "sections.hpp"
+
+namespace engram::report {
+
+namespace {
+
+std::string interval(const benchstats::ConfidenceInterval& ci, double reference_ns) {
+  return fmt::format("[{}, {}]", io::duration_in_unit_of(ci.low, reference_ns), io::duration_in_unit_of(ci.high, reference_ns));
+}
+
+std::string ratio_reading(const PeerRatio& r) {
+  const double v = *r.value;
+  const bool crosses = r.ci && r.ci->low <= 1.0 && r.ci->high >= 1.0;
+  std::string text;
+  if (r.numerator == "counted") {
+    text = fmt::format("reading counters costs {:+.1f}%", 100 * (v - 1));
+  } else if (r.numerator == "reference") {
+    text = v >= 1 ? fmt::format("optimized is {} faster than reference", io::ratio(v))
+                  : fmt::format("optimized is {} slower than reference", io::ratio(1 / v));
+  } else {
+    text = v <= 1 ? fmt::format("{} is {} faster than {}", r.numerator, io::ratio(1 / v), r.denominator)
+                  : fmt::format("{} is {} slower than {}", r.numerator, io::ratio(v), r.denominator);
+  }
+  if (crosses) text += " (the CI includes 1: no clear difference)";
+  return text;
+}
+
+std::string counter_value(double v) {
+  if (std::fabs(v) >= 1000) return io::thousands(static_cast<std::uint64_t>(std::llround(std::fabs(v))));
+  return io::significant(v);
+}
+
+}  // namespace
+
+void add_benchmarks_section(Document& doc, const LoadedInputs& in, benchstats::TimeMeasure measure) {
+  doc.add(Heading{2, "Benchmarks", "benchmarks"});
+  const auto rows = summarize_benchmarks(in.bench, measure);
+  std::size_t min_reps = SIZE_MAX, max_reps = 0;
+  for (const auto& r : rows) {
+    if (!r.error.empty()) continue;
+    min_reps = std::min(min_reps, r.repetitions);
+    max_reps = std::max(max_reps, r.repetitions);
+  }
+  const std::string reps = min_reps == SIZE_MAX ? std::string("no")
+                           : min_reps == max_reps ? std::to_string(min_reps)
+                                                  : fmt::format("{} to {}", min_reps, max_reps);
+  const benchstats::BootstrapOptions bootstrap;
+  Text intro;
+  intro << "From " << code(io::display_path(in.paths.bench)) << ": " << std::to_string(rows.size()) << " benchmarks, "
+        << reps << " repetitions each. Times are " << (measure == benchstats::TimeMeasure::cpu ? "CPU" : "wall-clock")
+        << " time per iteration (Google Benchmark's " << code(measure == benchstats::TimeMeasure::cpu ? "cpu_time" : "real_time")
+        << "). Median: the benchstats::median of the repetitions. 95% CI: percentile bootstrap of the benchstats::median ("
+        << io::thousands(bootstrap.resamples)
+        << " resamples, fixed seed); it needs at least 2 repetitions, and with few repetitions it can only be as "
+           "wide as the spread of the values themselves. CV: standard deviation / mean of the repetitions. "
+           "Outliers: Tukey fences at 1.5 IQR, counted from 4 repetitions on.";
+  doc.add(Paragraph{intro});
+
+  Table t;
+  t.header = {"Benchmark", "Reps", "Median", "95% CI of the benchstats::median", "CV", "Outliers"};
+  t.align = {Align::left, Align::right, Align::right, Align::right, Align::right, Align::right};
+  for (const auto& r : rows) {
+    if (!r.error.empty()) {
+      t.rows.push_back({Text() << code(r.name), Text("0"), Text("failed"), Text(r.error), Text("—"), Text("—")});
+      continue;
+    }
+    t.rows.push_back({Text() << code(r.name), Text(std::to_string(r.repetitions)), Text(io::duration(r.median_ns)),
+                      Text(r.ci ? interval(*r.ci, r.median_ns) : std::string("— (1 repetition)")),
+                      Text(std::isfinite(r.cv) ? io::percent(r.cv) : std::string("—")),
+                      Text(r.repetitions >= 4 ? std::to_string(r.outliers) : std::string("—"))});
+  }
+  doc.add(std::move(t));
+
+  doc.add(Heading{3, "Ratios to the peers", "ratios-to-the-peers"});
+  doc.add(Paragraph{Text(std::string("Pairs: ") + kPeerRatioRule +
+                         ". The CI resamples both sides' repetitions independently.")});
+  const auto ratios = peer_ratios(in.bench, measure);
+  if (ratios.empty()) {
+    doc.add(Paragraph{Text("No benchmark of the file has a KERNEL/VARIANT name, so there is nothing to pair.")});
+    return;
+  }
+  Table rt;
+  rt.header = {"Kernel", "Ratio", "Median ratio", "95% CI", "Reading"};
+  rt.align = {Align::left, Align::left, Align::right, Align::right, Align::left};
+  for (const auto& r : ratios) {
+    Text name = Text() << code(r.kernel);
+    const std::string pair = r.numerator + " / " + r.denominator;
+    if (!r.value) {
+      rt.rows.push_back({name, Text(pair), Text("—"), Text("—"), Text("not measured: " + r.missing)});
+      continue;
+    }
+    const std::string ci = r.ci ? fmt::format("[{}, {}]", io::significant(r.ci->low), io::significant(r.ci->high))
+                                : std::string("— (needs 2 repetitions per side)");
+    rt.rows.push_back({name, Text(pair), Text(io::ratio(*r.value)), Text(ci), Text(ratio_reading(r))});
+  }
+  doc.add(std::move(rt));
+}
+
+void add_counters_section(Document& doc, const LoadedInputs& in) {
+  doc.add(Heading{2, "Counters", "counters"});
+  if (!in.counters_bench) {
+    add_missing(doc, Text("The counters run (--counters-bench)"),
+                input_commands(io::display_path(in.paths.hotspots.parent_path())).counters);
+    return;
+  }
+  const benchstats::BenchmarkFile& file = *in.counters_bench;
+  auto context = [&](const std::string& key) {
+    const auto it = file.context.find(key);
+    return it == file.context.end() ? std::string() : it->second;
+  };
+  std::map<std::string, double> simulated_iterations;
+  if (const std::string text = context("engram.simulated_iterations"); !text.empty()) {
+    const io::JsonValue sims = io::parse_json_text(text, file.source + ": context \"engram.simulated_iterations\"");
+    for (const auto& [name, value] : sims.members()) simulated_iterations[name] = value.number();
+  }
+
+  Text intro;
+  intro << "From " << code(io::display_path(in.paths.counters_bench))
+        << " (build/bench/baseline with --counters). Values are per benchmark iteration, the benchstats::median over the "
+           "repetitions. Each counter's status comes from the run itself: ";
+  intro << strong("counted") << " by the hardware or the kernel, " << strong("simulated")
+        << " by callgrind's model of the caches and branch predictor (labelled in the column's heading; a model, "
+           "not a measurement of this CPU), "
+        << strong("unavailable") << " when it could not be counted (never shown as 0).";
+  if (const std::string overhead = context("engram.counter_overhead_ns"); !overhead.empty()) {
+    intro << " Reading the counters costs about " << overhead << " ns per start/stop.";
+  }
+  doc.add(Paragraph{intro});
+
+  Table st;
+  st.header = {"Counter", "Event", "Status", "Backend", "Why / how", "Fix"};
+  bool any_simulated = false;
+  for (const auto& c : in.counter_statuses) {
+    any_simulated = any_simulated || c.status == "simulated";
+    std::string status = c.status;
+    if (c.status == "multiplexed") status += fmt::format(" (counting {:.0f}% of the time, scaled)", 100 * c.running_fraction);
+    st.rows.push_back({Text() << code(c.counter), Text() << code(c.canonical.empty() ? c.counter : c.canonical),
+                       Text(status), Text(c.backend), Text(c.reason.empty() ? "—" : c.reason),
+                       Text(c.fix.empty() ? "—" : c.fix)});
+  }
+  doc.add(std::move(st));
+
+  // Derived metrics the counters library adds when its inputs are there.
+  static const char* const kDerived[] = {"IPC", "CPI", "L1_MPKI", "L1_MISS_RATIO", "BR_MISP_RATIO", "BR_MPKI"};
+  std::vector<std::string> derived;
+  for (const char* d : kDerived) {
+    const bool present = std::any_of(file.benchmarks.begin(), file.benchmarks.end(),
+                                     [&](const benchstats::BenchmarkSamples& b) { return b.counters.count(d) > 0; });
+    if (present) derived.emplace_back(d);
+  }
+
+  Table vt;
+  vt.header = {"Benchmark"};
+  vt.align = {Align::left};
+  // The status labels the whole column: it is the counter's, for every
+  // benchmark of the run.
+  for (const auto& c : in.counter_statuses) {
+    vt.header.push_back(c.status == "simulated" ? c.counter + " (simulated)" : c.counter);
+    vt.align.push_back(Align::right);
+  }
+  for (const auto& d : derived) {
+    vt.header.push_back(any_simulated ? d + " (from simulated)" : d);
+    vt.align.push_back(Align::right);
+  }
+  if (!simulated_iterations.empty()) {
+    vt.header.push_back("Simulated iterations");
+    vt.align.push_back(Align::right);
+  }
+  const bool unavailable_any = std::any_of(in.counter_statuses.begin(), in.counter_statuses.end(), [](const auto& c) {
+    return c.status == "unsupported" || c.status == "no_permission";
+  });
+  std::vector<const benchstats::BenchmarkSamples*> ordered;
+  for (const auto& b : file.benchmarks) ordered.push_back(&b);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) { return a->name < b->name; });
+  for (const auto* bp : ordered) {
+    const benchstats::BenchmarkSamples& b = *bp;
+    std::vector<Text> row{Text() << code(b.name)};
+    for (const auto& c : in.counter_statuses) {
+      if (c.status == "unsupported" || c.status == "no_permission") {
+        row.push_back(Text(c.status == "no_permission" ? "unavailable (no permission)" : "unavailable"));
+        continue;
+      }
+      const auto it = b.counters.find(c.counter);
+      if (it == b.counters.end() || it->second.empty()) {
+        row.push_back(Text("not reported"));
+        continue;
+      }
+      row.push_back(Text(counter_value(benchstats::median(it->second))));
+    }
+    for (const auto& d : derived) {
+      const auto it = b.counters.find(d);
+      if (it == b.counters.end() || it->second.empty()) {
+        row.push_back(Text("—"));
+        continue;
+      }
+      row.push_back(Text(io::significant(benchstats::median(it->second))));
+    }
+    if (!simulated_iterations.empty()) {
+      const auto it = simulated_iterations.find(b.name);
+      row.push_back(Text(it == simulated_iterations.end() ? std::string("—") : fmt::format("{:.0f}", it->second)));
+    }
+    vt.rows.push_back(std::move(row));
+  }
+  doc.add(std::move(vt));
+  Text after;
+  if (!derived.empty()) {
+    after << "Derived metrics (" << fmt::format("{}", fmt::join(derived, ", "))
+          << ") are computed by the counters library from the counters above"
+          << (any_simulated ? "; where an input is simulated the metric is too, so their headings say "
+                              "\"from simulated\" whenever the run has simulated counters."
+                            : ".");
+  }
+  if (unavailable_any) {
+    after << (after.empty() ? "" : " ")
+          << "Counters marked unavailable could not be counted in this run; the status table says why and what "
+             "would fix it.";
+  }
+  if (!after.empty()) doc.add(Paragraph{after});
+}
+
+}  // namespace engram::report

@@ -1,0 +1,206 @@
+// Roofline (table and plot), stability (table and plot) and the
+// optimization candidates ranked from the profile and the roofline.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+#include "candidates.hpp"
+#include "engram/roofline/roofline.hpp"
+#include "engram/io/format.hpp"
+#include "sections.hpp"
+
+namespace engram::report {
+
+namespace {
+
+std::string dir_of(const LoadedInputs& in) { return io::display_path(in.paths.hotspots.parent_path()); }
+
+std::string ci_free_gflops(double v) { return io::significant(v); }
+
+}  // namespace
+
+void add_roofline_section(Document& doc, const LoadedInputs& in) {
+  doc.add(Heading{2, "Roofline", "roofline"});
+  if (!in.roofline) {
+    add_missing(doc, Text("The roofline (--roofline roofline.json)"),
+                input_commands(dir_of(in)).ceilings + "\n" + input_commands(dir_of(in)).roofline);
+    return;
+  }
+  const RooflineInput& r = *in.roofline;
+  Text intro;
+  intro << "From " << code(io::display_path(r.file));
+  if (!r.benchmarks_source.empty()) intro << " (benchmarks " << code(r.benchmarks_source);
+  if (!r.simd_level.empty()) intro << ", SIMD level " << code(r.simd_level);
+  if (!r.time.empty()) intro << ", " << r.time << " time";
+  if (!r.benchmarks_source.empty()) intro << ")";
+  intro << ". Ceilings";
+  if (!r.cpu_model.empty()) intro << " of " << r.cpu_model;
+  intro << ": compute peaks ";
+  std::vector<std::string> peaks;
+  for (const auto& [simd, gflops] : r.peaks) peaks.push_back(fmt::format("{} {} GFLOP/s", simd, io::significant(gflops)));
+  intro << (peaks.empty() ? std::string("none") : fmt::format("{}", fmt::join(peaks, ", ")));
+  std::vector<std::string> levels;
+  for (const auto& l : r.levels) {
+    if (l.gbps) levels.push_back(fmt::format("{} {} GB/s", l.level, io::significant(*l.gbps)));
+  }
+  intro << "; " << (r.bandwidth_kernel.empty() ? std::string("") : r.bandwidth_kernel + " ") << "bandwidth "
+        << (levels.empty() ? std::string("none") : fmt::format("{}", fmt::join(levels, ", "))) << ".";
+  doc.add(Paragraph{intro});
+  if (!r.rules.empty()) {
+    BulletList rules;
+    for (const auto& [name, text] : r.rules) rules.items.push_back(Text() << strong(name + ":") << " " << text);
+    doc.add(std::move(rules));
+  }
+
+  Table t;
+  t.header = {"Benchmark", "AI (FLOP/B)", "GFLOP/s", "GB/s", "Level", "Roof GFLOP/s", "% of roof", "Bound"};
+  t.align = {Align::left, Align::right, Align::right, Align::right, Align::left, Align::right, Align::right, Align::left};
+  std::vector<RooflineRow> points = r.points;
+  std::stable_sort(points.begin(), points.end(), [](const RooflineRow& a, const RooflineRow& b) { return a.name < b.name; });
+  for (const auto& p : points) {
+    t.rows.push_back({Text() << code(p.name), Text(io::significant(p.intensity)), Text(ci_free_gflops(p.gflops)),
+                      Text(io::significant(p.gbps)), Text(p.level), Text(io::significant(p.attainable_gflops)),
+                      Text(io::percent(p.fraction_of_roof)), Text(p.bound)});
+  }
+  doc.add(std::move(t));
+  BulletList notes;
+  for (const auto& p : r.points) {
+    if (!p.note.empty()) notes.items.push_back(Text() << code(p.name) << ": " << p.note);
+    if (p.fraction_of_roof > roofline::kAtRoofTolerance && p.note.empty()) {
+      notes.items.push_back(Text() << code(p.name) << ": above its roof ("
+                                   << io::percent(p.fraction_of_roof)
+                                   << "): the work model or the level chosen does not describe what this kernel does.");
+    } else if (p.fraction_of_roof > 1.0 && p.fraction_of_roof <= roofline::kAtRoofTolerance) {
+      notes.items.push_back(Text() << code(p.name) << ": at its roof (" << io::percent(p.fraction_of_roof)
+                                   << ", within the few percent that ceilings and timings vary between runs).");
+    }
+  }
+  for (const auto& s : r.skipped) notes.items.push_back(Text("Left out: " + s));
+  if (!notes.items.empty()) doc.add(std::move(notes));
+
+  if (in.roofline_svg) {
+    doc.add(Image{"Roofline plot: the ceilings and one dot per benchmark variant", in.paths.roofline_plot,
+                  *in.roofline_svg, false, 0});
+  } else {
+    add_missing(doc, Text("The roofline plot (--roofline-plot roofline.svg)"), input_commands(dir_of(in)).roofline);
+  }
+}
+
+void add_stability_section(Document& doc, const LoadedInputs& in) {
+  doc.add(Heading{2, "Stability", "stability"});
+  if (!in.stability) {
+    const std::string command = input_commands(dir_of(in)).stability;
+    if (in.paths.quick) {
+      add_missing(doc,
+                  Text("The stability run was skipped: this was a --quick run (scripts/profile_hotspots.sh --quick). "
+                       "The full run (without --quick) includes it"),
+                  command);
+    } else {
+      add_missing(doc, Text("The stability results (--stability stability.json)"), command);
+    }
+    return;
+  }
+  const StabilityInput& s = *in.stability;
+  std::size_t pass = 0, fail = 0, incomplete = 0;
+  for (const auto& row : s.rows) {
+    pass += row.status == "pass";
+    fail += row.status == "fail";
+    incomplete += row.status == "incomplete";
+  }
+  Text intro;
+  intro << "From " << code(io::display_path(s.file)) << ": the benchmark suite run " << std::to_string(s.runs)
+        << " consecutive times; per benchmark the benchstats::median of each run's repetitions, and the coefficient of "
+           "variation (sample standard deviation / mean) of those run medians against the seed's criterion "
+        << strong("CV < " + io::percent(s.cv_limit)) << ". " << strong(fmt::format("{} of {} pass", pass, s.rows.size()))
+        << fmt::format(", {} fail, {} incomplete (not measured in every run).", fail, incomplete);
+  doc.add(Paragraph{intro});
+  Table t;
+  t.header = {"Benchmark", "Runs", "Median of run medians", "Min", "Max", "CV", "Result"};
+  t.align = {Align::left, Align::right, Align::right, Align::right, Align::right, Align::right, Align::left};
+  std::vector<StabilityRow> rows = s.rows;
+  std::stable_sort(rows.begin(), rows.end(), [](const StabilityRow& a, const StabilityRow& b) { return a.name < b.name; });
+  for (const auto& row : rows) {
+    const double ref = row.median_of_medians.value_or(row.max.value_or(1));
+    auto show = [&](std::optional<double> v) { return v ? io::duration_in_unit_of(*v, ref) : std::string("—"); };
+    t.rows.push_back({Text() << code(row.name), Text(fmt::format("{}/{}", row.runs_measured, row.runs)),
+                      Text(show(row.median_of_medians)), Text(show(row.min)), Text(show(row.max)),
+                      Text(row.cv ? io::percent(*row.cv) : std::string("—")),
+                      Text(row.status == "fail" ? std::string("FAIL") : row.status)});
+  }
+  doc.add(std::move(t));
+  if (in.stability_svg) {
+    doc.add(Image{"Stability plot: CV of the run medians per benchmark against the limit", in.paths.stability_plot,
+                  *in.stability_svg, false, 0});
+  }
+}
+
+void add_candidates_section(Document& doc, const LoadedInputs& in) {
+  doc.add(Heading{2, "Optimization candidates", "optimization-candidates"});
+  Text definition;
+  definition << "Priority = " << strong("share of time × distance to the roof") << ", where share of time = the "
+             << "kernel family's share of the profile's samples (Flame graph analysis), and distance to the roof = "
+             << "1 − min(1, achieved GFLOP/s ÷ attainable roof) of the benchmark (Roofline). If the kernel reached "
+             << "its roof its time would shrink by that fraction, so the priority is the share of the whole profiled "
+             << "run that reaching the roof would save, assuming the family's time in the profile scales like the "
+             << "benchmark's. Highest first. Benchmarks of one family share its share of time: read them as "
+             << "alternative estimates for that family, not as parts to add up.";
+  doc.add(Paragraph{definition});
+  if (!in.roofline) {
+    add_missing(doc, Text("The distance to the roof needs the roofline (--roofline)"),
+                input_commands(dir_of(in)).roofline);
+    Table t;
+    t.header = {"Family", "Share of the profile"};
+    t.align = {Align::left, Align::right};
+    std::vector<FamilyRow> families = in.hotspots.families;
+    std::stable_sort(families.begin(), families.end(), [](const auto& a, const auto& b) { return a.percent > b.percent; });
+    for (const auto& f : families) {
+      if (f.family != "other") t.rows.push_back({Text(f.family), Text(io::percent_value(f.percent))});
+    }
+    doc.add(Paragraph{Text("Until then, the kernel families by share of the profile alone (not a priority):")});
+    doc.add(std::move(t));
+    return;
+  }
+  const CandidateRanking ranking = rank_candidates(in.hotspots, *in.roofline);
+  doc.add(Paragraph{Text("Which benchmarks are ranked: " + ranking.variant_rule +
+                         "; peers (OpenBLAS, Eigen, SLEEF) are references, not candidates.")});
+  if (ranking.ranked.empty()) {
+    doc.add(Paragraph{Text("No roofline point belongs to a profiled kernel family, so nothing can be ranked.")});
+  } else {
+    Table t;
+    t.header = {"#", "Benchmark", "Family", "Share of time", "% of roof", "Distance", "Priority", "Bound", "Direction"};
+    t.align = {Align::right, Align::left, Align::left, Align::right, Align::right, Align::right, Align::right,
+               Align::left, Align::left};
+    std::size_t rank = 0;
+    for (const auto& c : ranking.ranked) {
+      std::string direction;
+      if (c.fraction_of_roof > 1.0) {
+        direction = c.note;
+      } else if (c.bound.find("compute") != std::string::npos) {
+        direction = "compute-bound: more useful FLOPs per cycle (wider SIMD, FMA, fewer dependent chains)";
+      } else {
+        direction = fmt::format("memory-bound at {}: fewer bytes per FLOP (layout, fusion, blocking) or a working "
+                                "set that fits a faster level",
+                                c.level);
+      }
+      t.rows.push_back({Text(std::to_string(++rank)), Text() << code(c.benchmark), Text(c.family), Text(io::percent(c.share)),
+                        Text(io::percent(c.fraction_of_roof)), Text(io::significant(c.distance)), Text(io::percent(c.priority)),
+                        Text(c.bound), Text(direction)});
+    }
+    doc.add(std::move(t));
+  }
+  const auto other = std::find_if(in.hotspots.families.begin(), in.hotspots.families.end(),
+                                  [](const FamilyRow& f) { return f.family == "other"; });
+  if (other != in.hotspots.families.end()) {
+    doc.add(Paragraph{Text("Outside the kernel families: " + io::percent_value(other->percent) +
+                           " of the profile's samples, not charged to any kernel; the top-10 tables above show "
+                           "which functions they fall in.")});
+  }
+  if (!ranking.left_out.empty()) {
+    BulletList left;
+    for (const auto& l : ranking.left_out) left.items.push_back(Text("Not ranked: " + l));
+    doc.add(std::move(left));
+  }
+}
+
+}  // namespace engram::report

@@ -1,0 +1,104 @@
+// report: writes docs/internal/profiling_results.md and tmp/report.html from
+// one run's artifacts (see --help).
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "engram/io/cli.hpp"
+#include "engram/io/safe_write.hpp"
+#include "engram/report/report.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kTool = "report";
+
+void print_help(const po::options_description& options) {
+  std::cout
+      << "usage: report --dir DIR --markdown FILE.md --html FILE.html [options]\n"
+         "       report --hotspots FILE --bench FILE --markdown FILE.md --html FILE.html [options]\n\n"
+         "Writes the profiling report twice with the same content: Markdown (e.g.\n"
+         "docs/internal/profiling_results.md) and one self-contained HTML page with every SVG\n"
+         "embedded (e.g. tmp/report.html). Both through a temporary file and a rename; on any\n"
+         "input error nothing is written.\n\n"
+         "Sections: system configuration, flame graph analysis (top-10 tables, kernel families\n"
+         "against the expected bands), benchmarks (medians, 95% bootstrap CIs, ratios to the\n"
+         "peers), counters (with their status), roofline, stability, optimization candidates\n"
+         "(share of time x distance to the roof).\n\n"
+         "Inputs: --hotspots and --bench are required; every other input is optional and its\n"
+         "section says what is missing and which command makes it. --dir DIR fills every input\n"
+         "not given explicitly with its usual name in DIR: hotspots.json, flamegraph.svg,\n"
+         "bench.json, bench-counters.json, roofline.json, roofline.svg, ceilings.json,\n"
+         "stability.json, stability.svg (optional ones only when they exist; with --quick\n"
+         "the stability files are never taken from DIR: they would be an older run's).\n\n"
+      << options
+      << "\nExit status: 0 written, 1 an input is missing, unreadable, empty or malformed (the\n"
+         "message names the file and the place) or an output could not be written, 2 bad usage.\n\n"
+         "Example:\n"
+         "  build/analysis/report --dir tmp --cmake-cache build/CMakeCache.txt \\\n"
+         "      --markdown docs/internal/profiling_results.md --html tmp/report.html [--quick]\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  engram::report::ReportInputs inputs;
+  engram::report::ReportOptions options;
+  std::string markdown, html, dir, time = "cpu";
+  po::options_description desc("Options");
+  auto path_option = [](fs::path* target) { return po::value<std::string>()->notifier([target](const std::string& v) { *target = v; }); };
+  desc.add_options()
+      ("help,h", "print this help and exit")
+      ("dir,d", po::value(&dir)->value_name("DIR"), "the run's output folder: default for every input (see above)")
+      ("hotspots", path_option(&inputs.hotspots)->value_name("FILE"), "hotspots.json of build/analysis/hotspots (required)")
+      ("bench", path_option(&inputs.bench)->value_name("FILE"),
+       "Google Benchmark JSON of build/bench/baseline with --benchmark_repetitions (required)")
+      ("flamegraph", path_option(&inputs.flamegraph)->value_name("FILE"), "flame graph SVG of build/analysis/flamegraph")
+      ("counters-bench", path_option(&inputs.counters_bench)->value_name("FILE"),
+       "Google Benchmark JSON of build/bench/baseline --counters=LIST")
+      ("roofline", path_option(&inputs.roofline)->value_name("FILE"), "roofline.json of build/analysis/roofline")
+      ("roofline-plot", path_option(&inputs.roofline_plot)->value_name("FILE"), "roofline.svg of build/analysis/roofline")
+      ("ceilings", path_option(&inputs.ceilings)->value_name("FILE"), "ceilings JSON of build/bench/ceilings")
+      ("stability", path_option(&inputs.stability)->value_name("FILE"), "stability.json of build/analysis/stability")
+      ("stability-plot", path_option(&inputs.stability_plot)->value_name("FILE"), "stability.svg of build/analysis/stability")
+      ("cmake-cache", path_option(&inputs.cmake_cache)->value_name("FILE"),
+       "the build's CMakeCache.txt (compiler and flags)")
+      ("quick", "the run skipped the stability run on purpose (profile_hotspots.sh --quick)")
+      ("markdown", po::value(&markdown)->value_name("FILE"), "Markdown output (required)")
+      ("html", po::value(&html)->value_name("FILE"), "HTML output (required)")
+      ("time", po::value(&time)->value_name("cpu|real")->default_value("cpu"),
+       "Google Benchmark time to use (cpu excludes time spent descheduled)")
+      ("date", po::value(&options.date)->value_name("TEXT"), "date shown in the report (default: now, UTC)");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return engram::io::usage_error(kTool, e.what());
+  }
+  if (vm.count("help")) {
+    print_help(desc);
+    return engram::io::kExitOk;
+  }
+  if (markdown.empty() || html.empty()) return engram::io::usage_error(kTool, "--markdown FILE and --html FILE are both required");
+  if (dir.empty() && (inputs.hotspots.empty() || inputs.bench.empty())) {
+    return engram::io::usage_error(kTool, "give --dir DIR, or both --hotspots FILE and --bench FILE");
+  }
+  try {
+    options.time = engram::benchstats::parse_time_measure(time);
+  } catch (const std::exception& e) {
+    return engram::io::usage_error(kTool, e.what());
+  }
+  inputs.quick = vm.count("quick") > 0;
+  if (!dir.empty()) inputs.fill_from_dir(dir);
+
+  engram::io::remove_partial_output_on_interrupt();
+  try {
+    engram::report::write_report(inputs, options, markdown, html);
+  } catch (...) {
+    return engram::io::report_current_exception(kTool);
+  }
+  std::cout << "report: wrote " << markdown << " and " << html << "\n";
+  return engram::io::kExitOk;
+}

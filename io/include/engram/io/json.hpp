@@ -1,0 +1,94 @@
+#pragma once
+// The one JSON reading layer: every JSON file the project reads goes through
+// here, so every error names the file and the place --
+// "FILE:LINE:COLUMN: malformed JSON: ..." for syntax and
+// "FILE: /json/pointer: expected a number, found a string" for content -- and
+// every input is bounded (file size, nesting depth).
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engram/io/errors.hpp"
+
+namespace engram::io {
+
+// Inputs larger than this are refused before they are read: no file the
+// project reads legitimately comes near it, and a hostile one must not make
+// a tool swallow all memory.
+inline constexpr std::uintmax_t kMaxInputBytes = std::uintmax_t{1} << 30;
+// Deeper nesting is refused (no format here nests beyond a handful of levels).
+inline constexpr std::size_t kMaxJsonDepth = 256;
+
+// The whole file as text; throws InputError for a missing, unreadable, empty
+// (whitespace only) or too large file, naming `what` it should have been.
+std::string read_input_file(const std::filesystem::path& path, std::string_view what,
+                            std::uintmax_t max_bytes = kMaxInputBytes);
+
+// One value inside a parsed document, with the way back to it for messages.
+class JsonValue {
+ public:
+  JsonValue(std::shared_ptr<const nlohmann::json> root, const nlohmann::json* value, std::string source,
+            std::string pointer);
+
+  // Required member; throws naming the pointer when missing.
+  JsonValue at(std::string_view key) const;
+  // Member that may be absent or null.
+  std::optional<JsonValue> find(std::string_view key) const;
+  std::vector<JsonValue> elements() const;                                 // requires an array
+  std::vector<std::pair<std::string, JsonValue>> members() const;          // requires an object
+
+  bool is_null() const { return value_->is_null(); }
+  bool is_object() const { return value_->is_object(); }
+  bool is_array() const { return value_->is_array(); }
+  bool is_string() const { return value_->is_string(); }
+  bool is_number() const { return value_->is_number(); }
+
+  double number() const;  // finite
+  std::string string() const;
+  bool boolean() const;
+  // Optional members of a given type: nullopt when absent or null, an error
+  // when present with another type.
+  std::optional<double> optional_number(std::string_view key) const;
+  std::optional<std::string> optional_string(std::string_view key) const;
+
+  const nlohmann::json& raw() const { return *value_; }
+  const std::string& source() const { return source_; }
+  const std::string& pointer() const { return pointer_; }
+
+  [[noreturn]] void fail(std::string_view what) const;
+
+ private:
+  std::string child_pointer(std::string_view key) const;
+
+  std::shared_ptr<const nlohmann::json> root_;
+  const nlohmann::json* value_;
+  std::string source_;
+  std::string pointer_;
+};
+
+struct JsonOptions {
+  // Google Benchmark writes a non-finite double as a bare NaN, -NaN, Infinity
+  // or -Infinity, which is not JSON; with this set they read as null (a value
+  // that is missing, never a number). Positions in errors stay the file's.
+  bool non_finite_as_null = false;
+};
+
+// Parses `text`; `source` names it in messages (a file name, or
+// "FILE: context/engram.counters" for JSON nested in a string). Throws
+// InputError.
+JsonValue parse_json_text(std::string_view text, const std::string& source, JsonOptions options = {});
+JsonValue read_json_file(const std::filesystem::path& path, std::string_view what, JsonOptions options = {});
+
+// Checks the "schema" and "version" members every engram format carries:
+// another name, or another version, is an error that says which was found and
+// which this build reads.
+void check_schema(const JsonValue& root, std::string_view schema, int version);
+
+}  // namespace engram::io
