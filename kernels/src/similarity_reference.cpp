@@ -76,7 +76,8 @@ float cosine(std::span<const float> a, std::span<const float> b) {
 void cosine_batch(std::span<const float> query, const EmbeddingMatrix& candidates,
                   std::span<float> out) {
   detail::check_batch_args(query, candidates, out);
-  detail::add_work(similarity_work(candidates.dim(), candidates.rows()));
+  // Two sums per element (dot and the row's own norm) over dim floats.
+  detail::add_work(similarity_work(candidates.dim(), candidates.rows(), 2));
   // The query norm once, then dot and candidate norm per row (the reference
   // does not trust the stored norms: it is what checks them).
   double nq = 0.0;
@@ -102,7 +103,8 @@ std::vector<Match> find_similar(const MemoryGraph& graph, std::span<const float>
                                 std::size_t k, float threshold) {
   detail::check_find_similar_args(graph, query, k, threshold);
   const EmbeddingMatrix& memories = graph.embeddings();
-  detail::add_work(similarity_work(memories.dim(), memories.rows()));
+  // exact_cosine: three sums per element (dot, query norm, row norm).
+  detail::add_work(similarity_work(memories.dim(), memories.rows(), 3));
   std::vector<Match> kept;
   for (std::size_t i = 0; i < memories.rows(); ++i) {
     const float cos = detail::exact_cosine(query.data(), memories.row(i), query.size());

@@ -176,14 +176,25 @@ HWY_EXPORT(FinishScores);
 
 namespace {
 
+// The extra work of re-scoring `rows` flagged rows by exact_cosine: three
+// sums over dim floats each; the candidates were already counted.
+WorkCounts rescored_work(std::size_t dim, std::size_t rows) {
+  WorkCounts extra = similarity_work(dim, rows, 3);
+  extra.candidates_scored = 0;
+  return extra;
+}
+
 bool fast_squared_norm(float sq) {
   return sq >= detail::kMinFastSquaredNorm && sq <= detail::kMaxFastSquaredNorm;
 }
 
-// Scores every row of `matrix` against `query` into out (n floats).
-void score_rows(std::span<const float> query, const EmbeddingMatrix& matrix, float* out) {
+// Scores every row of `matrix` against `query` into out (n floats); returns
+// the work done (work_counters.hpp): the fast path reads each padded row and
+// its stored squared norm; rows scored by exact_cosine (a bad query, or a
+// flagged score) cost three sums over dim floats more.
+WorkCounts score_rows(std::span<const float> query, const EmbeddingMatrix& matrix, float* out) {
   const std::size_t n = matrix.rows();
-  if (n == 0) return;
+  if (n == 0) return {};
   const std::size_t index = detail::dispatch_index();
   // A zero-padded, aligned copy of the query, so rows and query load alike.
   thread_local detail::AlignedVector<float> padded;
@@ -196,15 +207,17 @@ void score_rows(std::span<const float> query, const EmbeddingMatrix& matrix, flo
     for (std::size_t i = 0; i < n; ++i) {
       out[i] = detail::exact_cosine(query.data(), matrix.row(i), query.size());
     }
-    return;
+    return similarity_work(matrix.dim(), n, 3);
   }
   HWY_DISPATCH_TABLE(DotRows)[index](padded.data(), matrix.data(), matrix.stride(), n, out);
   const std::size_t flagged = HWY_DISPATCH_TABLE(FinishScores)[index](
       out, matrix.squared_norms().data(), n, std::sqrt(sq_query));
-  if (flagged == 0) return;
+  WorkCounts work = similarity_work(matrix.stride(), n, 1, sizeof(float));
+  if (flagged == 0) return work;
   for (std::size_t i = 0; i < n; ++i) {
     if (std::isnan(out[i])) out[i] = detail::exact_cosine(query.data(), matrix.row(i), query.size());
   }
+  return work + rescored_work(matrix.dim(), flagged);
 }
 
 // The k best of scores offered in ascending id order: a heap whose top is the
@@ -260,8 +273,7 @@ float cosine(std::span<const float> a, std::span<const float> b) {
 void cosine_batch(std::span<const float> query, const EmbeddingMatrix& candidates,
                   std::span<float> out) {
   detail::check_batch_args(query, candidates, out);
-  detail::add_work(similarity_work(candidates.dim(), candidates.rows()));
-  score_rows(query, candidates, out.data());
+  detail::add_work(score_rows(query, candidates, out.data()));
 }
 
 std::vector<Match> find_similar(const MemoryGraph& graph, std::span<const float> query,
@@ -269,10 +281,9 @@ std::vector<Match> find_similar(const MemoryGraph& graph, std::span<const float>
   detail::check_find_similar_args(graph, query, k, threshold);
   const EmbeddingMatrix& memories = graph.embeddings();
   const std::size_t n = memories.rows();
-  detail::add_work(similarity_work(memories.dim(), n));
   thread_local detail::AlignedVector<float> scores;
   scores.resize(n);
-  score_rows(query, memories, scores.data());
+  detail::add_work(score_rows(query, memories, scores.data()));
   TopK top(k, threshold, n);
   for (std::size_t i = 0; i < n; ++i) top.offer(i, scores[i]);
   return top.take();
@@ -287,7 +298,7 @@ std::vector<std::vector<Match>> find_similar_many(const MemoryGraph& graph,
   const std::size_t nq = queries.rows();
   const std::size_t dim = memories.dim();
   const std::size_t stride = memories.stride();  // queries.stride() too: same dim, same padding
-  for (std::size_t q = 0; q < nq; ++q) detail::add_work(similarity_work(dim, n));
+  WorkCounts work;  // added once, at the end
   std::vector<TopK> tops(nq, TopK(k, threshold, n));
   if (n > 0 && nq > 0) {
     const std::size_t index = detail::dispatch_index();
@@ -299,6 +310,8 @@ std::vector<std::vector<Match>> find_similar_many(const MemoryGraph& graph,
       const float sq = HWY_DISPATCH_TABLE(SquaredNormPadded)[index](queries.row(q), stride);
       exact[q] = !fast_squared_norm(sq);
       query_norm[q] = std::sqrt(sq);
+      // Per query, as score_rows counts one call (every row, whatever block it is in).
+      work += exact[q] ? similarity_work(dim, n, 3) : similarity_work(stride, n, 1, sizeof(float));
     }
     // A block of memories small enough to stay in L2 (256 KiB of a 1 MiB L2
     // here) is scored against every query before the next block is read, so
@@ -322,11 +335,13 @@ std::vector<std::vector<Match>> find_similar_many(const MemoryGraph& graph,
           for (std::size_t i = 0; flagged > 0 && i < rows; ++i) {
             if (std::isnan(out[i])) out[i] = detail::exact_cosine(query, memories.row(first + i), dim);
           }
+          if (flagged > 0) work += rescored_work(dim, flagged);
         }
         for (std::size_t i = 0; i < rows; ++i) tops[q].offer(first + i, out[i]);
       }
     }
   }
+  detail::add_work(work);
   std::vector<std::vector<Match>> results;
   results.reserve(nq);
   for (TopK& top : tops) results.push_back(top.take());

@@ -81,7 +81,8 @@ SpreadResult spread_activation(const MemoryGraph& graph, std::span<const MemoryI
       break;
     }
   }
-  detail::add_work(spreading_work(n, graph.edge_count(), result.iterations));
+  // Every iteration walks every edge (inactive sources too) and updates every node.
+  detail::add_work(spreading_work(n * result.iterations, graph.edge_count() * result.iterations));
   result.activation = std::move(a);
   return result;
 }

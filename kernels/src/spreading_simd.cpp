@@ -262,6 +262,10 @@ class Spreader {
       sparse_order_dirty_ = false;
     }
     const bool pull = active_edges_ * kPushDenominator >= layout_.edge_count * kPushNumerator;
+    // The work of a full iteration: the active nodes' out-edges (push) or all
+    // edges (pull), then the SIMD pass over every padded node.
+    edges_relaxed_ += pull ? layout_.edge_count : active_edges_;
+    nodes_updated_ += layout_.padded_nodes;
     float max_change = 0.0f;
     active_count_ = HWY_DISPATCH_TABLE(FullIteration)[index_](
         &layout_, pull, a_.data(), next_.data(), acc_.data(), source_floor_.data(), active_.data(),
@@ -270,6 +274,9 @@ class Spreader {
     active_.swap(next_active_);
     return max_change;
   }
+
+  // The work of every iteration so far (work_counters.hpp).
+  WorkCounts work() const { return spreading_work(nodes_updated_, edges_relaxed_); }
 
   // The activations by memory id.
   std::vector<float> activation() const {
@@ -287,6 +294,7 @@ class Spreader {
   // Updates only the active nodes and their out-neighbours, in place: every
   // sum is complete (from the old values) before any node changes.
   float sparse_iteration(float retain, float decay, float threshold) {
+    edges_relaxed_ += active_edges_;  // the out-edges of the active nodes, each once
     touched_.clear();
     for (std::size_t k = 0; k < active_count_; ++k) touch(active_[k]);
     for (std::size_t k = 0; k < active_count_; ++k) {
@@ -299,6 +307,7 @@ class Spreader {
       }
     }
     float max_change = 0.0f;
+    nodes_updated_ += touched_.size();  // only the active nodes and their out-neighbours
     active_count_ = 0;
     active_edges_ = 0;
     sparse_order_dirty_ = true;
@@ -332,6 +341,8 @@ class Spreader {
   std::size_t active_count_ = 0;
   std::size_t active_edges_ = 0;
   bool sparse_order_dirty_ = false;
+  std::size_t edges_relaxed_ = 0;  // summed over the iterations, added to the counters once
+  std::size_t nodes_updated_ = 0;
   std::vector<std::uint8_t> touched_flag_;
   std::vector<std::uint32_t> touched_;
 };
@@ -357,7 +368,7 @@ SpreadResult spread_activation(const MemoryGraph& graph, std::span<const MemoryI
       break;
     }
   }
-  detail::add_work(spreading_work(layout.node_count, layout.edge_count, result.iterations));
+  detail::add_work(spreader.work());
   result.activation = spreader.activation();
   return result;
 }

@@ -74,6 +74,16 @@ WorkCounts& WorkCounts::operator-=(const WorkCounts& other) {
   return *this;
 }
 
+WorkCounts& WorkCounts::operator+=(const WorkCounts& other) {
+  flops += other.flops;
+  bytes_read += other.bytes_read;
+  bytes_written += other.bytes_written;
+  candidates_scored += other.candidates_scored;
+  edges_relaxed += other.edges_relaxed;
+  memories_decayed += other.memories_decayed;
+  return *this;
+}
+
 WorkCounts work_counts() {
   const Totals& t = totals();
   WorkCounts c;
@@ -86,10 +96,11 @@ WorkCounts work_counts() {
   return c;
 }
 
-WorkCounts similarity_work(std::size_t dim, std::size_t candidates) {
+WorkCounts similarity_work(std::size_t floats, std::size_t candidates, std::size_t sums,
+                           std::size_t norm_bytes) {
   WorkCounts c;
-  c.flops = 2 * i64(dim) * i64(candidates);
-  c.bytes_read = 4 * i64(dim) * i64(candidates);
+  c.flops = 2 * i64(sums) * i64(floats) * i64(candidates);
+  c.bytes_read = (4 * i64(floats) + i64(norm_bytes)) * i64(candidates);
   c.bytes_written = 4 * i64(candidates);
   c.candidates_scored = i64(candidates);
   return c;
@@ -103,13 +114,12 @@ WorkCounts cosine_pair_work(std::size_t dim) {
   return c;
 }
 
-WorkCounts spreading_work(std::size_t nodes, std::size_t edges, std::size_t iterations) {
+WorkCounts spreading_work(std::size_t nodes_updated, std::size_t edges_relaxed) {
   WorkCounts c;
-  const std::int64_t it = i64(iterations);
-  c.flops = 2 * i64(edges) * it;
-  c.edges_relaxed = i64(edges) * it;
-  c.bytes_read = (8 * i64(edges) + 4 * i64(nodes)) * it;
-  c.bytes_written = 4 * i64(nodes) * it;
+  c.flops = 2 * i64(edges_relaxed);
+  c.edges_relaxed = i64(edges_relaxed);
+  c.bytes_read = 8 * i64(edges_relaxed) + 4 * i64(nodes_updated);
+  c.bytes_written = 4 * i64(nodes_updated);
   return c;
 }
 

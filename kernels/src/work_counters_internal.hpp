@@ -4,7 +4,8 @@
 
 namespace engram::detail {
 
-// Adds one kernel call's analytic counts: relaxed atomic adds, once per call.
+// Adds one kernel call's work (counted from its loop counts): relaxed atomic
+// adds, once per call.
 void add_work(const WorkCounts& counts) noexcept;
 
 }  // namespace engram::detail

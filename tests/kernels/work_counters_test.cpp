@@ -1,9 +1,11 @@
-// Work counters: each kernel call adds its analytic counts once, in both
+// Work counters: each kernel call adds the work it did once, in both
 // namespaces, and PAPI reads them as Software Defined Events.
 #include <papi.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -20,10 +22,62 @@ WorkCounts measure(Call&& call) {
   return work_counts() - before;
 }
 
+// What the optimized spreading kernel must count, worked out from the
+// reference's activations, never from the kernel's own state: before each
+// iteration, the active nodes A (activation > 0, from a reference run of one
+// iteration fewer) and their out-edges. By the switching rule documented in
+// spreading_simd.cpp, an iteration is sparse while (|out-edges of A| + |A|) * 16
+// < N: it relaxes A's out-edges and updates A and their targets; otherwise a
+// push (out-edges of A < E / 2) relaxes A's out-edges, a pull relaxes all E,
+// and both update every node of the padded arrays (N rounded up to the 64
+// lanes the widest vector may hold). Also says which kinds it saw.
+struct SpreadExpectation {
+  std::int64_t edges = 0, nodes = 0;
+  bool sparse = false, push = false, pull = false;
+};
+
+SpreadExpectation expected_optimized_spreading(const MemoryGraph& g, const std::vector<MemoryId>& src,
+                                               SpreadParams p, std::uint32_t iterations) {
+  SpreadExpectation x;
+  const std::size_t n = g.size(), e = g.edge_count();
+  const auto padded = static_cast<std::int64_t>((n + 63) / 64 * 64);
+  std::vector<float> a(n, 0.0f);
+  for (MemoryId s : src) a[s] = 1.0f;
+  for (std::uint32_t it = 1; it <= iterations; ++it) {
+    std::size_t active = 0, active_edges = 0;
+    std::vector<bool> touched(n, false);
+    for (std::size_t v = 0; v < n; ++v) {
+      if (a[v] <= 0.0f) continue;
+      ++active;
+      touched[v] = true;
+      for (const Edge& edge : g.out_edges(static_cast<MemoryId>(v))) {
+        ++active_edges;
+        touched[edge.target] = true;
+      }
+    }
+    if ((active_edges + active) * 16 < n) {
+      x.sparse = true;
+      x.edges += static_cast<std::int64_t>(active_edges);
+      x.nodes += std::count(touched.begin(), touched.end(), true);
+    } else if (active_edges * 2 < e) {
+      x.push = true;
+      x.edges += static_cast<std::int64_t>(active_edges);
+      x.nodes += padded;
+    } else {
+      x.pull = true;
+      x.edges += static_cast<std::int64_t>(e);
+      x.nodes += padded;
+    }
+    p.max_iterations = it;  // the state after this iteration, for the next one
+    a = reference::spread_activation(g, src, p).activation;
+  }
+  return x;
+}
+
 // The counts below are worked out by hand from the work models in
 // work_counters.hpp (KERNELS.md), never by calling the model functions, so an
 // off-by-one in a model fails here even though the kernels add what it says.
-TEST_P(WorkCountersAtLevel, EveryKernelAddsItsModelCounts) {
+TEST_P(WorkCountersAtLevel, EveryKernelAddsTheWorkItDid) {
   Rng rng(5);
   const auto m = test::random_matrix(rng, 384, 123);
   const auto q = test::normal_vector(rng, 384);
@@ -42,29 +96,37 @@ TEST_P(WorkCountersAtLevel, EveryKernelAddsItsModelCounts) {
   const WorkCounts pair{.flops = 2304, .bytes_read = 3072, .candidates_scored = 1};
   EXPECT_EQ(measure([&] { reference::cosine(q, q); }), pair);
   EXPECT_EQ(measure([&] { optimized::cosine(q, q); }), pair);
-  // cosine_batch over 123 candidates of d = 384: flops 2 * 384 * 123 = 94,464,
-  // bytes_read 4 * 384 * 123 = 188,928, bytes_written 4 * 123 = 492.
-  const WorkCounts batch{.flops = 94'464, .bytes_read = 188'928, .bytes_written = 492,
-                         .candidates_scored = 123};
-  EXPECT_EQ(measure([&] { reference::cosine_batch(q, m, out); }), batch);
-  EXPECT_EQ(measure([&] { optimized::cosine_batch(q, m, out); }), batch);
-  // find_similar scores all 50 memories: flops 2 * 384 * 50 = 38,400,
-  // bytes_read 4 * 384 * 50 = 76,800, bytes_written 4 * 50 = 200.
-  const WorkCounts similar{.flops = 38'400, .bytes_read = 76'800, .bytes_written = 200,
-                           .candidates_scored = 50};
-  EXPECT_EQ(measure([&] { reference::find_similar(g, q, 5); }), similar);
-  EXPECT_EQ(measure([&] { optimized::find_similar(g, q, 5); }), similar);
-  // 17 iterations over N = 50, E = 49: flops 2 * 49 * 17 = 1,666, edges 49 * 17
-  // = 833, bytes_read (8 * 49 + 4 * 50) * 17 = 592 * 17 = 10,064,
-  // bytes_written 4 * 50 * 17 = 3,400.
-  const WorkCounts spread{.flops = 1'666, .bytes_read = 10'064, .bytes_written = 3'400,
-                          .edges_relaxed = 833};
-  EXPECT_EQ(measure([&] { reference::spread_activation(g, src, p); }), spread);
-  EXPECT_EQ(measure([&] { optimized::spread_activation(g, src, p); }), spread);
-  // A converging run counts the iterations it actually ran: per iteration
-  // 98 flops, 592 bytes read, 200 written, 49 edges (as above, / 17).
+  // cosine_batch over 123 candidates of d = 384 (no padding: 384 is a multiple
+  // of 16). The reference sums dot and the row's norm: flops 2 * 2 * 384 * 123
+  // = 188,928, bytes_read 4 * 384 * 123 = 188,928, bytes_written 4 * 123 = 492.
+  EXPECT_EQ(measure([&] { reference::cosine_batch(q, m, out); }),
+            (WorkCounts{.flops = 188'928, .bytes_read = 188'928, .bytes_written = 492, .candidates_scored = 123}));
+  // The optimized version sums the dot only and reads each stored squared
+  // norm: flops 2 * 384 * 123 = 94,464, bytes_read (4 * 384 + 4) * 123 = 189,420.
+  EXPECT_EQ(measure([&] { optimized::cosine_batch(q, m, out); }),
+            (WorkCounts{.flops = 94'464, .bytes_read = 189'420, .bytes_written = 492, .candidates_scored = 123}));
+  // find_similar scores all 50 memories. The reference's exact_cosine makes
+  // three sums: flops 2 * 3 * 384 * 50 = 115,200, bytes_read 4 * 384 * 50 =
+  // 76,800, bytes_written 4 * 50 = 200. Optimized: flops 2 * 384 * 50 =
+  // 38,400, bytes_read (4 * 384 + 4) * 50 = 77,000.
+  EXPECT_EQ(measure([&] { reference::find_similar(g, q, 5); }),
+            (WorkCounts{.flops = 115'200, .bytes_read = 76'800, .bytes_written = 200, .candidates_scored = 50}));
+  EXPECT_EQ(measure([&] { optimized::find_similar(g, q, 5); }),
+            (WorkCounts{.flops = 38'400, .bytes_read = 77'000, .bytes_written = 200, .candidates_scored = 50}));
+  // The reference relaxes every edge in every iteration: 17 iterations over
+  // N = 50, E = 49: flops 2 * 49 * 17 = 1,666, edges 49 * 17 = 833, bytes_read
+  // (8 * 49 + 4 * 50) * 17 = 592 * 17 = 10,064, bytes_written 4 * 50 * 17 = 3,400.
+  EXPECT_EQ(measure([&] { reference::spread_activation(g, src, p); }),
+            (WorkCounts{.flops = 1'666, .bytes_read = 10'064, .bytes_written = 3'400, .edges_relaxed = 833}));
+  // The optimized one does only the work the active nodes need.
+  const SpreadExpectation chain = expected_optimized_spreading(g, src, p, 17);
+  const WorkCounts spread = measure([&] { optimized::spread_activation(g, src, p); });
+  EXPECT_EQ(spread, (WorkCounts{.flops = 2 * chain.edges, .bytes_read = 8 * chain.edges + 4 * chain.nodes,
+                                .bytes_written = 4 * chain.nodes, .edges_relaxed = chain.edges}));
+  EXPECT_LT(spread.edges_relaxed, 833);  // it skips inactive nodes, and says so
+  // A converging run counts the iterations it actually ran.
   SpreadResult r;
-  const WorkCounts converging = measure([&] { r = optimized::spread_activation(g, src, {}); });
+  const WorkCounts converging = measure([&] { r = reference::spread_activation(g, src, {}); });
   EXPECT_TRUE(r.converged);
   ASSERT_GT(r.iterations, 0u);
   ASSERT_LT(r.iterations, 100u);  // it did stop early
@@ -85,12 +147,72 @@ TEST_P(WorkCountersAtLevel, EveryKernelAddsItsModelCounts) {
   EXPECT_EQ(measure([&] { EXPECT_ANY_THROW(optimized::find_similar(g, q, 0)); }), WorkCounts{});
 }
 
+// The optimized similarity reads rows as stored: padded to 16 floats.
+TEST_P(WorkCountersAtLevel, OptimizedSimilarityCountsThePaddingItReads) {
+  Rng rng(6);
+  const auto m = test::random_matrix(rng, 7, 10);
+  const auto q = test::normal_vector(rng, 7);
+  std::vector<float> out(10);
+  // d = 7, rows padded to 16: flops 2 * 16 * 10 = 320, bytes_read (4 * 16 + 4)
+  // * 10 = 680. The reference reads the 7 floats: flops 2 * 2 * 7 * 10 = 280,
+  // bytes_read 4 * 7 * 10 = 280.
+  EXPECT_EQ(measure([&] { optimized::cosine_batch(q, m, out); }),
+            (WorkCounts{.flops = 320, .bytes_read = 680, .bytes_written = 40, .candidates_scored = 10}));
+  EXPECT_EQ(measure([&] { reference::cosine_batch(q, m, out); }),
+            (WorkCounts{.flops = 280, .bytes_read = 280, .bytes_written = 40, .candidates_scored = 10}));
+  // find_similar_many: each query's pass over every row, as find_similar
+  // counts one (3 queries x the 10 rows above).
+  const auto queries = test::random_matrix(rng, 7, 3);
+  MemoryGraph g(7);
+  for (std::size_t i = 0; i < 10; ++i) g.add_memory(m.row_span(i));
+  g.freeze();
+  EXPECT_EQ(measure([&] { optimized::find_similar_many(g, queries, 2, 0.0f); }),
+            (WorkCounts{.flops = 960, .bytes_read = 2'040, .bytes_written = 120, .candidates_scored = 30}));
+}
+
+// The optimized spreading kernel's counts against the reference-derived
+// expectation, on graphs that drive it through all three kinds of iteration.
+TEST_P(WorkCountersAtLevel, OptimizedSpreadingCountsOnlyTheActiveWork) {
+  SpreadParams p;
+  p.epsilon = 0.0f;
+  p.max_iterations = 40;
+  bool sparse = false, push = false, pull = false;
+  struct Case {
+    MemoryGraph graph;
+    std::vector<MemoryId> sources;
+  };
+  std::vector<MemoryId> all(300);
+  for (MemoryId i = 0; i < all.size(); ++i) all[i] = i;
+  Case cases[] = {{test::random_graph(3, 1000, 5000), {1}},
+                  {test::random_graph(4, 10000, 50000), {7}},
+                  {test::random_graph(5, 300, 1500), all}};
+  for (const Case& c : cases) {
+    const SpreadExpectation x = expected_optimized_spreading(c.graph, c.sources, p, p.max_iterations);
+    const WorkCounts got = measure([&] { optimized::spread_activation(c.graph, c.sources, p); });
+    EXPECT_EQ(got.edges_relaxed, x.edges) << c.graph.size() << " nodes";
+    EXPECT_EQ(got.bytes_written, 4 * x.nodes) << c.graph.size() << " nodes";
+    EXPECT_EQ(got.flops, 2 * x.edges);
+    EXPECT_EQ(got.bytes_read, 8 * x.edges + 4 * x.nodes);
+    // Never more than the reference's every-edge, every-node work.
+    const WorkCounts full = measure([&] { reference::spread_activation(c.graph, c.sources, p); });
+    EXPECT_LE(got.edges_relaxed, full.edges_relaxed);
+    sparse = sparse || x.sparse;
+    push = push || x.push;
+    pull = pull || x.pull;
+  }
+  EXPECT_TRUE(sparse && push && pull) << "the cases no longer exercise every kind of iteration";
+}
+
 // Every model function, every field, against literals for small inputs.
 TEST(WorkModel, SimilarityWorkPerCandidate) {
-  // d = 3, n = 5: flops 2 * 3 * 5 = 30, bytes_read 4 * 3 * 5 = 60,
-  // bytes_written 4 * 5 = 20, candidates 5.
+  // 3 floats per row, n = 5, one sum: flops 2 * 3 * 5 = 30, bytes_read 4 * 3 * 5
+  // = 60, bytes_written 4 * 5 = 20, candidates 5.
   EXPECT_EQ(similarity_work(3, 5),
             (WorkCounts{.flops = 30, .bytes_read = 60, .bytes_written = 20, .candidates_scored = 5}));
+  // Two sums and a 4-byte stored norm: flops 2 * 2 * 3 * 5 = 60, bytes_read
+  // (12 + 4) * 5 = 80.
+  EXPECT_EQ(similarity_work(3, 5, 2, 4),
+            (WorkCounts{.flops = 60, .bytes_read = 80, .bytes_written = 20, .candidates_scored = 5}));
   // d = 1, n = 1: 2 flops, 4 bytes read, 4 written.
   EXPECT_EQ(similarity_work(1, 1),
             (WorkCounts{.flops = 2, .bytes_read = 4, .bytes_written = 4, .candidates_scored = 1}));
@@ -104,18 +226,17 @@ TEST(WorkModel, CosinePairWork) {
   EXPECT_EQ(cosine_pair_work(1), (WorkCounts{.flops = 6, .bytes_read = 8, .candidates_scored = 1}));
 }
 
-TEST(WorkModel, SpreadingWorkPerIteration) {
-  // N = 4, E = 6, 3 iterations: flops 2 * 6 * 3 = 36, edges 6 * 3 = 18,
-  // bytes_read (8 * 6 + 4 * 4) * 3 = 64 * 3 = 192, bytes_written 4 * 4 * 3 = 48.
-  EXPECT_EQ(spreading_work(4, 6, 3),
+TEST(WorkModel, SpreadingWorkPerNodeAndEdge) {
+  // 12 node updates, 18 edges: flops 2 * 18 = 36, bytes_read 8 * 18 + 4 * 12 =
+  // 192, bytes_written 4 * 12 = 48.
+  EXPECT_EQ(spreading_work(12, 18),
             (WorkCounts{.flops = 36, .bytes_read = 192, .bytes_written = 48, .edges_relaxed = 18}));
-  // One iteration over one node and one edge: 2 flops, 8 + 4 = 12 bytes read, 4 written.
-  EXPECT_EQ(spreading_work(1, 1, 1),
+  // One node and one edge: 2 flops, 8 + 4 = 12 bytes read, 4 written.
+  EXPECT_EQ(spreading_work(1, 1),
             (WorkCounts{.flops = 2, .bytes_read = 12, .bytes_written = 4, .edges_relaxed = 1}));
-  // Isolated nodes: no edge work, still a read and a write of a per node.
-  // N = 10, E = 0, 2 iterations: bytes_read 4 * 10 * 2 = 80, bytes_written 80.
-  EXPECT_EQ(spreading_work(10, 0, 2), (WorkCounts{.bytes_read = 80, .bytes_written = 80}));
-  EXPECT_EQ(spreading_work(1000, 5000, 0), WorkCounts{});  // no iteration run
+  // No edge work, still a read and a write of a per node: 20 nodes: 80 and 80.
+  EXPECT_EQ(spreading_work(20, 0), (WorkCounts{.bytes_read = 80, .bytes_written = 80}));
+  EXPECT_EQ(spreading_work(0, 0), WorkCounts{});  // no iteration run
 }
 
 TEST(WorkModel, DecayWorkPerMemory) {
@@ -138,7 +259,7 @@ TEST(WorkModel, MatchesKernelsMd) {
   EXPECT_EQ(s.flops, 2 * 768 * 1000);
   EXPECT_EQ(s.bytes_read, 4 * 768 * 1000);
   EXPECT_EQ(s.candidates_scored, 1000);
-  const WorkCounts sp = spreading_work(1000, 5000, 100);
+  const WorkCounts sp = spreading_work(1000 * 100, 5000 * 100);
   EXPECT_EQ(sp.flops, 2 * 5000 * 100);
   EXPECT_EQ(sp.bytes_read + sp.bytes_written, (5000 * 8 + 1000 * 8) * 100);
   EXPECT_EQ(sp.edges_relaxed, 5000 * 100);
@@ -181,13 +302,14 @@ TEST(WorkCountersPapi, SdeEventsReadTheAnalyticCounts) {
   long long values[4] = {};
   ASSERT_EQ(PAPI_start(events), PAPI_OK);
   optimized::cosine_batch(q, m, out);
-  optimized::spread_activation(g, src, p);
+  reference::spread_activation(g, src, p);  // the reference: every edge, every iteration
   ASSERT_EQ(PAPI_stop(events, values), PAPI_OK);
   // flops: 2 * 768 * 1000 = 1,536,000 (similarity) + 2 * 5000 * 100 =
-  // 1,000,000 (spreading) = 2,536,000. bytes_read: 4 * 768 * 1000 = 3,072,000
-  // + (8 * 5000 + 4 * 1000) * 100 = 4,400,000 = 7,472,000.
+  // 1,000,000 (spreading) = 2,536,000. bytes_read: (4 * 768 + 4) * 1000 =
+  // 3,076,000 (rows and stored norms) + (8 * 5000 + 4 * 1000) * 100 = 4,400,000
+  // = 7,476,000.
   EXPECT_EQ(values[0], 2'536'000);
-  EXPECT_EQ(values[1], 7'472'000);
+  EXPECT_EQ(values[1], 7'476'000);
   EXPECT_EQ(values[2], 1000);
   EXPECT_EQ(values[3], 5000 * 100);
   PAPI_cleanup_eventset(events);
