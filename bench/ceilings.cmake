@@ -24,7 +24,8 @@ add_library(engram_ceilings STATIC
 add_library(engram::ceilings ALIAS engram_ceilings)
 target_include_directories(engram_ceilings PUBLIC include PRIVATE src/ceilings)
 target_compile_features(engram_ceilings PUBLIC cxx_std_20)
-target_link_libraries(engram_ceilings PRIVATE fmt::fmt nlohmann_json::nlohmann_json)
+# counters/ reads and decodes CPUID's cache leaves (one decoder in the project).
+target_link_libraries(engram_ceilings PUBLIC engram_counters PRIVATE fmt::fmt nlohmann_json::nlohmann_json)
 set_source_files_properties(src/ceilings/kernels_baseline.cpp PROPERTIES COMPILE_OPTIONS "-O2")
 set_source_files_properties(src/ceilings/kernels_avx2.cpp PROPERTIES COMPILE_OPTIONS "-O2;-mavx2;-mfma")
 set_source_files_properties(src/ceilings/kernels_avx512.cpp PROPERTIES COMPILE_OPTIONS "-O2;-mavx512f;-mfma")

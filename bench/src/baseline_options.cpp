@@ -24,7 +24,11 @@ po::options_description visible_options() {
       ("slow", po::value<std::string>()->value_name("KERNEL/VARIANT"),
        "add work to one benchmark variant (to test regression detection)")
       ("slow-factor", po::value<double>()->default_value(0.25),
-       "extra work added by --slow, as a fraction of the variant's own");
+       "extra work added by --slow, as a fraction of the variant's own")
+      ("machine-out", po::value<std::string>()->value_name("FILE"),
+       "write the machine snapshot (CPU, SIMD level, caches from every source, clock, PMU and "
+       "perf_event_paranoid, kernel, OS, compiler and flags) as engram-machine JSON, taken "
+       "before the benchmarks run");
   return desc;
 }
 
@@ -92,6 +96,10 @@ BaselineOptions parse_baseline_options(int argc, const char* const* argv) {
   if (!(o.slow_factor > 0.0) || o.slow_factor > 100.0) {
     throw OptionError("--slow-factor must be in (0, 100]");
   }
+  if (vm.count("machine-out")) {
+    o.machine_out = vm["machine-out"].as<std::string>();
+    if (o.machine_out.empty()) throw OptionError("--machine-out needs a file name");
+  }
   if (vm.count("simulate-child")) o.simulate_child = vm["simulate-child"].as<std::string>();
   o.simulate_iterations = vm["simulate-iterations"].as<std::uint64_t>();
   return o;
@@ -99,7 +107,8 @@ BaselineOptions parse_baseline_options(int argc, const char* const* argv) {
 
 std::string baseline_help(const std::string& program) {
   std::ostringstream out;
-  out << "usage: " << program << " [--counters=LIST] [--sim=auto|never|only] [--list] [--benchmark_*...]\n\n"
+  out << "usage: " << program << " [--counters=LIST] [--sim=auto|never|only] [--list] [--machine-out=FILE]\n"
+      << "       [--benchmark_*...]\n\n"
       << "Times each engram kernel (reference, optimized) beside its peers (OpenBLAS, Eigen,\n"
       << "SLEEF) on the same data, with hardware, software or simulated counters per iteration.\n\n"
       << visible_options() << "\n"
@@ -109,6 +118,7 @@ std::string baseline_help(const std::string& program) {
       << "Examples:\n"
       << "  " << program << " --counters=L1_DCM,BR_MSP\n"
       << "  " << program << " --counters=task-clock,page-faults --benchmark_filter=decay\n"
+      << "  " << program << " --machine-out=machine.json --benchmark_out=bench.json --benchmark_out_format=json\n"
       << "Exit codes: 0 ok, 1 a run failed, 2 bad command line or counter name.\n";
   return out.str();
 }

@@ -1,9 +1,6 @@
 // Cache geometry for callgrind: CPUID's deterministic cache leaves, then
 // sysfs, then sysconf, each accepted only when valgrind can simulate it
 // (line size and set count powers of two); otherwise a stated default.
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 #include <unistd.h>
 
 #include <fstream>
@@ -13,6 +10,7 @@
 
 #include "cache_geometry.hpp"
 #include "engram/counters.hpp"
+#include "engram/machine_snapshot.hpp"
 
 namespace engram::counters {
 namespace {
@@ -47,44 +45,19 @@ std::string describe(const char* name, const std::optional<CacheLevelGeometry>& 
 
 HostLevels from_cpuid(std::string& source) {
   HostLevels out;
-#if !defined(__x86_64__) && !defined(__i386__)
-  (void)source;  // CPUID is x86 only; elsewhere sysfs and sysconf answer
-  return out;
-#else
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  if (!__get_cpuid(0, &a, &b, &c, &d)) return out;
-  const unsigned max_basic = a;
-  const bool amd = b == 0x68747541;  // "Auth"enticAMD
-  unsigned leaf = 0;
-  if (amd) {
-    __get_cpuid(0x80000000, &a, &b, &c, &d);
-    const unsigned max_extended = a;
-    if (max_extended >= 0x8000001D && __get_cpuid(0x80000001, &a, &b, &c, &d) && ((c >> 22) & 1U)) leaf = 0x8000001D;
-  } else if (max_basic >= 4) {
-    leaf = 4;
-  }
-  if (leaf == 0) return out;
-  for (unsigned index = 0; index < 16; ++index) {
-    __cpuid_count(leaf, index, a, b, c, d);
-    const unsigned type = a & 31U;  // 1 data, 2 instruction, 3 unified
-    if (type == 0) break;
-    const unsigned level = (a >> 5) & 7U;
-    CacheLevelGeometry g;
-    g.associativity = ((b >> 22) & 0x3FFU) + 1;
-    g.line_bytes = (b & 0xFFFU) + 1;
-    const std::uint64_t partitions = ((b >> 12) & 0x3FFU) + 1;
-    const std::uint64_t sets = std::uint64_t{c} + 1;
-    g.size_bytes = std::uint64_t{g.associativity} * partitions * g.line_bytes * sets;
-    if (level == 1 && type == 1) out.l1d = g;
-    if (level == 1 && type == 2) out.l1i = g;
-    if (level == 2 && type != 2) out.l2 = g;
-    if (level == 3 && type != 2) out.l3 = g;
+  const CpuidCacheLeaves leaves = read_cpuid_cache_leaves();
+  if (leaves.leaf == 0) return out;  // not x86, or no deterministic cache leaf
+  for (const CpuidCache& c : decode_cpuid_cache_leaves(leaves.subleaves)) {
+    const CacheLevelGeometry g{c.bytes, c.ways, c.line_bytes};
+    if (c.level == 1 && c.type == "data") out.l1d = g;
+    if (c.level == 1 && c.type == "instruction") out.l1i = g;
+    if (c.level == 2 && c.type != "instruction") out.l2 = g;
+    if (c.level == 3 && c.type != "instruction") out.l3 = g;
   }
   std::ostringstream name;
-  name << "host (CPUID leaf 0x" << std::hex << std::uppercase << leaf << ")";
+  name << "host (CPUID leaf 0x" << std::hex << std::uppercase << leaves.leaf << ")";
   source = name.str();
   return out;
-#endif
 }
 
 std::optional<std::uint64_t> read_size(const std::string& path) {
@@ -104,20 +77,12 @@ std::optional<std::uint64_t> read_size(const std::string& path) {
 
 HostLevels from_sysfs_folder(const std::string& cache_dir, std::string& source) {
   HostLevels out;
-  for (int index = 0; index < 8; ++index) {
-    const std::string dir = cache_dir + "/index" + std::to_string(index) + "/";
-    std::ifstream level_in(dir + "level"), type_in(dir + "type");
-    int level = 0;
-    std::string type;
-    if (!(level_in >> level) || !(type_in >> type)) break;
-    CacheLevelGeometry g;
-    g.size_bytes = read_size(dir + "size").value_or(0);
-    g.associativity = static_cast<unsigned>(read_size(dir + "ways_of_associativity").value_or(0));
-    g.line_bytes = static_cast<unsigned>(read_size(dir + "coherency_line_size").value_or(0));
-    if (level == 1 && type == "Data") out.l1d = g;
-    if (level == 1 && type == "Instruction") out.l1i = g;
-    if (level == 2 && type != "Instruction") out.l2 = g;
-    if (level == 3 && type != "Instruction") out.l3 = g;
+  for (const detail::SysfsCache& c : detail::read_sysfs_caches(cache_dir)) {
+    const CacheLevelGeometry g{c.bytes.value_or(0), c.ways.value_or(0), c.line_bytes.value_or(0)};
+    if (c.level == 1 && c.type == "Data") out.l1d = g;
+    if (c.level == 1 && c.type == "Instruction") out.l1i = g;
+    if (c.level == 2 && c.type != "Instruction") out.l2 = g;
+    if (c.level == 3 && c.type != "Instruction") out.l3 = g;
   }
   source = "host (" + cache_dir + ")";
   return out;
@@ -166,6 +131,43 @@ std::optional<CacheGeometry> usable(const HostLevels& levels, const std::string&
 }
 
 }  // namespace
+
+std::optional<int> detail::count_cpu_list(const std::string& list) {
+  int count = 0;
+  std::istringstream in(list);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    if (part.find_first_not_of(" \t\n") == std::string::npos) continue;
+    try {
+      const auto dash = part.find('-');
+      const int low = std::stoi(part.substr(0, dash));
+      const int high = dash == std::string::npos ? low : std::stoi(part.substr(dash + 1));
+      if (high < low || low < 0) return std::nullopt;
+      count += high - low + 1;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  return count > 0 ? std::optional<int>(count) : std::nullopt;
+}
+
+std::vector<detail::SysfsCache> detail::read_sysfs_caches(const std::string& cache_dir) {
+  std::vector<SysfsCache> caches;
+  for (int index = 0; index < 16; ++index) {
+    const std::string dir = cache_dir + "/index" + std::to_string(index) + "/";
+    std::ifstream level_in(dir + "level"), type_in(dir + "type");
+    SysfsCache c;
+    if (!(level_in >> c.level) || !(type_in >> c.type)) break;
+    c.bytes = read_size(dir + "size");
+    if (const auto ways = read_size(dir + "ways_of_associativity")) c.ways = static_cast<unsigned>(*ways);
+    if (const auto line = read_size(dir + "coherency_line_size")) c.line_bytes = static_cast<unsigned>(*line);
+    std::ifstream shared_in(dir + "shared_cpu_list");
+    std::string shared;
+    if (std::getline(shared_in, shared)) c.shared_by_cpus = count_cpu_list(shared);
+    caches.push_back(std::move(c));
+  }
+  return caches;
+}
 
 std::optional<CacheGeometry> detail::cache_geometry_from_sysfs(const std::string& cache_dir, std::string& problems) {
   std::string source;

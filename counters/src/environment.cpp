@@ -101,14 +101,11 @@ EnvironmentReport detail::diagnose_environment(const SystemFacts& facts) {
 
   // PMU and VM.
   if (facts.hardware_pmu) {
-    report.findings.push_back(finding("hardware PMU", Severity::ok, "PERF_COUNT_HW_CPU_CYCLES opens"));
+    report.findings.push_back(finding("hardware PMU", Severity::ok, detail::hardware_pmu_detail(facts)));
     report.findings.push_back(validate_hardware_events());
   } else {
-    std::string detail_text = detail::no_pmu_summary(facts) + ": perf_event_open(cycles) says \"" +
-                              std::strerror(facts.hardware_probe_errno) + "\"";
-    detail_text += facts.core_pmu_in_sysfs ? "; /sys/bus/event_source/devices has a core PMU"
-                                           : "; /sys/bus/event_source/devices has no core PMU (cpu)";
-    report.findings.push_back(finding("hardware PMU", Severity::problem, detail_text, detail::no_pmu_fix(facts)));
+    report.findings.push_back(
+        finding("hardware PMU", Severity::problem, detail::hardware_pmu_detail(facts), detail::no_pmu_fix(facts)));
     report.consequences = {
         "hardware counters (cycles, instructions, cache and branch events, PAPI presets, CPU native events) "
         "are unsupported here: reported without a value, never as 0",

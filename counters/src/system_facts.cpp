@@ -113,6 +113,14 @@ std::string no_pmu_fix(const SystemFacts& facts) {
          "vendor PMU); meanwhile use software events, SDE counters and simulated counters";
 }
 
+std::string hardware_pmu_detail(const SystemFacts& facts) {
+  if (facts.hardware_pmu) return "PERF_COUNT_HW_CPU_CYCLES opens";
+  return no_pmu_summary(facts) + ": perf_event_open(cycles) says \"" + std::strerror(facts.hardware_probe_errno) +
+         "\"" +
+         (facts.core_pmu_in_sysfs ? "; /sys/bus/event_source/devices has a core PMU"
+                                  : "; /sys/bus/event_source/devices has no core PMU (cpu)");
+}
+
 std::string permission_fix() {
   return "sudo sysctl kernel.perf_event_paranoid=1 (persist it with: echo kernel.perf_event_paranoid=1 | "
          "sudo tee /etc/sysctl.d/99-perf.conf), or grant the program CAP_PERFMON: "

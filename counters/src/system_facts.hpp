@@ -43,5 +43,8 @@ std::string no_pmu_summary(const SystemFacts& facts);
 std::string no_pmu_fix(const SystemFacts& facts);
 // The exact commands that lift a permission refusal.
 std::string permission_fix();
+// Whether hardware counters open here and why not, in one line: the detail
+// of `ecount doctor`'s "hardware PMU" finding and of the machine snapshot.
+std::string hardware_pmu_detail(const SystemFacts& facts);
 
 }  // namespace engram::counters::detail

@@ -4,12 +4,13 @@
 
 #include "ecount.hpp"
 #include "engram/counters.hpp"
+#include "engram/machine_snapshot.hpp"
 
 namespace engram::ecount {
 namespace {
 
 void doctor_usage(std::ostream& out) {
-  out << "usage: ecount doctor [--json]\n"
+  out << "usage: ecount doctor [--json | --machine]\n"
          "\n"
          "Checks whether a hardware PMU is present and whether this is a VM, and reports\n"
          "perf_event_paranoid, kptr_restrict, CAP_PERFMON, the PAPI components (with the\n"
@@ -19,14 +20,18 @@ void doctor_usage(std::ostream& out) {
          "that open but count 0 (not implemented by this PMU) are named. Exits 0 when the\n"
          "diagnosis ran, whatever it found.\n"
          "\n"
-         "  --json   print the report as JSON\n"
-         "  --help   this text\n";
+         "  --json     print the report as JSON\n"
+         "  --machine  print the machine snapshot instead (engram-machine JSON: CPU, SIMD\n"
+         "             features, caches from every source, clock, PMU, kernel, OS, build;\n"
+         "             the file `baseline --machine-out` writes, without the SIMD level)\n"
+         "  --help     this text\n";
 }
 
 }  // namespace
 
 int run_doctor(const std::vector<std::string>& args) {
   bool json = false;
+  bool machine = false;
   for (const std::string& arg : args) {
     if (arg == "-h" || arg == "--help") {
       doctor_usage(std::cout);
@@ -36,7 +41,16 @@ int run_doctor(const std::vector<std::string>& args) {
       json = true;
       continue;
     }
+    if (arg == "--machine") {
+      machine = true;
+      continue;
+    }
     throw UsageError("unknown option '" + arg + "'");
+  }
+  if (json && machine) throw UsageError("--json and --machine print different things: give one");
+  if (machine) {
+    std::cout << counters::to_json(counters::take_machine_snapshot()).dump(2) << "\n";
+    return 0;
   }
   const counters::EnvironmentReport report = counters::diagnose_environment();
   if (json) {

@@ -19,6 +19,7 @@ struct BaselineOptions {
   std::uint64_t seed = 42;
   std::string slow_variant;  // "KERNEL/VARIANT" to slow down (regression-test aid)
   double slow_factor = 0.25;
+  std::string machine_out;  // --machine-out FILE: the machine snapshot (engram-machine JSON)
   // Internal: run one benchmark's body for a fixed number of iterations
   // (the callgrind child of a simulated run).
   std::string simulate_child;

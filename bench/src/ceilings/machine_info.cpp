@@ -31,18 +31,6 @@ CpuidRegisters cpuid(unsigned leaf, unsigned subleaf = 0) {
 
 unsigned max_leaf(unsigned base) { return __get_cpuid_max(base, nullptr); }
 
-// Leaf 4 (Intel) and 0x8000001D (AMD) share one layout (CpuidCacheLeaf):
-// one subleaf per cache, up to 16 here.
-CacheSizes deterministic_cache_leaf(unsigned leaf) {
-  std::vector<CpuidCacheLeaf> subleaves;
-  for (unsigned sub = 0; sub < 16; ++sub) {
-    const CpuidRegisters r = cpuid(leaf, sub);
-    subleaves.push_back({r.eax, r.ebx, r.ecx});
-    if ((r.eax & 0x1f) == 0) break;
-  }
-  return decode_cpuid_cache_leaves(subleaves);
-}
-
 std::string read_first_line(const char* path) {
   std::ifstream in(path);
   std::string line;
@@ -76,38 +64,16 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-CacheSizes decode_cpuid_cache_leaves(std::span<const CpuidCacheLeaf> subleaves) {
+CacheSizes cache_sizes_from_cpuid() {
   CacheSizes sizes;
-  for (const CpuidCacheLeaf& r : subleaves) {
-    const unsigned type = r.eax & 0x1f;
-    if (type == 0) break;
-    const unsigned level = (r.eax >> 5) & 0x7;
-    const std::uint64_t ways = ((r.ebx >> 22) & 0x3ff) + 1;
-    const std::uint64_t partitions = ((r.ebx >> 12) & 0x3ff) + 1;
-    const std::uint64_t line = (r.ebx & 0xfff) + 1;
-    const std::uint64_t sets = static_cast<std::uint64_t>(r.ecx) + 1;
-    const std::uint64_t bytes = ways * partitions * line * sets;
-    const bool data_or_unified = type == 1 || type == 3;
-    if (!data_or_unified) continue;
-    if (level == 1) sizes.l1d = {bytes, "cpuid"};
-    if (level == 2) sizes.l2 = {bytes, "cpuid"};
-    if (level == 3) sizes.l3 = {bytes, "cpuid"};
+  const counters::CpuidCacheLeaves leaves = counters::read_cpuid_cache_leaves();
+  for (const counters::CpuidCache& cache : counters::decode_cpuid_cache_leaves(leaves.subleaves)) {
+    if (cache.type != "data" && cache.type != "unified") continue;
+    if (cache.level == 1) sizes.l1d = {cache.bytes, "cpuid"};
+    if (cache.level == 2) sizes.l2 = {cache.bytes, "cpuid"};
+    if (cache.level == 3) sizes.l3 = {cache.bytes, "cpuid"};
   }
   return sizes;
-}
-
-CacheSizes cache_sizes_from_cpuid() {
-  const CpuidRegisters vendor = cpuid(0);
-  char name[13] = {};
-  std::memcpy(name, &vendor.ebx, 4);
-  std::memcpy(name + 4, &vendor.edx, 4);
-  std::memcpy(name + 8, &vendor.ecx, 4);
-  if (std::strcmp(name, "AuthenticAMD") == 0 || std::strcmp(name, "HygonGenuine") == 0) {
-    if (max_leaf(0x80000000) >= 0x8000001D) return deterministic_cache_leaf(0x8000001D);
-    return {};
-  }
-  if (vendor.eax >= 4) return deterministic_cache_leaf(4);
-  return {};
 }
 
 CacheSizes cache_sizes_from_sysconf() {

@@ -1,7 +1,7 @@
-// The ceilings' cache-size readers: the decoding of CPUID's deterministic
-// cache leaves on hand-made registers, then the two readers on this machine
-// (CPUID checked against the kernel's own decoding in sysfs, sysconf against
-// CPUID). No measurement runs.
+// The ceilings' cache-size readers on this machine (CPUID checked against the
+// kernel's own decoding in sysfs, sysconf against CPUID). The decoding of
+// CPUID's leaves on hand-made registers is tested where it lives, in
+// tests/counters/machine_snapshot_test.cpp. No measurement runs.
 #include <gtest/gtest.h>
 #include <sched.h>
 
@@ -19,55 +19,6 @@ namespace {
 using namespace engram::ceilings;
 
 constexpr std::uint64_t KiB = 1024, MiB = 1024 * 1024;
-
-// A subleaf from its fields (the registers hold each count minus one).
-CpuidCacheLeaf leaf(unsigned type, unsigned level, std::uint32_t ways, std::uint32_t partitions, std::uint32_t line,
-                    std::uint32_t sets) {
-  return {type | (level << 5), ((ways - 1) << 22) | ((partitions - 1) << 12) | (line - 1), sets - 1};
-}
-constexpr unsigned kData = 1, kInstruction = 2, kUnified = 3;
-
-TEST(CpuidCacheLeaves, DecodesThisProjectsVm) {
-  // The VM's leaf 0x8000001D as the kernel lists it in sysfs:
-  //   L1d 8 ways x 64 B x 64 sets = 32 KiB; L1i 16 ways x 64 B x 64 sets = 64 KiB
-  //   (made to differ from L1d: an instruction cache must be skipped);
-  //   L2 8 x 64 B x 2048 = 1 MiB; L3 16 x 64 B x 32768 = 32 MiB.
-  const std::vector<CpuidCacheLeaf> subleaves = {
-      leaf(kData, 1, 8, 1, 64, 64), leaf(kInstruction, 1, 16, 1, 64, 64), leaf(kUnified, 2, 8, 1, 64, 2048),
-      leaf(kUnified, 3, 16, 1, 64, 32768), CpuidCacheLeaf{}};
-  // The raw registers of the L1d subleaf, spelled out once: EAX 0x21 (type 1,
-  // level 1), EBX 0x01C0003F (7 << 22 | 63), ECX 63.
-  EXPECT_EQ(subleaves[0].eax, 0x21u);
-  EXPECT_EQ(subleaves[0].ebx, 0x01C0003Fu);
-  EXPECT_EQ(subleaves[0].ecx, 63u);
-  const CacheSizes sizes = decode_cpuid_cache_leaves(subleaves);
-  EXPECT_EQ(sizes.l1d.bytes, 32 * KiB);
-  EXPECT_EQ(sizes.l2.bytes, 1 * MiB);
-  EXPECT_EQ(sizes.l3.bytes, 32 * MiB);
-  for (Level level : {Level::kL1, Level::kL2, Level::kL3}) EXPECT_EQ(sizes.of(level).source, "cpuid");
-}
-
-TEST(CpuidCacheLeaves, EveryFieldCounts) {
-  // L2: 20 ways x 2 partitions x 64 B x 1024 sets = 2,621,440 B (2.5 MiB).
-  // L3: 12 ways x 1 x 128 B lines x 8192 sets = 12,582,912 B (12 MiB).
-  const std::vector<CpuidCacheLeaf> subleaves = {leaf(kUnified, 2, 20, 2, 64, 1024),
-                                                 leaf(kUnified, 3, 12, 1, 128, 8192)};
-  const CacheSizes sizes = decode_cpuid_cache_leaves(subleaves);
-  EXPECT_EQ(sizes.l2.bytes, 2621440u);
-  EXPECT_EQ(sizes.l3.bytes, 12582912u);
-  EXPECT_EQ(sizes.l1d.bytes, 0u);  // not described: unknown, without a source
-  EXPECT_TRUE(sizes.l1d.source.empty());
-}
-
-TEST(CpuidCacheLeaves, StopsAtTheFirstEmptySubleafAndIgnoresOtherLevels) {
-  const std::vector<CpuidCacheLeaf> subleaves = {leaf(kData, 1, 8, 1, 64, 64), leaf(kUnified, 4, 16, 1, 64, 65536),
-                                                 CpuidCacheLeaf{}, leaf(kUnified, 2, 8, 1, 64, 2048)};
-  const CacheSizes sizes = decode_cpuid_cache_leaves(subleaves);
-  EXPECT_EQ(sizes.l1d.bytes, 32 * KiB);
-  EXPECT_EQ(sizes.l2.bytes, 0u);  // after the terminator
-  EXPECT_EQ(sizes.l3.bytes, 0u);  // a level-4 cache is none of L1 to L3
-  EXPECT_FALSE(decode_cpuid_cache_leaves({}).all_known());
-}
 
 // Sizes that a reader gives: each known one has its source, and the levels
 // grow (L1 < L2 < L3 where both are known).
