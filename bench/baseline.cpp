@@ -23,8 +23,11 @@
 #include "engram/bench_simulation.hpp"
 #include "engram/bench_suite.hpp"
 #include "engram/counters.hpp"
+#include "engram/machine_snapshot.hpp"
 #include "engram/simd.hpp"
 #include "engram/work_counters.hpp"
+#include "engram/workload_manifest.hpp"
+#include "engram/workload_models.hpp"
 
 namespace {
 
@@ -172,15 +175,22 @@ int main(int argc, char** argv) {
     }
 
     // Build each selected kernel's inputs once and check every variant
-    // against the reference before anything is timed.
+    // against the reference before anything is timed; then measure each
+    // selected benchmark's work per iteration (one more untimed call) for
+    // the workload manifest.
     const SuiteOptions suite{options.seed, options.slow_variant, options.slow_factor};
     std::vector<std::unique_ptr<KernelBenchmark>> kernels;
     std::set<std::string> needed;
     for (const auto& name : selected) needed.insert(split_benchmark_name(name).first);
+    WorkloadManifest workload;
+    const auto is_selected = [&](const std::string& name) {
+      return std::find(selected.begin(), selected.end(), name) != selected.end();
+    };
     for (const auto& kernel : kernel_names()) {
       if (!needed.count(kernel)) continue;
       kernels.push_back(std::make_unique<KernelBenchmark>(make_kernel_benchmark(kernel, suite)));
       verify_answers(*kernels.back());
+      for (auto& entry : workload_entries(*kernels.back(), is_selected)) workload.benchmarks.push_back(std::move(entry));
     }
     say("baseline: every variant agrees with the reference on {} kernel(s); SIMD level {}\n", kernels.size(),
         simd_level_name(active_simd_level()));
@@ -262,7 +272,15 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv.data())) return 2;
 
     benchmark::AddCustomContext("engram.simd_level", std::string(simd_level_name(active_simd_level())));
+    if (!options.machine_out.empty()) {
+      // The machine as the measurements find it, before they run.
+      counters::MachineSnapshot machine = counters::take_machine_snapshot();
+      machine.simd_level = std::string(simd_level_name(active_simd_level()));
+      counters::write_machine_snapshot(options.machine_out, machine);
+      say("baseline: machine snapshot written to {}\n", options.machine_out);
+    }
     benchmark::AddCustomContext("engram.seed", std::to_string(options.seed));
+    benchmark::AddCustomContext("engram.workload", to_json(workload).dump());
     if (set) {
       benchmark::AddCustomContext("engram.counters", counters::statuses_json(status_reading));
       benchmark::AddCustomContext("engram.counter_overhead_ns", fmt::format("{:.1f}", set->overhead_ns()));

@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
                  "    the CPU has, chosen at run time): 12 independent chains in registers;\n"
                  "  - load, copy and triad bandwidth over working sets from 16 KiB to 8x the\n"
                  "    last-level cache (at least 64 MiB), with the plateaus named L1, L2, L3 and DRAM;\n"
+                 "  - gather bandwidth over the same sizes: values[indices[i]] at random indices (the\n"
+                 "    ceiling of a gather-bound kernel; bytes: the 4-byte value and its 4-byte index);\n"
                  "  - the clock (a chain of dependent integer adds);\n"
                  "  - the cache sizes from CPUID and sysconf, checked against the sweep.\n"
                  "Runs are timed with the thread's CPU time (time spent descheduled does not count)\n"

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engram/machine_snapshot.hpp"
+
 namespace engram::ceilings {
 
 // ---- Memory levels -------------------------------------------------------
@@ -40,19 +42,10 @@ struct CacheSizes {
 
 // CPUID's deterministic cache leaves (0x8000001D on AMD, 4 on Intel); on this
 // project's VM they say 32 MiB of L3 where the legacy leaf 0x80000006 (which
-// glibc's sysconf reads) says 320 MiB.
+// glibc's sysconf reads) says 320 MiB. Read and decoded by counters/ (the one
+// decoder: counters::decode_cpuid_cache_leaves in engram/machine_snapshot.hpp);
+// here its data and unified caches of levels 1 to 3 are sorted into CacheSizes.
 CacheSizes cache_sizes_from_cpuid();
-// One subleaf of a deterministic cache leaf: type in EAX[4:0] (0: no more
-// caches, 1 data, 2 instruction, 3 unified), level in EAX[7:5], ways - 1 in
-// EBX[31:22], partitions - 1 in EBX[21:12], line size - 1 in EBX[11:0], sets - 1
-// in ECX.
-struct CpuidCacheLeaf {
-  std::uint32_t eax = 0, ebx = 0, ecx = 0;
-};
-// The data and unified caches of levels 1 to 3 that the subleaves describe,
-// read in order up to the first of type 0 (what cache_sizes_from_cpuid does
-// with the CPU's own subleaves); size = ways * partitions * line size * sets.
-CacheSizes decode_cpuid_cache_leaves(std::span<const CpuidCacheLeaf> subleaves);
 // sysconf(_SC_LEVEL1_DCACHE_SIZE, ...).
 CacheSizes cache_sizes_from_sysconf();
 
@@ -198,7 +191,7 @@ struct ClockResult {
 };
 
 struct Sweep {
-  std::string kernel;  // "load", "copy", "triad"
+  std::string kernel;  // "load", "copy", "triad", "gather"
   std::string simd;    // streaming instruction set used
   std::string bytes_counted;
   std::vector<SweepPoint> points;
@@ -214,7 +207,7 @@ struct Ceilings {
   std::vector<PeakResult> peaks;
   ClockResult clock;
   std::vector<StreamProbe> stream_probes;
-  std::vector<Sweep> sweeps;  // load, copy, triad
+  std::vector<Sweep> sweeps;  // load, copy, triad, gather
   CacheSizes cpuid_sizes;
   CacheSizes sysconf_sizes;
   std::vector<CacheSizeFinding> cache_sizes;  // L1, L2, L3 (from the load sweep)
@@ -225,6 +218,24 @@ struct Ceilings {
 // Runs every measurement. Throws std::invalid_argument for bad options,
 // std::runtime_error when memory cannot be had.
 Ceilings measure_ceilings(const MeasureOptions& options);
+
+// ---- Gather bandwidth ------------------------------------------------------
+
+// The gather sweep measures what a gather-bound kernel (spreading activation's
+// a[s] for random s) can get from each level: sum += values[indices[i]] over
+// a stream of indices that are uniform at random in [0, n) (with repeats),
+// scalar loads as the spreading kernel makes (hardware gathers are slower
+// there). Useful bytes per element: the 4-byte value and its 4-byte index;
+// the rest of each 64-byte line a random load brings in is not counted. The
+// working set is the same 8 bytes per element: n values and n indices.
+inline constexpr std::uint64_t kGatherBytesPerElement = 8;
+// Elements of a gather pass over a working set: bytes / 8, rounded down to a
+// multiple of 128 (at least 128).
+std::size_t gather_elements(std::uint64_t working_set_bytes);
+// n indices uniform in [0, n) from a fixed seed (splitmix64, the top bits
+// scaled by multiplication, no modulo bias worth the name): the same sequence
+// on every run, so runs compare.
+std::vector<std::uint32_t> gather_indices(std::size_t n, std::uint64_t seed = 42);
 
 // The working-set sizes of a sweep: from min to max (both included),
 // `points_per_octave` geometric steps per doubling, rounded to 4 KiB.

@@ -37,6 +37,12 @@ struct StreamKernels {
   void (*triad)(float* a, const float* b, const float* c, float s, std::size_t n, std::uint64_t passes);
 };
 
+// The gather kernel (x86-64 baseline, scalar loads): `passes` times,
+// sums values[indices[i]] for i in [0, n) into eight partial sums (so the
+// adds' latency does not limit the loads); returns the total so nothing is
+// optimized away.
+float gather_sum(const float* values, const std::uint32_t* indices, std::size_t n, std::uint64_t passes);
+
 // x86-64 baseline (SSE2): scalar multiply+add peak and 16-byte streams.
 const PeakKernel& baseline_scalar_peak();
 const StreamKernels& sse2_streams();

@@ -63,6 +63,23 @@ void triad(float* a, const float* b, const float* c, float s, std::size_t n, std
 
 }  // namespace
 
+float gather_sum(const float* values, const std::uint32_t* indices, std::size_t n, std::uint64_t passes) {
+  float total = 0.0f;
+  for (std::uint64_t p = 0; p < passes; ++p) {
+#define ENGRAM_DECLARE(j) float sum##j = 0.0f;
+    ENGRAM_BLOCK_8(ENGRAM_DECLARE)
+#undef ENGRAM_DECLARE
+    for (std::size_t i = 0; i < n; i += 8) {
+#define ENGRAM_GATHER(j) sum##j += values[indices[i + (j)]];
+      ENGRAM_BLOCK_8(ENGRAM_GATHER)
+#undef ENGRAM_GATHER
+    }
+    total += ((sum0 + sum1) + (sum2 + sum3)) + ((sum4 + sum5) + (sum6 + sum7));
+    asm volatile("" : "+x"(total));
+  }
+  return total;
+}
+
 const PeakKernel& baseline_scalar_peak() {
   static const PeakKernel kernel{"scalar", "mulss + addss (1 float)", ENGRAM_CHAIN_COUNT, 2,
                                  ENGRAM_CHAIN_COUNT * 2, mul_add_scalar_chains};

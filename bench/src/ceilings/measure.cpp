@@ -215,6 +215,20 @@ const char* bytes_counted(const std::string& kernel) {
          "read of a is not counted";
 }
 
+// One gather run of `passes` passes over the first n values and indices; the
+// best rate in useful bytes (kGatherBytesPerElement per element) per second.
+double measure_gather(const float* values, const std::uint32_t* indices, std::size_t n,
+                      const MeasureOptions& options) {
+  const std::vector<double> rates = timed_rates(
+      [&](std::uint64_t passes) { g_float_sink = detail::gather_sum(values, indices, n, passes); },
+      options.point_seconds, options.point_repeats);
+  return best_of(rates) * static_cast<double>(n * kGatherBytesPerElement) / 1e9;
+}
+
+constexpr const char* kGatherBytesCounted =
+    "useful bytes: the 4-byte value and its 4-byte index per element (sum += values[indices[i]], indices "
+    "uniform at random, scalar loads); the rest of the 64-byte line each random load brings in is not counted";
+
 void validate(const MeasureOptions& o) {
   auto positive = [](double v) { return std::isfinite(v) && v > 0; };
   if (!positive(o.peak_seconds)) throw std::invalid_argument("peak seconds must be a positive number");
@@ -259,6 +273,28 @@ std::uint64_t parse_size(std::string_view text) {
   if (unit == "g" || unit == "gb" || unit == "gib") scale = 1024.0 * 1024.0 * 1024.0;
   if (scale == 0 || !std::isfinite(value) || value <= 0 || value * scale > 1e18) throw bad();
   return static_cast<std::uint64_t>(std::llround(value * scale));
+}
+
+std::size_t gather_elements(std::uint64_t working_set_bytes) {
+  const std::size_t n = static_cast<std::size_t>(working_set_bytes / kGatherBytesPerElement);
+  return std::max(detail::kStreamGranule, n / detail::kStreamGranule * detail::kStreamGranule);
+}
+
+std::vector<std::uint32_t> gather_indices(std::size_t n, std::uint64_t seed) {
+  if (n == 0 || n > (std::size_t{1} << 32)) {
+    throw std::invalid_argument(fmt::format("gather indices: {} values cannot be indexed by 32 bits", n));
+  }
+  std::vector<std::uint32_t> indices(n);
+  std::uint64_t state = seed;
+  for (auto& index : indices) {
+    // splitmix64
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    index = static_cast<std::uint32_t>(((z >> 32) * static_cast<std::uint64_t>(n)) >> 32);
+  }
+  return indices;
 }
 
 std::vector<std::uint64_t> sweep_sizes(std::uint64_t min_bytes, std::uint64_t max_bytes, int points_per_octave) {
@@ -346,6 +382,31 @@ Ceilings measure_ceilings(const MeasureOptions& options_in) {
     }
     sweep.plateaus = detect_plateaus(sweep.points, hints);
     std::string line = fmt::format("{:>5} ({}):", kernel, streams->simd);
+    for (const Plateau& p : sweep.plateaus) {
+      line += fmt::format(" {} {:.1f} GB/s [{} - {}]", level_name(p.level), p.gbps, format_bytes(p.first_bytes),
+                          format_bytes(p.last_bytes));
+    }
+    say(options, line);
+    result.sweeps.push_back(std::move(sweep));
+  }
+  {
+    // The gather sweep, over the same sizes: the values in a's buffer, the
+    // indices (built afresh for each size: uniform over that size's values)
+    // in an array of their own.
+    Sweep sweep;
+    sweep.kernel = "gather";
+    sweep.simd = "scalar";
+    sweep.bytes_counted = kGatherBytesCounted;
+    std::vector<std::uint32_t> indices;
+    for (std::uint64_t size : sizes) {
+      const std::size_t n = gather_elements(size);
+      const std::uint64_t bytes = n * kGatherBytesPerElement;
+      if (!sweep.points.empty() && bytes <= sweep.points.back().bytes) continue;
+      indices = gather_indices(n);
+      sweep.points.push_back({bytes, measure_gather(arrays.a, indices.data(), n, options)});
+    }
+    sweep.plateaus = detect_plateaus(sweep.points, hints);
+    std::string line = "gather (scalar):";
     for (const Plateau& p : sweep.plateaus) {
       line += fmt::format(" {} {:.1f} GB/s [{} - {}]", level_name(p.level), p.gbps, format_bytes(p.first_bytes),
                           format_bytes(p.last_bytes));

@@ -9,7 +9,9 @@
 //   peak_gflops {scalar, avx2, avx512}: the best run of each
 //   levels    {L1, L2, L3, DRAM}: size (bytes, source, checked against the
 //             sweep, every source's figure) and bandwidth per kernel (load,
-//             copy, triad: the plateau's median GB/s, its extent, points)
+//             copy, triad: the plateau's median GB/s, its extent, points;
+//             gather: the same for random 4-byte loads, the ceiling of a
+//             gather-bound kernel, counting the value and its index)
 //   sweeps    [{kernel, simd, bytes_counted, points [{bytes, gbps, level}],
 //             plateaus}]: the raw sweep
 //   stream_probes, options, timer, seconds, notes

@@ -70,7 +70,7 @@ void check_peaks_and_clock(const json& doc) {
 }
 
 void check_sweeps(const json& doc) {
-  ASSERT_EQ(doc["sweeps"].size(), 3u);
+  ASSERT_EQ(doc["sweeps"].size(), 4u);
   std::set<std::string> kernels;
   const json& l3_cpuid = doc["levels"]["L3"]["size"]["cpuid"];
   for (const json& s : doc["sweeps"]) {
@@ -99,7 +99,7 @@ void check_sweeps(const json& doc) {
       }
     }
   }
-  EXPECT_EQ(kernels, (std::set<std::string>{"load", "copy", "triad"}));
+  EXPECT_EQ(kernels, (std::set<std::string>{"load", "copy", "triad", "gather"}));
 }
 
 void check_figure_sources(const json& doc) {
@@ -111,7 +111,7 @@ void check_figure_sources(const json& doc) {
     EXPECT_TRUE(source == "cpuid" || source == "sysconf" || source == "sweep") << name << ": " << source;
   }
   for (const char* name : {"L1", "L2", "L3", "DRAM"}) {
-    for (const char* kernel : {"load", "copy", "triad"}) {
+    for (const char* kernel : {"load", "copy", "triad", "gather"}) {
       const json& figure = levels[name]["bandwidth"][kernel];
       if (figure.is_null()) continue;  // no plateau for this level in this sweep
       EXPECT_TRUE(positive_finite(figure["gbps"])) << name << " " << kernel;
