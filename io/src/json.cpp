@@ -98,15 +98,136 @@ RelaxedJson replace_non_finite_literals(std::string_view file) {
   return out;
 }
 
+// Builds the document from the parser's events, as nlohmann's own DOM
+// parser does, but (1) refuses nesting deeper than kMaxJsonDepth before the
+// tree grows (so nothing recursive ever walks a deeper one), and (2) keeps
+// the position nlohmann reports with every error, including a number
+// overflow (1e400), which its DOM parser throws as out_of_range without
+// a position.
+class DomBuilder final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  struct Error {
+    std::size_t position = 0;  // 1-based byte, nlohmann's chars_read_total
+    std::string what;
+    bool overflow = false;  // a number too large for a double
+  };
+
+  explicit DomBuilder(nlohmann::json& root) : root_(root) {}
+
+  bool null() override { return put(nullptr) != nullptr; }
+  bool boolean(bool value) override { return put(value) != nullptr; }
+  bool number_integer(number_integer_t value) override { return put(value) != nullptr; }
+  bool number_unsigned(number_unsigned_t value) override { return put(value) != nullptr; }
+  bool number_float(number_float_t value, const string_t&) override { return put(value) != nullptr; }
+  bool string(string_t& value) override { return put(std::move(value)) != nullptr; }
+  bool binary(binary_t& value) override { return put(nlohmann::json::binary(std::move(value))) != nullptr; }
+  bool start_object(std::size_t) override { return open(nlohmann::json::object()); }
+  bool key(string_t& key) override {
+    key_ = std::move(key);
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(nlohmann::json::array()); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t position, const std::string& last_token,
+                   const nlohmann::json::exception& ex) override {
+    error_.what = ex.what();
+    // "[json.exception.parse_error.101] parse error at line 1, column 6: syntax error ..."
+    if (error_.what.rfind("[json.exception.", 0) == 0) {
+      if (const auto end = error_.what.find("] "); end != std::string::npos) error_.what.erase(0, end + 2);
+    }
+    if (error_.what.rfind("parse error", 0) == 0) {
+      if (const auto colon = error_.what.find(": "); colon != std::string::npos) error_.what.erase(0, colon + 2);
+    }
+    error_.overflow = ex.id == 406;
+    // An overflow is reported after the number: point at its first digit.
+    error_.position = error_.overflow && position >= last_token.size() ? position - last_token.size() + 1 : position;
+    return false;
+  }
+
+  bool too_deep() const { return too_deep_; }
+  const Error& error() const { return error_; }
+
+ private:
+  // Places a value in the open container (or as the root); nullptr never.
+  nlohmann::json* put(nlohmann::json value) {
+    if (open_.empty()) {
+      root_ = std::move(value);
+      return &root_;
+    }
+    nlohmann::json& parent = *open_.back();
+    if (parent.is_array()) {
+      parent.push_back(std::move(value));
+      return &parent.back();
+    }
+    nlohmann::json& slot = parent[key_];
+    slot = std::move(value);
+    return &slot;
+  }
+  bool open(nlohmann::json empty) {
+    if (open_.size() >= kMaxJsonDepth) {
+      too_deep_ = true;
+      return false;  // stops the parser
+    }
+    open_.push_back(put(std::move(empty)));
+    return true;
+  }
+  bool close() {
+    open_.pop_back();
+    return true;
+  }
+
+  nlohmann::json& root_;
+  std::vector<nlohmann::json*> open_;  // the containers being filled, outermost first
+  std::string key_;
+  bool too_deep_ = false;
+  Error error_;
+};
+
+// The 1-based byte of the first '[' or '{' (outside strings) that opens a
+// level deeper than `limit`, for the message; 0 when there is none.
+std::size_t first_byte_deeper_than(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return i + 1;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::string read_input_file(const std::filesystem::path& path, std::string_view what, std::uintmax_t max_bytes) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
+  const std::filesystem::file_status status = std::filesystem::status(path, ec);
+  if (status.type() == std::filesystem::file_type::not_found) {
     throw InputError(path.string(), 0, fmt::format("no such file ({})", what));
   }
-  if (std::filesystem::is_directory(path, ec)) {
+  if (ec) {
+    // A folder on the way that cannot be searched, a link loop, ...: say so
+    // rather than "no such file".
+    throw InputError(path.string(), 0, fmt::format("cannot read it: {} ({})", ec.message(), what));
+  }
+  if (status.type() == std::filesystem::file_type::directory) {
     throw InputError(path.string(), 0, fmt::format("is a folder, not a file ({})", what));
+  }
+  // A regular file says its size: refuse a huge one before reading any of it.
+  if (status.type() == std::filesystem::file_type::regular) {
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    if (!ec && size > max_bytes) {
+      throw InputError(path.string(), 0,
+                       fmt::format("larger than {} bytes; refusing to read it ({})", max_bytes, what));
+    }
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path.string(), 0, fmt::format("cannot open for reading ({})", what));
@@ -209,37 +330,35 @@ JsonValue parse_json_text(std::string_view text, const std::string& source, Json
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     throw InputError(source, 0, "empty (expected JSON)");
   }
+  const auto syntax_error = [&](std::size_t byte, bool truncated, const std::string& what) {
+    return InputError::with_place(source, parse_error_position(text, byte).line,
+                                  fmt::format("{}:{} (byte {}): {} JSON: {}", source, line_and_column(text, byte),
+                                              byte, truncated ? "truncated" : "malformed", what));
+  };
+  // nlohmann's lexer takes a NUL byte for the end of the input, so whatever
+  // follows one would be ignored. JSON text never holds a raw NUL (not even
+  // inside a string), so any NUL is refused where it stands.
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    throw syntax_error(nul + 1, false, "a NUL byte (JSON text holds none)");
+  }
   RelaxedJson relaxed;
   if (options.non_finite_as_null) relaxed = replace_non_finite_literals(text);
   const std::string_view parsed = options.non_finite_as_null ? std::string_view(relaxed.text) : text;
   auto root = std::make_shared<nlohmann::json>();
-  // The callback sees every value with its depth: a nesting bomb stops at
-  // the limit instead of growing the tree (and, in the end, the stack of
-  // whatever walks it).
-  const nlohmann::json::parser_callback_t limit_depth = [&](int depth, nlohmann::json::parse_event_t event,
-                                                            nlohmann::json&) {
-    if ((event == nlohmann::json::parse_event_t::object_start ||
-         event == nlohmann::json::parse_event_t::array_start) &&
-        static_cast<std::size_t>(depth) >= kMaxJsonDepth) {
-      throw InputError(source, 0, fmt::format("nested deeper than {} levels; refusing to read it", kMaxJsonDepth));
+  DomBuilder builder(*root);
+  if (!nlohmann::json::sax_parse(parsed.begin(), parsed.end(), &builder)) {
+    if (builder.too_deep()) {
+      throw syntax_error(first_byte_deeper_than(text, kMaxJsonDepth), false,
+                         fmt::format("nested deeper than {} levels; refusing to read it", kMaxJsonDepth));
     }
-    return true;
-  };
-  try {
-    *root = nlohmann::json::parse(parsed, limit_depth);
-  } catch (const nlohmann::json::parse_error& e) {
-    // e.what(): "[json.exception.parse_error.101] parse error at line L, column C: ..."
-    std::string what = e.what();
-    if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
-    // Running out of input (at its end, or inside a string) is truncation;
-    // a bad last byte is not.
-    // (an unfinished string, number or literal at the very end counts too).
-    const bool truncated = what.find("unexpected end of input") != std::string::npos ||
-                           (e.byte >= parsed.size() && what.find("invalid") != std::string::npos);
-    const std::size_t byte = options.non_finite_as_null ? relaxed.file_position(e.byte) : e.byte;
-    throw InputError::with_place(source, parse_error_position(text, byte).line,
-                                 fmt::format("{}:{} (byte {}): {} JSON: {}", source, line_and_column(text, byte), byte,
-                                             truncated ? "truncated" : "malformed", what));
+    const DomBuilder::Error& e = builder.error();
+    // Running out of input (at its end, or inside a string, number or
+    // literal that the end cuts short) is truncation; a bad byte, the last
+    // one included, is not.
+    const bool truncated = !e.overflow && (e.what.find("unexpected end of input") != std::string::npos ||
+                                           e.position > parsed.size());
+    const std::size_t byte = options.non_finite_as_null ? relaxed.file_position(e.position) : e.position;
+    throw syntax_error(byte, truncated, e.what);
   }
   const nlohmann::json* value = root.get();
   return JsonValue(std::move(root), value, source, "");

@@ -69,8 +69,13 @@ ProgramResult run_program(const std::vector<std::string>& argv) {
     if (fd.fd >= 0) ::close(fd.fd);
   }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  pid_t waited = -1;
+  do {
+    waited = ::waitpid(pid, &status, 0);
+  } while (waited < 0 && errno == EINTR);
+  // Without a status (SIGCHLD ignored, so the child was reaped for us) the
+  // exit code stays unknown (-1): a zeroed status would read as success.
+  if (waited != pid) return result;
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
   return result;

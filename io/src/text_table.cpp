@@ -12,10 +12,18 @@ std::size_t display_width(const std::string& s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
+// A cell must stay one cell on one line: '|' would end it and a line break
+// would end the row. A backslash is escaped too, or one before a '|' would
+// escape the escape ("a\\|" splits the cell) and a literal "\|" would lose
+// its backslash; "\\" reads as one backslash anywhere outside code spans.
 std::string escape_markdown_cell(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += '\\';
+    if (c == '\n' || c == '\r') {
+      out += ' ';
+      continue;
+    }
+    if (c == '|' || c == '\\') out += '\\';
     out += c;
   }
   return out;

@@ -5,10 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -187,19 +185,11 @@ BenchmarkFile parse_benchmark_json(std::string_view text, const std::string& sou
 }
 
 BenchmarkFile read_benchmark_json(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw BenchmarkJsonError(fmt::format("{}: is a directory, not a JSON file", path.string()));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const bool exists = std::filesystem::exists(path, ec);
-    throw BenchmarkJsonError(fmt::format("{}: {}", path.string(), exists ? "cannot read the file" : "no such file"));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw BenchmarkJsonError(fmt::format("{}: read error", path.string()));
-  return parse_benchmark_json(text.str(), path.string());
+  // The one reading layer: a missing file, a folder, an empty or too large
+  // file (a FIFO included) are refused naming the file, like every input.
+  const std::string text =
+      io::read_input_file(path, "Google Benchmark JSON, from --benchmark_out=FILE --benchmark_out_format=json");
+  return parse_benchmark_json(text, path.string());
 }
 
 }  // namespace engram::benchstats

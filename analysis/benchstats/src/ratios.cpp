@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engram/benchstats/statistics.hpp"
+#include "engram/io/json.hpp"
 #include "engram/io/text_table.hpp"
 
 namespace engram::benchstats {
@@ -169,46 +170,35 @@ RatioReport compute_ratios(std::span<const BenchmarkFile> runs, std::span<const 
 }
 
 std::vector<RatioRow> parse_extra_ratio_rows(std::string_view text, const std::string& source_name) {
-  json document;
-  try {
-    document = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw BenchmarkJsonError(fmt::format("{}: byte {}: malformed JSON: {}", source_name, e.byte, e.what()));
-  }
-  const auto fail = [&](std::size_t i, const std::string& what) {
-    throw BenchmarkJsonError(fmt::format("{}: rows[{}]: {}", source_name, i, what));
-  };
-  if (!document.is_object() || !document.contains("rows") || !document["rows"].is_array()) {
-    throw BenchmarkJsonError(fmt::format("{}: expected an object with a \"rows\" array", source_name));
+  // The one JSON reading layer: a syntax error names the line, column and
+  // byte, a bad value its JSON pointer (/rows/0/limit), both after the file.
+  const io::JsonValue document = io::parse_json_text(text, source_name);
+  if (!document.is_object() || !document.find("rows") || !document.at("rows").is_array()) {
+    document.fail("expected an object with a \"rows\" array");
   }
   std::vector<RatioRow> rows;
-  const json& list = document["rows"];
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const json& r = list[i];
-    if (!r.is_object()) fail(i, "is not an object");
+  for (const io::JsonValue& r : document.at("rows").elements()) {
+    if (!r.is_object()) r.fail("expected an object (one extra row)");
     RatioRow row;
-    for (const char* key : {"label", "target", "bound"}) {
-      if (!r.contains(key) || !r[key].is_string()) fail(i, fmt::format("missing string \"{}\"", key));
-    }
-    row.label = r["label"].get<std::string>();
-    row.target_text = r["target"].get<std::string>();
-    const std::string bound = r["bound"].get<std::string>();
-    if (bound == "at_most") row.bound = RatioBound::at_most;
-    else if (bound == "at_least") row.bound = RatioBound::at_least;
-    else fail(i, fmt::format("\"bound\" must be \"at_most\" or \"at_least\", not \"{}\"", bound));
-    if (!r.contains("limit") || !r["limit"].is_number()) fail(i, "missing number \"limit\"");
-    row.limit = r["limit"].get<double>();
-    if (!r.contains("values") || !r["values"].is_array()) fail(i, "missing array \"values\" (one per run)");
-    for (const json& v : r["values"]) {
+    row.label = r.at("label").string();
+    row.target_text = r.at("target").string();
+    const io::JsonValue bound = r.at("bound");
+    const std::string bound_name = bound.string();
+    if (bound_name == "at_most") row.bound = RatioBound::at_most;
+    else if (bound_name == "at_least") row.bound = RatioBound::at_least;
+    else bound.fail(fmt::format("must be \"at_most\" or \"at_least\", not \"{}\"", bound_name));
+    row.limit = r.at("limit").number();
+    const io::JsonValue values = r.at("values");
+    if (!values.is_array()) values.fail("expected an array (one value per run, null where a run lacks it)");
+    for (const io::JsonValue& v : values.elements()) {
       if (v.is_null()) row.per_run.push_back(std::nullopt);
-      else if (v.is_number() && std::isfinite(v.get<double>())) row.per_run.push_back(v.get<double>());
-      else fail(i, "\"values\" holds something that is neither a number nor null");
+      else if (v.is_number()) row.per_run.push_back(v.number());
+      else v.fail("neither a number nor null");
     }
-    if (r.contains("source") && r["source"].is_string()) row.source = r["source"].get<std::string>();
-    if (r.contains("unit")) {
-      if (!r["unit"].is_string()) fail(i, "\"unit\" must be a string");
-      row.unit = r["unit"].get<std::string>();
-    }
+    // A "source" that is not a string is ignored, as before; "unit", when
+    // present, must be a string.
+    if (const auto source = r.find("source"); source && source->is_string()) row.source = source->string();
+    if (r.raw().contains("unit")) row.unit = r.at("unit").string();
     settle_ratio_row(row);
     rows.push_back(std::move(row));
   }

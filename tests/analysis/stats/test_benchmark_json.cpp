@@ -67,6 +67,7 @@ TEST(BenchmarkJsonErrors, EmptyFile) {
   const std::string e = error_of(fixture("empty.json"));
   EXPECT_THAT(e, HasSubstr("empty.json"));
   EXPECT_THAT(e, HasSubstr("empty file"));
+  EXPECT_THAT(e, HasSubstr("--benchmark_out=FILE"));  // says how to make one
 }
 
 TEST(BenchmarkJsonErrors, MalformedNamesLineColumnAndByte) {
@@ -102,7 +103,7 @@ TEST(BenchmarkJsonErrors, AggregatesOnlySaysHowToRerun) {
 
 TEST(BenchmarkJsonErrors, MissingFileAndDirectory) {
   EXPECT_THAT(error_of(fixture("no_such_file.json")), HasSubstr("no_such_file.json: no such file"));
-  EXPECT_THAT(error_of(std::string(ENGRAM_STATS_FIXTURES)), HasSubstr("is a directory"));
+  EXPECT_THAT(error_of(std::string(ENGRAM_STATS_FIXTURES)), HasSubstr("fixtures: is a folder, not a file"));
 }
 
 TEST(BenchmarkJsonErrors, StructuralProblems) {

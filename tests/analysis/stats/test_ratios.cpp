@@ -152,17 +152,53 @@ TEST(Ratios, ExtraRowsFromJson) {
     }
     return std::string("(no error)");
   };
-  EXPECT_THAT(error("{"), HasSubstr("extra.json: byte"));
+  EXPECT_THAT(error("{"), HasSubstr("extra.json:1:2 (byte 2): truncated JSON"));
   EXPECT_THAT(error("{}"), HasSubstr("\"rows\" array"));
   EXPECT_THAT(error(R"({"rows": [{"label": "x", "target": "t", "bound": "below", "limit": 1, "values": []}]})"),
-              HasSubstr("extra.json: rows[0]: \"bound\" must be"));
+              HasSubstr("extra.json: /rows/0/bound: must be \"at_most\" or \"at_least\", not \"below\""));
   EXPECT_THAT(error(R"({"rows": [{"label": "x", "target": "t", "bound": "at_most", "values": []}]})"),
-              HasSubstr("missing number \"limit\""));
+              HasSubstr("extra.json: /rows/0/limit: missing"));
   EXPECT_THAT(error(R"({"rows": [{"label": "x", "target": "t", "bound": "at_most", "limit": 1, "values": ["a"]}]})"),
-              HasSubstr("neither a number nor null"));
+              HasSubstr("extra.json: /rows/0/values/0: neither a number nor null"));
   EXPECT_THAT(error(R"({"rows": [{"label": "x", "target": "t", "bound": "at_most", "limit": 1, "values": [1],
                                   "unit": 3}]})"),
-              HasSubstr("extra.json: rows[0]: \"unit\" must be a string"));
+              HasSubstr("extra.json: /rows/0/unit: expected a string, found a number"));
+}
+
+// Extra rows are read by the one JSON layer: a syntax error names its line,
+// column and byte; a bad value its JSON pointer, in the row where it is.
+TEST(Ratios, ExtraRowErrorsNameThePlace) {
+  const auto error = [](const std::string& text) {
+    try {
+      ea::parse_extra_ratio_rows(text, "extra.json");
+    } catch (const ea::BenchmarkJsonError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_THAT(error("{\"rows\": [\n  {\"label\": \"x\",, }]}"), HasSubstr("extra.json:2:17 (byte 28): malformed JSON"));
+  EXPECT_THAT(error(R"({"rows": [{"label": "a", "target": "t", "bound": "at_most", "limit": 1, "values": [1]},
+                                 {"target": "t", "bound": "at_most", "limit": 1, "values": [1]}]})"),
+              HasSubstr("extra.json: /rows/1/label: missing"));
+  EXPECT_THAT(error(R"({"rows": [{"label": "a", "target": "t", "bound": "at_most", "limit": "1", "values": [1]}]})"),
+              HasSubstr("extra.json: /rows/0/limit: expected a number, found a string"));
+  EXPECT_THAT(error(R"({"rows": [{"label": "a", "target": "t", "bound": "at_most", "limit": 1, "values": 1}]})"),
+              HasSubstr("extra.json: /rows/0/values: expected an array"));
+  EXPECT_THAT(error(R"({"rows": [3]})"), HasSubstr("extra.json: /rows/0: expected an object"));
+  EXPECT_THAT(error(R"({"rows": {}})"), HasSubstr("extra.json: /: expected an object with a \"rows\" array"));
+  EXPECT_THAT(error("[]"), HasSubstr("extra.json: /: expected an object with a \"rows\" array"));
+  EXPECT_THAT(error(R"({"rows": [{"label": "a", "target": "t", "bound": "at_most", "limit": 1e400, "values": []}]})"),
+              HasSubstr("extra.json:1:70 (byte 70): malformed JSON: number overflow"));
+  // Unchanged: a null value is a run that did not measure it, a non-string
+  // "source" is ignored, an absent "unit" is "×".
+  const auto rows = ea::parse_extra_ratio_rows(
+      R"({"rows": [{"label": "a", "target": "t", "bound": "at_least", "limit": 2, "values": [null, 3], "source": 5}]})",
+      "extra.json");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].per_run, (std::vector<std::optional<double>>{std::nullopt, 3.0}));
+  EXPECT_EQ(rows[0].source, "");
+  EXPECT_EQ(rows[0].unit, "×");
+  EXPECT_EQ(rows[0].status, ea::RatioStatus::pass);
 }
 
 // The counters' cost per region comes from each run's context, as a share of
@@ -227,7 +263,7 @@ TEST(RatiosTool, CheckExtraRowsAndBadInput) {
   const auto unmeasured = stats_test::run(tool + " " + stats_test::fixture("old.json"));
   EXPECT_EQ(unmeasured.exit_code, 0) << unmeasured.output;
   EXPECT_THAT(unmeasured.output, HasSubstr("0 of 13 targets pass, 0 fail, 13 not measured"));
-  EXPECT_EQ(stats_test::run(tool + " --check " + stats_test::fixture("old.json")).exit_code, 2);
+  EXPECT_EQ(stats_test::run(tool + " --check " + stats_test::fixture("old.json")).exit_code, 3);
   {
     std::ofstream extra(dir.file("extra.json"));
     extra << R"({"rows": [{"label": "harness", "target": "≥ 8× faster", "bound": "at_least", "limit": 8,
@@ -241,10 +277,15 @@ TEST(RatiosTool, CheckExtraRowsAndBadInput) {
   EXPECT_TRUE(std::filesystem::exists(dir.file("t.md")));
   const auto mismatch = stats_test::run(tool + " --extra " + dir.file("extra.json") + " " +
                                         stats_test::fixture("old.json") + " " + stats_test::fixture("same.json"));
-  EXPECT_EQ(mismatch.exit_code, 1);
+  EXPECT_EQ(mismatch.exit_code, 2);
   EXPECT_THAT(mismatch.output, HasSubstr("has 1 values but there are 2 runs"));
-  EXPECT_EQ(stats_test::run(tool + " " + stats_test::fixture("truncated.json")).exit_code, 1);
-  EXPECT_EQ(stats_test::run(tool).exit_code, 1);
+  EXPECT_EQ(stats_test::run(tool + " " + stats_test::fixture("truncated.json")).exit_code, 2);
+  EXPECT_EQ(stats_test::run(tool + " --extra " + dir.file("none.json") + " " + stats_test::fixture("old.json")).exit_code,
+            2);
+  EXPECT_EQ(stats_test::run(tool).exit_code, 2);
+  // An output that cannot be written (a folder that does not exist) is a failure.
+  EXPECT_EQ(stats_test::run(tool + " --json " + dir.file("no/r.json") + " " + stats_test::fixture("old.json")).exit_code,
+            1);
   EXPECT_EQ(stats_test::run(tool + " --help").exit_code, 0);
   EXPECT_THAT(stats_test::run(tool + " --list-targets").output, HasSubstr("spreading_activation_10k/eigen"));
 }
