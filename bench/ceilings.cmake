@@ -8,6 +8,14 @@
 # under valgrind, whose CPUID hides AVX-512. They are always optimized (-O2
 # after the build type's flags): at -O0 the accumulators of the peak kernel
 # would live in memory and the figure would mean nothing.
+# The ceilings file's reader (engram/ceilings_file.hpp): plain data and JSON,
+# built on every platform because its readers (analysis/) are not x86-64 only.
+add_library(engram_ceilings_file STATIC src/ceilings/ceilings_file.cpp)
+add_library(engram::ceilings_file ALIAS engram_ceilings_file)
+target_include_directories(engram_ceilings_file PUBLIC include)
+target_link_libraries(engram_ceilings_file PUBLIC engram_io PRIVATE fmt::fmt)
+engram_warnings(engram_ceilings_file)
+
 if(NOT CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   message(STATUS "ceilings: not built (x86-64 only, this is ${CMAKE_SYSTEM_PROCESSOR})")
   return()
@@ -25,7 +33,7 @@ add_library(engram::ceilings ALIAS engram_ceilings)
 target_include_directories(engram_ceilings PUBLIC include PRIVATE src/ceilings)
 target_compile_features(engram_ceilings PUBLIC cxx_std_20)
 # counters/ reads and decodes CPUID's cache leaves (one decoder in the project).
-target_link_libraries(engram_ceilings PUBLIC engram_counters PRIVATE fmt::fmt nlohmann_json::nlohmann_json)
+target_link_libraries(engram_ceilings PUBLIC engram_counters engram_ceilings_file PRIVATE fmt::fmt nlohmann_json::nlohmann_json)
 set_source_files_properties(src/ceilings/kernels_baseline.cpp PROPERTIES COMPILE_OPTIONS "-O2")
 set_source_files_properties(src/ceilings/kernels_avx2.cpp PROPERTIES COMPILE_OPTIONS "-O2;-mavx2;-mfma")
 set_source_files_properties(src/ceilings/kernels_avx512.cpp PROPERTIES COMPILE_OPTIONS "-O2;-mavx512f;-mfma")

@@ -114,9 +114,11 @@ started=$(date +%s)
 step() { echo; echo "profile_hotspots: [$(( $(date +%s) - started )) s] $*"; }
 suite=(--benchmark_enable_random_interleaving=true --benchmark_min_time=0.05 --benchmark_format=json)
 
-step "benchmark suite, 5 interleaved repetitions -> $out/bench.json"
-"$build/bench/baseline" "${suite[@]}" --benchmark_repetitions=5 --benchmark_out="$work/bench.json" >"$work/bench.log"
+step "benchmark suite, 5 interleaved repetitions -> $out/bench.json, machine snapshot -> $out/machine.json"
+"$build/bench/baseline" "${suite[@]}" --benchmark_repetitions=5 --benchmark_out="$work/bench.json" \
+  --machine-out "$work/machine.json" >"$work/bench.log"
 mv "$work/bench.json" "$out/bench.json"
+mv "$work/machine.json" "$out/machine.json"
 
 step "counters per kernel (simulated by callgrind where the hardware cannot count) -> $out/bench-counters.json"
 "$build/bench/baseline" --counters=L1_DCM,BR_MSP,BR_INS,TOT_INS --benchmark_min_time=0.05 \
@@ -151,7 +153,7 @@ mkdir -p "$repo/docs/internal"
 "$build/analysis/report" --hotspots "$out/hotspots.json" --flamegraph "$out/flamegraph.svg" \
   --bench "$out/bench.json" --counters-bench "$out/bench-counters.json" \
   --roofline "$out/roofline.json" --roofline-plot "$out/roofline.svg" --ceilings "$out/ceilings.json" \
-  --cmake-cache "$build/CMakeCache.txt" "${stability[@]}" --markdown "$repo/docs/internal/profiling_results.md" --html "$out/report.html"
+  --machine "$out/machine.json" "${stability[@]}" --markdown "$repo/docs/internal/profiling_results.md" --html "$out/report.html"
 echo "profile_hotspots: done in $(( $(date +%s) - started )) s after the profile; wrote"
 for f in "$repo/docs/internal/profiling_results.md" "$out/report.html" "$out/bench.json" \
          "$out/bench-counters.json" "$out/ceilings.json" "$out/roofline.svg"; do echo "  $f"; done

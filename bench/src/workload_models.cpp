@@ -1,9 +1,10 @@
 // THE place for a kernel's work model. A new kernel benchmark adds one row to
-// kKernels below (and its family to kFamilies if it is a new one); nothing
-// else in bench, roofline, hot spots or the report needs to know its name.
+// kKernels below (and its family to kFamilies in workload_families.cpp if it
+// is a new one); nothing else in bench, roofline, hot spots or the report
+// needs to know its name.
 //
-// Only what cannot be measured is written here: the family and its expected
-// band (KERNELS.md section 4), how many passes over its data one benchmark
+// Only what cannot be measured is written here: the family (its expected
+// band, KERNELS.md section 4, is in workload_families.cpp), how many passes over its data one benchmark
 // iteration makes, its access pattern, and which engram variant does the
 // same work as the peers. FLOPs and bytes are never written here: they are
 // measured from the kernels' work counters (workload_entries below).
@@ -13,23 +14,11 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "engram/workload_families.hpp"
 #include "engram/workload_models.hpp"
 
 namespace engram::bench {
 namespace {
-
-struct FamilyModel {
-  std::string_view family;
-  // The share of compute time the seed expected in the original system
-  // (KERNELS.md section 4): an expectation to check, not a figure to reproduce.
-  std::array<double, 2> expected_share_percent;
-};
-
-constexpr FamilyModel kFamilies[] = {
-    {"vector similarity", {15, 25}},
-    {"activation spreading", {20, 30}},
-    {"memory decay", {10, 15}},
-};
 
 struct KernelModel {
   std::string_view kernel;
@@ -70,10 +59,9 @@ const KernelModel& model_of(const std::string& kernel) {
 
 std::optional<std::array<double, 2>> band_of(std::string_view family) {
   if (family.empty()) return std::nullopt;
-  for (const FamilyModel& f : kFamilies) {
-    if (f.family == family) return f.expected_share_percent;
-  }
-  throw std::logic_error("workload_models.cpp: family '" + std::string(family) + "' has no row in kFamilies");
+  if (const WorkloadFamily* f = find_workload_family(family)) return f->expected_share_percent;
+  throw std::logic_error("workload_models.cpp: family '" + std::string(family) +
+                         "' has no row in kFamilies (workload_families.cpp)");
 }
 
 }  // namespace

@@ -164,10 +164,25 @@ void to_json(nlohmann::json& out, const Reading& r) {
                        {"notes", r.notes},       {"overhead_ns", r.overhead_ns}};
 }
 
-std::string statuses_json(const Reading& reading) {
-  nlohmann::json array = nlohmann::json::array();
+CounterStatuses counter_statuses(const Reading& reading) {
+  CounterStatuses out;
   for (const CounterValue& c : reading.counters) {
-    nlohmann::json entry{{"counter", c.requested},
+    out.counters.push_back({c.requested, c.canonical, c.status, c.backend, c.running_fraction, c.reason, c.fix});
+  }
+  return out;
+}
+
+const CounterStatusEntry* CounterStatuses::find(std::string_view counter) const {
+  for (const CounterStatusEntry& c : counters) {
+    if (c.counter == counter) return &c;
+  }
+  return nullptr;
+}
+
+std::string counter_statuses_json(const CounterStatuses& statuses) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const CounterStatusEntry& c : statuses.counters) {
+    nlohmann::json entry{{"counter", c.counter},
                          {"canonical", c.canonical},
                          {"status", to_string(c.status)},
                          {"backend", to_string(c.backend)},
@@ -176,7 +191,56 @@ std::string statuses_json(const Reading& reading) {
     if (!c.fix.empty()) entry["fix"] = c.fix;
     array.push_back(std::move(entry));
   }
-  return array.dump();
+  nlohmann::json root;
+  root["schema"] = kCounterStatusesSchema;
+  root["version"] = kCounterStatusesVersion;
+  root["counters"] = std::move(array);
+  return root.dump();
+}
+
+std::string statuses_json(const Reading& reading) { return counter_statuses_json(counter_statuses(reading)); }
+
+namespace {
+
+// The enum whose to_string() is `text`; fails naming the value and the names it knows.
+template <typename Enum, std::size_t N>
+Enum enum_named(const io::JsonValue& value, const Enum (&all)[N], std::string_view what) {
+  const std::string text = value.string();
+  std::string known;
+  for (const Enum e : all) {
+    if (to_string(e) == text) return e;
+    known += (known.empty() ? "" : ", ") + std::string(to_string(e));
+  }
+  value.fail("unknown " + std::string(what) + " \"" + text + "\" (expected one of " + known + ")");
+}
+
+}  // namespace
+
+CounterStatuses counter_statuses_from_json(const io::JsonValue& root) {
+  if (!root.is_object()) root.fail("expected a JSON object (counter statuses of bench/baseline --counters)");
+  io::check_schema(root, kCounterStatusesSchema, kCounterStatusesVersion);
+  static constexpr Status kStatuses[] = {Status::counted, Status::multiplexed, Status::simulated, Status::unsupported,
+                                         Status::no_permission};
+  static constexpr Backend kBackends[] = {Backend::perf_event, Backend::papi, Backend::simulated, Backend::none};
+  CounterStatuses out;
+  for (const io::JsonValue& item : root.at("counters").elements()) {
+    CounterStatusEntry c;
+    c.counter = item.at("counter").string();
+    c.canonical = item.at("canonical").string();
+    c.status = enum_named(item.at("status"), kStatuses, "counter status");
+    c.backend = enum_named(item.at("backend"), kBackends, "backend");
+    c.running_fraction = item.at("running_fraction").number();
+    if (c.running_fraction < 0 || c.running_fraction > 1) item.at("running_fraction").fail("expected a fraction in [0, 1]");
+    c.reason = item.optional_string("reason").value_or("");
+    c.fix = item.optional_string("fix").value_or("");
+    if (out.find(c.counter) != nullptr) item.at("counter").fail("counter \"" + c.counter + "\" listed twice");
+    out.counters.push_back(std::move(c));
+  }
+  return out;
+}
+
+CounterStatuses counter_statuses_from_json(std::string_view text, const std::string& source) {
+  return counter_statuses_from_json(io::parse_json_text(text, source));
 }
 
 }  // namespace engram::counters

@@ -10,7 +10,8 @@ add_executable(test_analysis_report
   report/test_report_inputs.cpp
   report/test_report_writer.cpp
   report/test_pipeline.cpp)
-target_link_libraries(test_analysis_report PRIVATE engram::report engram::profile engram::roofline GTest::gtest_main GTest::gmock
+target_link_libraries(test_analysis_report PRIVATE engram::report engram::profile engram::roofline engram_counters
+                      engram_workload GTest::gtest_main GTest::gmock
                       nlohmann_json::nlohmann_json)
 # The report's internal units (document model, parsers, ranking) are tested
 # directly.
@@ -26,7 +27,6 @@ if(TARGET ceilings)
   target_compile_definitions(test_analysis_report PRIVATE
     ENGRAM_PIPELINE_PROFILE="${CMAKE_CURRENT_SOURCE_DIR}/fixtures/perf_script_small.txt"
     ENGRAM_PIPELINE_PROFILED_BINARY="$<TARGET_FILE:profiling_harness>"
-    ENGRAM_PIPELINE_CMAKE_CACHE="${CMAKE_BINARY_DIR}/CMakeCache.txt"
     ENGRAM_PIPELINE_HOTSPOTS="$<TARGET_FILE:hotspots>"
     ENGRAM_PIPELINE_FLAMEGRAPH="$<TARGET_FILE:flamegraph>"
     ENGRAM_PIPELINE_BASELINE="$<TARGET_FILE:baseline>"

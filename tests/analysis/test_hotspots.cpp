@@ -10,6 +10,7 @@
 
 #include "engram/profile/hotspots.hpp"
 #include "engram/profile/perf_script.hpp"
+#include "engram/workload_families.hpp"
 #include "required_tool.hpp"
 #include "test_support.hpp"
 
@@ -77,17 +78,17 @@ TEST(Hotspots, ProcessRootIsNotAFunction) {
 }
 
 TEST(KernelFamilies, EntryPointsOfBothNamespaces) {
-  EXPECT_EQ(kernel_family_of_frame("engram::optimized::cosine"), KernelFamily::kSimilarity);
+  EXPECT_EQ(kernel_family_of_frame("engram::optimized::cosine"), "vector similarity");
   EXPECT_EQ(kernel_family_of_frame("engram::reference::cosine_batch(std::span<float const, 18446744073709551615ul>, engram::EmbeddingMatrix const&, std::span<float, 18446744073709551615ul>)"),
-            KernelFamily::kSimilarity);
-  EXPECT_EQ(kernel_family_of_frame("engram::optimized::find_similar"), KernelFamily::kSimilarity);
-  EXPECT_EQ(kernel_family_of_frame("engram::optimized::find_similar_many"), KernelFamily::kSimilarity);
-  EXPECT_EQ(kernel_family_of_frame("engram::reference::find_similar_many"), KernelFamily::kSimilarity);
-  EXPECT_EQ(kernel_family_of_frame("engram::reference::spread_activation"), KernelFamily::kSpreading);
-  EXPECT_EQ(kernel_family_of_frame("engram::optimized::apply_decay"), KernelFamily::kDecay);
-  EXPECT_EQ(kernel_family_of_frame("engram::optimized::N_AVX2::cosine_batch"), KernelFamily::kSimilarity);
+            "vector similarity");
+  EXPECT_EQ(kernel_family_of_frame("engram::optimized::find_similar"), "vector similarity");
+  EXPECT_EQ(kernel_family_of_frame("engram::optimized::find_similar_many"), "vector similarity");
+  EXPECT_EQ(kernel_family_of_frame("engram::reference::find_similar_many"), "vector similarity");
+  EXPECT_EQ(kernel_family_of_frame("engram::reference::spread_activation"), "activation spreading");
+  EXPECT_EQ(kernel_family_of_frame("engram::optimized::apply_decay"), "memory decay");
+  EXPECT_EQ(kernel_family_of_frame("engram::optimized::N_AVX2::cosine_batch"), "vector similarity");
   EXPECT_EQ(kernel_family_of_frame("engram::optimized::apply_decay(engram::MemoryState&, unsigned long) [clone .cold]"),
-            KernelFamily::kDecay);
+            "memory decay");
 }
 
 TEST(KernelFamilies, OtherFunctionsAreNotKernels) {
@@ -102,12 +103,12 @@ TEST(KernelFamilies, OtherFunctionsAreNotKernels) {
 TEST(KernelFamilies, OutermostKernelFrameDecides) {
   const std::vector<std::string_view> nested = {"main", "engram::optimized::spread_activation",
                                                 "engram::optimized::cosine", "dot"};
-  EXPECT_EQ(classify_stack(nested), KernelFamily::kSpreading);  // not similarity
+  EXPECT_EQ(classify_stack(nested), "activation spreading");  // not similarity
   const std::vector<std::string_view> similarity = {"main", "engram::optimized::find_similar",
                                                     "engram::optimized::cosine_batch"};
-  EXPECT_EQ(classify_stack(similarity), KernelFamily::kSimilarity);
+  EXPECT_EQ(classify_stack(similarity), "vector similarity");
   const std::vector<std::string_view> none = {"main", "engram::build_workload"};
-  EXPECT_EQ(classify_stack(none), KernelFamily::kOther);
+  EXPECT_EQ(classify_stack(none), kOtherFamily);
   EXPECT_THAT(std::string(kFamilyRule), HasSubstr("outermost"));
 }
 
@@ -120,14 +121,14 @@ TEST(KernelFamilies, SharesAndBandVerdicts) {
       "main;setup 35\n");
   const Hotspots hot = analyze_hotspots(tree, {});
   ASSERT_EQ(hot.families.size(), 4u);
-  EXPECT_EQ(hot.families[0].family, KernelFamily::kSimilarity);
+  EXPECT_EQ(hot.families[0].family, "vector similarity");
   EXPECT_EQ(hot.families[0].samples, 20u);
   EXPECT_EQ(hot.families[0].verdict, BandVerdict::kInside);  // 20% in 15-25
   EXPECT_EQ(hot.families[1].samples, 35u);
   EXPECT_EQ(hot.families[1].verdict, BandVerdict::kAbove);   // 35% > 30
   EXPECT_EQ(hot.families[2].samples, 10u);
   EXPECT_EQ(hot.families[2].verdict, BandVerdict::kInside);  // 10% at the lower bound
-  EXPECT_EQ(hot.families[3].family, KernelFamily::kOther);
+  EXPECT_EQ(hot.families[3].family, kOtherFamily);
   EXPECT_EQ(hot.families[3].samples, 35u);
   EXPECT_EQ(hot.families[3].verdict, BandVerdict::kNoBand);
   std::uint64_t sum = 0;
@@ -136,13 +137,13 @@ TEST(KernelFamilies, SharesAndBandVerdicts) {
 }
 
 TEST(KernelFamilies, Bands) {
-  EXPECT_EQ(judge_share(14.99, expected_band(KernelFamily::kSimilarity)), BandVerdict::kBelow);
-  EXPECT_EQ(judge_share(15.0, expected_band(KernelFamily::kSimilarity)), BandVerdict::kInside);
-  EXPECT_EQ(judge_share(25.0, expected_band(KernelFamily::kSimilarity)), BandVerdict::kInside);
-  EXPECT_EQ(judge_share(25.01, expected_band(KernelFamily::kSimilarity)), BandVerdict::kAbove);
-  EXPECT_EQ(judge_share(19.0, expected_band(KernelFamily::kSpreading)), BandVerdict::kBelow);
-  EXPECT_EQ(judge_share(15.5, expected_band(KernelFamily::kDecay)), BandVerdict::kAbove);
-  EXPECT_FALSE(expected_band(KernelFamily::kOther).has_value());
+  EXPECT_EQ(judge_share(14.99, expected_band("vector similarity")), BandVerdict::kBelow);
+  EXPECT_EQ(judge_share(15.0, expected_band("vector similarity")), BandVerdict::kInside);
+  EXPECT_EQ(judge_share(25.0, expected_band("vector similarity")), BandVerdict::kInside);
+  EXPECT_EQ(judge_share(25.01, expected_band("vector similarity")), BandVerdict::kAbove);
+  EXPECT_EQ(judge_share(19.0, expected_band("activation spreading")), BandVerdict::kBelow);
+  EXPECT_EQ(judge_share(15.5, expected_band("memory decay")), BandVerdict::kAbove);
+  EXPECT_FALSE(expected_band(kOtherFamily).has_value());
   EXPECT_EQ(verdict_name(BandVerdict::kInside), "inside");
 }
 
@@ -378,9 +379,9 @@ TEST(HotspotReport, MarkdownAndJsonCarryTablesFamiliesAndDiagnostics) {
   EXPECT_THAT(md, HasSubstr("## Top 10 functions by inclusive time"));
   EXPECT_THAT(md, HasSubstr("| 1 | `__libc_start_call_main` | 5 | 62.50% |"));
   EXPECT_THAT(md, HasSubstr("## Top 10 functions by self time"));
-  EXPECT_THAT(md, HasSubstr("| similarity | 2 | 25.00% | 15-25% | inside |"));
-  EXPECT_THAT(md, HasSubstr("| spreading | 1 | 12.50% | 20-30% | below |"));
-  EXPECT_THAT(md, HasSubstr("| decay | 1 | 12.50% | 10-15% | inside |"));
+  EXPECT_THAT(md, HasSubstr("| vector similarity | 2 | 25.00% | 15-25% | inside |"));
+  EXPECT_THAT(md, HasSubstr("| activation spreading | 1 | 12.50% | 20-30% | below |"));
+  EXPECT_THAT(md, HasSubstr("| memory decay | 1 | 12.50% | 10-15% | inside |"));
   EXPECT_THAT(md, HasSubstr("adds up to 8 samples; the profile has 8 samples (equal)"));
   EXPECT_THAT(md, HasSubstr("fewer than 1,000"));
   EXPECT_THAT(md, HasSubstr("| `engram::detail::dot<float>` | 1 | 12.50% |"));
@@ -429,6 +430,108 @@ TEST(HotspotReport, ConsoleTableAndOddNames) {
   // Bytes that are not UTF-8 must still give valid JSON.
   const StackTree odd = tree_from_folded("main;bad\xFFname 3\n");
   EXPECT_TRUE(nlohmann::json::accept(hotspots_json(make_hotspot_report(odd, context))));
+}
+
+// ---- hotspots.json: one writer, one reader -----------------------------------
+
+HotspotReport fixture_report() {
+  CollapseReport parsed;
+  const StackTree tree = collapse_perf_script_file(fixture_path("perf_script_small.txt"), {}, parsed);
+  ReportContext context = fixture_context();
+  context.frameless = {true, "2 functions", {"engram::detail::dot<float>"}};
+  context.options.top_n = 3;
+  context.kernel_frames_annotated = false;
+  return make_hotspot_report(tree, context);
+}
+
+HotspotReport read_back(const std::string& text) {
+  return hotspots_from_json(engram::io::parse_json_text(text, "hotspots.json"));
+}
+
+std::string hotspots_read_error(const nlohmann::json& j) {
+  try {
+    (void)read_back(j.dump());
+  } catch (const engram::io::InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(HotspotsJson, RoundTripsTheReport) {
+  const HotspotReport report = fixture_report();
+  const std::string text = hotspots_json(report);
+  const auto json = nlohmann::json::parse(text);
+  EXPECT_EQ(json["schema"], "engram-hotspots");
+  EXPECT_EQ(json["version"], 1);
+  const HotspotReport back = read_back(text);
+  EXPECT_EQ(back.context.input, "perf.txt");
+  EXPECT_EQ(back.context.event, "cpu-clock");
+  EXPECT_EQ(back.context.options.top_n, 3u);
+  EXPECT_TRUE(back.context.options.first_frame_is_process);
+  EXPECT_FALSE(back.context.kernel_frames_annotated);
+  EXPECT_EQ(back.context.settings.perf_event_paranoid, 2);
+  EXPECT_EQ(back.context.frame_pointers.verdict, FramePointers::kYes);
+  EXPECT_EQ(back.hotspots.total_samples, report.hotspots.total_samples);
+  EXPECT_EQ(back.hotspots.function_count, report.hotspots.function_count);
+  ASSERT_EQ(back.hotspots.top_self.size(), report.hotspots.top_self.size());
+  EXPECT_EQ(back.hotspots.top_self[0].name, report.hotspots.top_self[0].name);
+  ASSERT_EQ(back.hotspots.families.size(), report.hotspots.families.size());
+  for (std::size_t i = 0; i < back.hotspots.families.size(); ++i) {
+    EXPECT_EQ(back.hotspots.families[i].family, report.hotspots.families[i].family);
+    EXPECT_EQ(back.hotspots.families[i].band, report.hotspots.families[i].band);
+    EXPECT_EQ(back.hotspots.families[i].verdict, report.hotspots.families[i].verdict);
+  }
+  EXPECT_EQ(back.quality.frames, report.quality.frames);
+  EXPECT_EQ(back.quality.user_samples_not_reaching_entry, report.quality.user_samples_not_reaching_entry);
+  EXPECT_EQ(back.quality.samples_with_unresolved_kernel, report.quality.samples_with_unresolved_kernel);
+  EXPECT_EQ(back.frameless_leaves.samples, report.frameless_leaves.samples);
+  EXPECT_EQ(back.kernel_frames.status, report.kernel_frames.status);
+  EXPECT_EQ(back.warnings, report.warnings);
+  // Written again: the same bytes, so nothing the file holds is lost.
+  EXPECT_EQ(hotspots_json(back), text);
+  EXPECT_EQ(hotspots_markdown(back), hotspots_markdown(report));
+}
+
+TEST(HotspotsJson, AnotherVersionOrSchemaAndBadMembersAreClearErrors) {
+  const auto good = nlohmann::json::parse(hotspots_json(fixture_report()));
+  auto bad = good;
+  bad["version"] = 2;
+  EXPECT_THAT(hotspots_read_error(bad),
+              HasSubstr("hotspots.json: /version: engram-hotspots version 2; this build reads version 1"));
+  bad = good;
+  bad["schema"] = "engram-perf.hotspots/1";  // the name before the schema had a version
+  EXPECT_THAT(hotspots_read_error(bad), HasSubstr("/schema: schema \"engram-perf.hotspots/1\", expected \"engram-hotspots\""));
+  bad = good;
+  bad["families"]["shares"][0]["verdict"] = "maybe";
+  EXPECT_THAT(hotspots_read_error(bad), HasSubstr("/families/shares/0/verdict: unknown verdict \"maybe\""));
+  bad = good;
+  bad["diagnostics"]["frame_pointers"].erase("verdict");
+  EXPECT_THAT(hotspots_read_error(bad), HasSubstr("/diagnostics/frame_pointers/verdict"));
+  bad = good;
+  bad["top_self"][0]["samples"] = 1.5;
+  EXPECT_THAT(hotspots_read_error(bad), HasSubstr("/top_self/0/samples: expected a whole number"));
+}
+
+TEST(KernelFamilies, NamesAndBandsAreTheWorkloads) {
+  // Every family a frame pattern names is one of the workload's, and the
+  // bands are the workload's own numbers (not a copy of them).
+  const auto families = engram::bench::workload_families();
+  ASSERT_FALSE(families.empty());
+  for (const char* frame : {"engram::optimized::cosine", "engram::optimized::spread_activation",
+                            "engram::reference::apply_decay"}) {
+    const auto family = kernel_family_of_frame(frame);
+    ASSERT_TRUE(family.has_value()) << frame;
+    EXPECT_NE(engram::bench::find_workload_family(*family), nullptr) << *family;
+  }
+  const Hotspots hot = analyze_hotspots(tree_from_folded("main;engram::optimized::cosine 1\n"), {});
+  ASSERT_EQ(hot.families.size(), families.size() + 1);
+  for (std::size_t i = 0; i < families.size(); ++i) {
+    EXPECT_EQ(hot.families[i].family, families[i].name);
+    ASSERT_TRUE(hot.families[i].band.has_value());
+    EXPECT_EQ(hot.families[i].band->low_percent, families[i].expected_share_percent[0]);
+    EXPECT_EQ(hot.families[i].band->high_percent, families[i].expected_share_percent[1]);
+  }
+  EXPECT_EQ(hot.families.back().family, kOtherFamily);
 }
 
 }  // namespace

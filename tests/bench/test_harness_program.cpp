@@ -75,7 +75,8 @@ TEST_F(HarnessProgram, HelpNamesEveryOptionAndTheExitCodes) {
   for (const char* option : {"--seed", "--scale", "--reference", "--counters", "--sim", "--json"}) {
     EXPECT_NE(r.out.find(option), std::string::npos) << option << " missing from:\n" << r.out;
   }
-  EXPECT_NE(r.out.find("2 bad command line"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Exit codes:\n  0  ok\n  1  failure"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  2  bad usage or bad input"), std::string::npos) << r.out;
 }
 
 TEST_F(HarnessProgram, JsonHoldsThePhasesTheTableShows) {
@@ -372,34 +373,35 @@ TEST_F(HarnessRowsProgram, ReadsRealProfilingHarnessRuns) {
   EXPECT_DOUBLE_EQ(out["rows"][2]["values"][0].get<double>(), optimized["peak_rss_kib"].get<double>() / 1024.0);
 }
 
-TEST_F(HarnessRowsProgram, BadInputExitsOneAndSaysWhy) {
+TEST_F(HarnessRowsProgram, BadInputExitsTwoAndSaysWhy) {
   const auto ref = harness_json("ref.json", "reference", 80, {2, 30, 40, 8}, 500'000);
   const auto opt = harness_json("opt.json", "optimized", 10, {2, 3, 4, 1}, 40'960);
-  const auto expect_rejected = [&](const std::string& arguments, const std::string& message) {
+  const auto expect_rejected = [&](const std::string& arguments, const std::string& message, int exit_code = 2) {
     const ProgramRun r = rows(arguments);
-    EXPECT_EQ(r.exit_code, 1) << arguments << "\n" << r.out << r.err;
+    EXPECT_EQ(r.exit_code, exit_code) << arguments << "\n" << r.out << r.err;
     EXPECT_NE(r.err.find(message), std::string::npos) << arguments << ": " << r.err;
     EXPECT_TRUE(r.out.empty()) << "no rows on bad input: " << r.out;
   };
   expect_rejected("", "at least one --pair");
   expect_rejected("--pair " + ref.string(), "--pair takes two files");
   expect_rejected("--pair " + opt.string() + " " + ref.string(), "expected a reference run, found \"optimized\"");
-  expect_rejected("--pair " + ref.string() + " " + (dir_ / "missing.json").string(), "cannot be read");
+  expect_rejected("--pair " + ref.string() + " " + (dir_ / "missing.json").string(), "no such file");
   engram::bench_test::write_text(dir_ / "broken.json", "{\"implementation\": ");
-  expect_rejected("--pair " + ref.string() + " " + (dir_ / "broken.json").string(), "not valid JSON");
+  expect_rejected("--pair " + ref.string() + " " + (dir_ / "broken.json").string(), "truncated JSON");
   engram::bench_test::write_text(dir_ / "other.json", "{\"rows\": []}");
   expect_rejected("--pair " + ref.string() + " " + (dir_ / "other.json").string(),
                   "not a profiling_harness --json file");
   expect_rejected("--frobnicate", "frobnicate");
   // Times that would make an infinite or negative ratio.
   const auto zero_total = harness_json("zero.json", "optimized", 0, {2, 3, 4, 1}, 40'960);
-  expect_rejected("--pair " + ref.string() + " " + zero_total.string(), "total_seconds must be a number > 0");
+  expect_rejected("--pair " + ref.string() + " " + zero_total.string(), "/total_seconds: must be a number > 0");
   const auto negative_rss = harness_json("rss.json", "optimized", 10, {2, 3, 4, 1}, -1);
-  expect_rejected("--pair " + ref.string() + " " + negative_rss.string(), "peak_rss_kib must be a number > 0");
+  expect_rejected("--pair " + ref.string() + " " + negative_rss.string(), "/peak_rss_kib: must be a number > 0");
   const auto build_only = harness_json("build.json", "optimized", 10, {2, 0, 0, 0}, 40'960);
   expect_rejected("--pair " + ref.string() + " " + build_only.string(), "kernel phases");
+  // An output that cannot be written is a failure (1), not bad input.
   expect_rejected("--pair " + ref.string() + " " + opt.string() + " -o " + (dir_ / "no" / "rows.json").string(),
-                  "rows.json");
+                  "rows.json", 1);
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ TEST_F(Programs, BaselineCountsSoftwareEventsIntoJson) {
                     " --benchmark_format=json --benchmark_out=" + json_path.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(slurp(json_path));
-  const auto statuses = nlohmann::json::parse(j["context"]["engram.counters"].get<std::string>());
+  const auto statuses = nlohmann::json::parse(j["context"]["engram.counters"].get<std::string>()).at("counters");
   ASSERT_EQ(statuses.size(), 2u);
   for (const auto& s : statuses) EXPECT_EQ(s["status"], "counted") << s.dump();
   ASSERT_EQ(j["benchmarks"].size(), 1u);
@@ -94,7 +94,7 @@ TEST_F(Programs, BaselineMergesSimulatedCounters) {
       << "no progress line: " << r.err;
   EXPECT_NE(r.out.find("L1_DCM="), std::string::npos) << r.out;
   const auto j = nlohmann::json::parse(slurp(json_path));
-  const auto statuses = nlohmann::json::parse(j["context"]["engram.counters"].get<std::string>());
+  const auto statuses = nlohmann::json::parse(j["context"]["engram.counters"].get<std::string>()).at("counters");
   for (const auto& s : statuses) EXPECT_EQ(s["status"], "simulated") << s.dump();
   const auto& b = j["benchmarks"][0];
   // L1_DCM per iteration from the data size. The power-law kernel reads each

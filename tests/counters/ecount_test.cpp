@@ -1,6 +1,6 @@
 // The ecount CLI: doctor on this machine, stat on `true` (with and without
 // simulation), list with --available and --sim, and every bad input of the
-// issue (exit status 2 with a clear message).
+// issue (exit status 2 with a clear message; 1 when valgrind is missing).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -143,13 +143,14 @@ TEST(Ecount, StatNamesTheDebianPackageWhenValgrindIsMissing) {
   // With a PMU, L1_DCM would simply be counted; force simulation.
   const std::vector<std::string> args = {"stat", "-e", "L1_DCM", facts.hardware_pmu ? "--sim=only" : "--sim=auto",
                                          "--valgrind", "/nonexistent/valgrind", "--", "true"};
+  // A needed program that is missing is a failure (1), not bad input.
   const Result r = ecount(args);
-  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("Debian package `valgrind`"), std::string::npos) << r.err;
   // The same through PATH.
   std::vector<std::string> path_args = {"stat", "-e", "L1_DCM", "--sim=only", "--", "/bin/true"};
   const Result via_path = ecount(path_args, {{"PATH", "/nonexistent-directory"}});
-  EXPECT_EQ(via_path.status, 2);
+  EXPECT_EQ(via_path.status, 1);
   EXPECT_NE(via_path.err.find("Debian package `valgrind`"), std::string::npos) << via_path.err;
 }
 
@@ -172,6 +173,8 @@ TEST(Ecount, EverySubcommandHasHelp) {
   const Result top = ecount({"--help"});
   EXPECT_EQ(top.status, 0);
   EXPECT_NE(top.out.find("doctor"), std::string::npos);
+  EXPECT_NE(top.out.find("Exit codes:\n  0  ok\n  1  failure"), std::string::npos) << top.out;
+  EXPECT_NE(ecount({"stat", "--help"}).out.find("  2  bad usage or bad input"), std::string::npos);
 }
 
 TEST(Ecount, BadInvocationsExitWithTwo) {
@@ -183,6 +186,17 @@ TEST(Ecount, BadInvocationsExitWithTwo) {
     EXPECT_EQ(r.status, 2) << (args.empty() ? "(no arguments)" : args.front());
     EXPECT_FALSE(r.err.empty());
   }
+}
+
+// A report that cannot be written (a path under a regular file) is a failure,
+// 1, not the command's status.
+TEST(Ecount, StatWithAnUnwritableOutputExitsOne) {
+  const std::string file = temporary_path("ecount-regular-file");
+  std::ofstream(file) << "a regular file\n";
+  const Result r = ecount({"stat", "-e", "task-clock", "-o", file + "/out.txt", "--", "true"});
+  std::filesystem::remove(file);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("ecount stat: error: cannot write " + file + "/out.txt"), std::string::npos) << r.err;
 }
 
 TEST(Ecount, ListShowsBackendAndStatus) {
@@ -337,7 +351,7 @@ TEST(Ecount, StatSimNeverCountsWhatItCanAndNeverRunsValgrind) {
 
   const Result only = ecount({"stat", "-e", "task-clock,L1_DCM", "--sim=only", "--valgrind", "/nonexistent/valgrind",
                               "--", "true"});
-  EXPECT_EQ(only.status, 2);
+  EXPECT_EQ(only.status, 1);
   EXPECT_NE(only.err.find("Debian package `valgrind`"), std::string::npos) << only.err;
 
   const Result bad = ecount({"stat", "-e", "task-clock", "--sim=bogus", "--", "true"});

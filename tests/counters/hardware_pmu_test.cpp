@@ -675,7 +675,7 @@ TEST(HardwarePmuTools, BaselineCountsInstructionsAndCyclesAndFlagsCacheAndBranch
   const auto doc = nlohmann::json::parse(in, nullptr, false);
   std::remove(out.c_str());
   ASSERT_FALSE(doc.is_discarded());
-  const auto statuses = nlohmann::json::parse(doc["context"]["engram.counters"].get<std::string>());
+  const auto statuses = nlohmann::json::parse(doc["context"]["engram.counters"].get<std::string>()).at("counters");
   std::map<std::string, nlohmann::json> by_name;
   for (const auto& s : statuses) by_name[s["counter"]] = s;
   for (const char* counted : {"TOT_INS", "TOT_CYC"}) {

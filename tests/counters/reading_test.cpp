@@ -138,7 +138,10 @@ TEST(ReadingJson, StatusesJsonCarriesReasonAndFixOnlyWhenSet) {
   clock.value = 5.0;
   clock.running_fraction = 1.0;
   r.counters.push_back(clock);
-  const nlohmann::json statuses = nlohmann::json::parse(statuses_json(r));
+  const nlohmann::json root = nlohmann::json::parse(statuses_json(r));
+  EXPECT_EQ(root.at("schema"), "engram-counter-statuses");
+  EXPECT_EQ(root.at("version"), 1);
+  const nlohmann::json& statuses = root.at("counters");
   ASSERT_EQ(statuses.size(), 2u);
   EXPECT_EQ(statuses[0], nlohmann::json({{"counter", "L1_DCM"},
                                          {"canonical", "PAPI_L1_DCM"},
@@ -152,6 +155,81 @@ TEST(ReadingJson, StatusesJsonCarriesReasonAndFixOnlyWhenSet) {
                                          {"status", "counted"},
                                          {"backend", "perf_event"},
                                          {"running_fraction", 1.0}}));
+}
+
+// ---- the counter statuses format: its one writer and its one reader ----------
+
+Reading two_counter_reading() {
+  Reading r;
+  r.counters.push_back(waiting_for_simulation("L1_DCM", "PAPI_L1_DCM"));
+  r.counters.back().fix = "run it under callgrind";
+  CounterValue clock;
+  clock.requested = "task-clock";
+  clock.canonical = "perf::PERF_COUNT_SW_TASK_CLOCK";
+  clock.backend = Backend::perf_event;
+  clock.status = Status::multiplexed;
+  clock.running_fraction = 0.25;
+  r.counters.push_back(clock);
+  return r;
+}
+
+std::string read_error(const std::string& text) {
+  try {
+    (void)counter_statuses_from_json(text, "run.json: context \"engram.counters\"");
+  } catch (const engram::io::InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(CounterStatusesJson, RoundTripsEveryField) {
+  const Reading r = two_counter_reading();
+  const CounterStatuses written = counter_statuses(r);
+  const CounterStatuses read = counter_statuses_from_json(statuses_json(r), "statuses");
+  EXPECT_EQ(read, written);
+  ASSERT_EQ(read.counters.size(), 2u);
+  EXPECT_EQ(read.counters[0].status, Status::unsupported);
+  EXPECT_EQ(read.counters[0].backend, Backend::simulated);
+  EXPECT_EQ(read.counters[0].fix, "run it under callgrind");
+  EXPECT_EQ(read.counters[1].status, Status::multiplexed);
+  EXPECT_DOUBLE_EQ(read.counters[1].running_fraction, 0.25);
+  ASSERT_NE(read.find("task-clock"), nullptr);
+  EXPECT_EQ(read.find("cycles"), nullptr);
+  EXPECT_EQ(counter_statuses_json(read), statuses_json(r));
+}
+
+TEST(CounterStatusesJson, AnotherVersionOrSchemaIsAClearError) {
+  nlohmann::json root = nlohmann::json::parse(statuses_json(two_counter_reading()));
+  root["version"] = 2;
+  EXPECT_NE(read_error(root.dump()).find("/version: engram-counter-statuses version 2; this build reads version 1"),
+            std::string::npos)
+      << read_error(root.dump());
+  root["version"] = 1;
+  root["schema"] = "engram-hotspots";
+  EXPECT_NE(read_error(root.dump()).find("/schema: schema \"engram-hotspots\", expected \"engram-counter-statuses\""),
+            std::string::npos)
+      << read_error(root.dump());
+  // The list without its envelope (the format before version 1) is refused, not guessed at.
+  EXPECT_NE(read_error(root.at("counters").dump()).find("expected a JSON object"), std::string::npos);
+}
+
+TEST(CounterStatusesJson, UnknownStatusMissingMemberAndDuplicatesNameThePointer) {
+  nlohmann::json root = nlohmann::json::parse(statuses_json(two_counter_reading()));
+  nlohmann::json bad = root;
+  bad["counters"][1]["status"] = "zero";
+  EXPECT_NE(read_error(bad.dump()).find("run.json: context \"engram.counters\": /counters/1/status: unknown counter "
+                                        "status \"zero\""),
+            std::string::npos)
+      << read_error(bad.dump());
+  bad = root;
+  bad["counters"][0].erase("backend");
+  EXPECT_NE(read_error(bad.dump()).find("/counters/0/backend"), std::string::npos) << read_error(bad.dump());
+  bad = root;
+  bad["counters"][1]["counter"] = "L1_DCM";
+  EXPECT_NE(read_error(bad.dump()).find("listed twice"), std::string::npos) << read_error(bad.dump());
+  bad = root;
+  bad["counters"][1]["running_fraction"] = 1.5;
+  EXPECT_NE(read_error(bad.dump()).find("/counters/1/running_fraction"), std::string::npos) << read_error(bad.dump());
 }
 
 }  // namespace

@@ -206,9 +206,10 @@ TEST(FakeKernel, PermissionRefusalGivesNoPermissionWithTheFix) {
   const nlohmann::json json = r;
   EXPECT_TRUE(json["counters"][0]["value"].is_null());
   EXPECT_EQ(json["counters"][0]["status"], "no_permission");
-  const auto statuses = nlohmann::json::parse(statuses_json(r));
-  EXPECT_EQ(statuses[1]["status"], "no_permission");
-  EXPECT_NE(statuses[1]["fix"].get<std::string>().find("perf_event_paranoid=1"), std::string::npos);
+  const auto statuses = counter_statuses_from_json(statuses_json(r), "statuses");
+  ASSERT_EQ(statuses.counters.size(), 2u);
+  EXPECT_EQ(statuses.counters[1].status, Status::no_permission);
+  EXPECT_NE(statuses.counters[1].fix.find("perf_event_paranoid=1"), std::string::npos);
 }
 
 TEST(FakeKernel, UserOnlyCountingBelowPrivilege) {

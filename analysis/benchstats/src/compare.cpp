@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "engram/counters.hpp"
 #include "engram/io/text_table.hpp"
 
 namespace engram::benchstats {
@@ -35,22 +36,16 @@ std::string percent(double ratio) { return fmt::format("{:+.1f}%", (ratio - 1) *
 std::string ci_text(const ConfidenceInterval& ci) { return fmt::format("[{}, {}]", percent(ci.low), percent(ci.high)); }
 
 // The counter's status as the baseline recorded it in context "engram.counters"
-// (a JSON array of {counter, status, ...}); empty when not recorded.
+// (counters' status list, read strictly: a malformed list is an input error,
+// not a missing status); empty when the run recorded no statuses or none for
+// this counter.
 std::string recorded_counter_status(const BenchmarkFile& run, const std::string& counter) {
   const auto it = run.context.find("engram.counters");
   if (it == run.context.end()) return {};
-  const json statuses = json::parse(it->second, nullptr, false);
-  if (!statuses.is_array()) return {};
-  for (const auto& s : statuses) {
-    if (!s.is_object()) continue;
-    const auto name = s.find("counter");
-    const auto status = s.find("status");
-    if (name != s.end() && status != s.end() && name->is_string() && status->is_string() &&
-        name->get<std::string>() == counter) {
-      return status->get<std::string>();
-    }
-  }
-  return {};
+  const counters::CounterStatuses statuses =
+      counters::counter_statuses_from_json(it->second, run.source + ": context \"engram.counters\"");
+  const counters::CounterStatusEntry* entry = statuses.find(counter);
+  return entry == nullptr ? std::string() : std::string(counters::to_string(entry->status));
 }
 
 void check_counter_is_simulated(const BenchmarkFile& run, const std::string& side, const CompareOptions& options,
@@ -364,9 +359,9 @@ std::string render_comparison_table(const ComparisonReport& report) {
                      report.count(Verdict::regressed), report.count(Verdict::improved),
                      report.count(Verdict::within_noise), report.count(Verdict::inconclusive),
                      report.only_in_old.size(),
-                     code == kCompareExitPass         ? "pass (exit 0)"
-                     : code == kCompareExitRegression ? "REGRESSION (exit 2)"
-                                                      : "inconclusive (exit 3)");
+                     code == kCompareExitPass         ? fmt::format("pass (exit {})", code)
+                     : code == kCompareExitRegression ? fmt::format("REGRESSION (exit {})", code)
+                                                      : fmt::format("inconclusive (exit {})", code));
   return out;
 }
 

@@ -111,6 +111,8 @@ std::string stability_markdown(const StabilityReport& report) {
 
 std::string stability_json(const StabilityReport& report) {
   json j;
+  j["schema"] = kStabilitySchema;
+  j["version"] = kStabilityVersion;
   j["runs"] = report.sources;
   j["time"] = std::string(to_string(report.options.measure));
   j["unit"] = "ns";
@@ -135,6 +137,56 @@ std::string stability_json(const StabilityReport& report) {
                   {"fail", report.count(StabilityStatus::fail)},
                   {"incomplete", report.count(StabilityStatus::incomplete)}};
   return j.dump(2) + "\n";
+}
+
+StabilityReport stability_from_json(const io::JsonValue& root) {
+  if (!root.is_object()) root.fail("expected a JSON object (stability.json of build/analysis/stability)");
+  io::check_schema(root, kStabilitySchema, kStabilityVersion);
+  StabilityReport report;
+  for (const auto& run : root.at("runs").elements()) report.sources.push_back(run.string());
+  const io::JsonValue time = root.at("time");
+  try {
+    report.options.measure = parse_time_measure(time.string());
+  } catch (const std::invalid_argument& e) {
+    time.fail(e.what());
+  }
+  const io::JsonValue unit = root.at("unit");
+  if (unit.string() != "ns") unit.fail(fmt::format("unit \"{}\": expected \"ns\"", unit.string()));
+  const io::JsonValue limit = root.at("cv_limit");
+  report.options.cv_limit = limit.number();
+  if (!(report.options.cv_limit > 0)) limit.fail("the CV limit must be > 0");
+  for (const auto& b : root.at("benchmarks").elements()) {
+    BenchmarkStability s;
+    s.name = b.at("name").string();
+    const io::JsonValue medians = b.at("run_medians");
+    for (const auto& m : medians.elements()) {
+      s.run_medians.push_back(m.is_null() ? std::nullopt : std::optional<double>(m.number()));
+    }
+    const io::JsonValue reps = b.at("repetitions");
+    for (const auto& r : reps.elements()) {
+      const double n = r.number();
+      if (n < 0 || n != std::floor(n)) r.fail("expected a whole number >= 0");
+      s.repetitions.push_back(static_cast<std::size_t>(n));
+    }
+    if (s.run_medians.size() != report.sources.size()) {
+      medians.fail(fmt::format("{} run medians for {} runs", s.run_medians.size(), report.sources.size()));
+    }
+    if (s.repetitions.size() != report.sources.size()) {
+      reps.fail(fmt::format("{} repetition counts for {} runs", s.repetitions.size(), report.sources.size()));
+    }
+    s.median_of_medians = b.optional_number("median_of_medians");
+    s.min = b.optional_number("min");
+    s.max = b.optional_number("max");
+    s.cv = b.optional_number("cv");
+    const io::JsonValue status = b.at("status");
+    const std::string name = status.string();
+    if (name == "pass") s.status = StabilityStatus::pass;
+    else if (name == "fail") s.status = StabilityStatus::fail;
+    else if (name == "incomplete") s.status = StabilityStatus::incomplete;
+    else status.fail(fmt::format("unknown status \"{}\" (expected pass, fail or incomplete)", name));
+    report.benchmarks.push_back(std::move(s));
+  }
+  return report;
 }
 
 std::string stability_gnuplot_commands(const StabilityReport& report) {

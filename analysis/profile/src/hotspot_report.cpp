@@ -154,7 +154,7 @@ std::string hotspots_markdown(const HotspotReport& report) {
   md += "Rule: " + std::string(kFamilyRule) + ".\n\n";
   md += "| Family | Samples | Share | Expected | Verdict |\n|---|---:|---:|---:|---|\n";
   for (const auto& share : hot.families) {
-    md += fmt::format("| {} | {} | {} | {} | {} |\n", family_name(share.family),
+    md += fmt::format("| {} | {} | {} | {} | {} |\n", share.family,
                       group_thousands(share.samples), percent2(share.percent),
                       band_text(share.band),
                       share.band ? std::string(verdict_name(share.verdict)) : "-");
@@ -222,7 +222,7 @@ std::string hotspots_json(const HotspotReport& report) {
   for (const auto& share : hot.families) {
     nlohmann::ordered_json band = nullptr;
     if (share.band) band = {share.band->low_percent, share.band->high_percent};
-    families.push_back({{"family", family_name(share.family)},
+    families.push_back({{"family", share.family},
                         {"samples", share.samples},
                         {"percent", rounded(share.percent)},
                         {"expected_percent", band},
@@ -234,8 +234,10 @@ std::string hotspots_json(const HotspotReport& report) {
                               static_cast<double>(hot.total_samples)
                         : 0.0;
   nlohmann::ordered_json json = {
-      {"schema", "engram-perf.hotspots/1"},
+      {"schema", kHotspotsSchema},
+      {"version", kHotspotsVersion},
       {"input", {{"path", ctx.input}, {"format", ctx.input_format}}},
+      {"options", {{"top_n", ctx.options.top_n}, {"first_frame_is_process", ctx.options.first_frame_is_process}}},
       {"event", optional_text(ctx.event)},
       {"binary", optional_text(ctx.binary)},
       {"total_samples", hot.total_samples},
@@ -274,11 +276,127 @@ std::string hotspots_json(const HotspotReport& report) {
         {"root", ctx.settings.root},
         {"kernel_frames",
          {{"status", report.kernel_frames.status},
+          {"annotated", ctx.kernel_frames_annotated},
           {"samples_with_kernel", q.samples_with_kernel},
+          {"samples_with_unresolved_kernel", q.samples_with_unresolved_kernel},
           {"explanation", report.kernel_frames.explanation}}}}},
       {"warnings", report.warnings},
   };
   return json_dump(json);
+}
+
+namespace {
+
+std::uint64_t count_of(const io::JsonValue& value) {
+  const double x = value.number();
+  if (x < 0 || x != std::floor(x)) value.fail("expected a whole number >= 0");
+  return static_cast<std::uint64_t>(x);
+}
+
+std::vector<FunctionCost> cost_rows_from_json(const io::JsonValue& list) {
+  std::vector<FunctionCost> rows;
+  for (const auto& item : list.elements()) {
+    rows.push_back({item.at("function").string(), count_of(item.at("samples")), item.at("percent").number()});
+  }
+  return rows;
+}
+
+std::optional<int> optional_int_from_json(const io::JsonValue& object, std::string_view key) {
+  const auto value = object.optional_number(key);
+  if (!value) return std::nullopt;
+  if (*value != std::floor(*value)) object.at(key).fail("expected a whole number");
+  return static_cast<int>(*value);
+}
+
+std::string optional_text_from_json(const io::JsonValue& object, std::string_view key) {
+  return object.optional_string(key).value_or("");
+}
+
+template <typename Enum, typename Name, std::size_t N>
+Enum enum_from_json(const io::JsonValue& value, const Enum (&all)[N], Name name_of, std::string_view what) {
+  const std::string text = value.string();
+  std::string known;
+  for (const Enum e : all) {
+    if (name_of(e) == text) return e;
+    known += (known.empty() ? "" : ", ") + std::string(name_of(e));
+  }
+  value.fail(fmt::format("unknown {} \"{}\" (expected one of {})", what, text, known));
+}
+
+}  // namespace
+
+HotspotReport hotspots_from_json(const io::JsonValue& root) {
+  if (!root.is_object()) root.fail("expected a JSON object (hotspots.json of build/analysis/hotspots)");
+  io::check_schema(root, kHotspotsSchema, kHotspotsVersion);
+  HotspotReport report;
+  ReportContext& ctx = report.context;
+  const io::JsonValue input = root.at("input");
+  ctx.input = input.at("path").string();
+  ctx.input_format = input.at("format").string();
+  const io::JsonValue options = root.at("options");
+  ctx.options.top_n = count_of(options.at("top_n"));
+  ctx.options.first_frame_is_process = options.at("first_frame_is_process").boolean();
+  ctx.event = optional_text_from_json(root, "event");
+  ctx.binary = optional_text_from_json(root, "binary");
+
+  Hotspots& hot = report.hotspots;
+  hot.total_samples = count_of(root.at("total_samples"));
+  hot.function_count = count_of(root.at("functions"));
+  hot.self_sum = count_of(root.at("self_samples_sum"));
+  hot.top_inclusive = cost_rows_from_json(root.at("top_inclusive"));
+  hot.top_self = cost_rows_from_json(root.at("top_self"));
+  static constexpr BandVerdict kVerdicts[] = {BandVerdict::kBelow, BandVerdict::kInside, BandVerdict::kAbove};
+  for (const auto& item : root.at("families").at("shares").elements()) {
+    FamilyShare share;
+    share.family = item.at("family").string();
+    share.samples = count_of(item.at("samples"));
+    share.percent = item.at("percent").number();
+    if (const auto band = item.find("expected_percent")) {
+      const auto bounds = band->elements();
+      if (bounds.size() != 2 || bounds[0].number() > bounds[1].number()) band->fail("expected [low, high]");
+      share.band = ShareBand{bounds[0].number(), bounds[1].number()};
+      share.verdict = enum_from_json(item.at("verdict"), kVerdicts, verdict_name, "verdict");
+    } else if (item.optional_string("verdict")) {
+      item.at("verdict").fail("a verdict without an expected band");
+    }
+    hot.families.push_back(std::move(share));
+  }
+
+  const io::JsonValue diag = root.at("diagnostics");
+  StackQuality& q = report.quality;
+  q.samples = count_of(diag.at("samples"));
+  const io::JsonValue unresolved = diag.at("unresolved_frames");
+  q.unresolved_frames = count_of(unresolved.at("frames"));
+  q.frames = count_of(unresolved.at("of_frames"));
+  q.samples_with_unresolved = count_of(unresolved.at("samples_with_unresolved"));
+  const io::JsonValue entry = diag.at("stacks_not_reaching_entry");
+  q.user_samples_not_reaching_entry = count_of(entry.at("samples"));
+  q.user_samples = count_of(entry.at("of_user_samples"));
+  q.kernel_only_samples = count_of(diag.at("kernel_only_samples"));
+  const io::JsonValue fp = diag.at("frame_pointers");
+  static constexpr FramePointers kFramePointers[] = {FramePointers::kYes, FramePointers::kNo, FramePointers::kPartial,
+                                                     FramePointers::kUnknown};
+  ctx.frame_pointers.verdict = enum_from_json(fp.at("verdict"), kFramePointers, frame_pointers_name, "frame-pointer verdict");
+  ctx.frame_pointers.detail = fp.at("detail").string();
+  const io::JsonValue frameless = diag.at("frameless_leaves");
+  // The binary's whole list of frameless functions is not in the file, only
+  // the sampled leaves among them.
+  ctx.frameless.checked = frameless.at("checked").boolean();
+  ctx.frameless.detail = frameless.at("detail").string();
+  report.frameless_leaves.samples = count_of(frameless.at("samples"));
+  report.frameless_leaves.functions = cost_rows_from_json(frameless.at("functions"));
+  ctx.settings.perf_event_paranoid = optional_int_from_json(diag, "perf_event_paranoid");
+  ctx.settings.kptr_restrict = optional_int_from_json(diag, "kptr_restrict");
+  ctx.settings.root = diag.at("root").boolean();
+  const io::JsonValue kernel = diag.at("kernel_frames");
+  report.kernel_frames.status = kernel.at("status").string();
+  report.kernel_frames.explanation = kernel.at("explanation").string();
+  ctx.kernel_frames_annotated = kernel.at("annotated").boolean();
+  q.samples_with_kernel = count_of(kernel.at("samples_with_kernel"));
+  q.samples_with_unresolved_kernel = count_of(kernel.at("samples_with_unresolved_kernel"));
+  // The parse warnings are part of these (make_hotspot_report merged them).
+  for (const auto& w : root.at("warnings").elements()) report.warnings.push_back(w.string());
+  return report;
 }
 
 std::string hotspots_console_table(const HotspotReport& report) {
@@ -299,11 +417,11 @@ std::string hotspots_console_table(const HotspotReport& report) {
         report.hotspots.top_self);
   out += "\nKernel families:";
   for (const auto& share : report.hotspots.families) {
-    out += fmt::format(" {} {}{}", family_name(share.family), percent2(share.percent),
+    out += fmt::format(" {} {}{}", share.family, percent2(share.percent),
                        share.band ? fmt::format(" ({} {})", verdict_name(share.verdict),
                                                 band_text(share.band))
                                   : "");
-    out += share.family == KernelFamily::kOther ? "\n" : ";";
+    out += share.family == kOtherFamily ? "\n" : ";";
   }
   return out;
 }

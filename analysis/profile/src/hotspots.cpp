@@ -2,6 +2,7 @@
 #include <stdexcept>
 
 #include "engram/profile/hotspots.hpp"
+#include "engram/workload_families.hpp"
 
 namespace engram::profile {
 namespace {
@@ -44,7 +45,18 @@ Hotspots analyze_hotspots(const StackTree& tree, const HotspotOptions& options) 
   std::vector<std::uint64_t> inclusive(tree.name_count(), 0);
   std::vector<std::uint64_t> self(tree.name_count(), 0);
   std::vector<std::uint32_t> open_on_path(tree.name_count(), 0);  // recursion guard
-  std::vector<std::uint64_t> family_samples(4, 0);
+  // One count per workload family, in the workload's order, then "other".
+  const auto families = bench::workload_families();
+  std::vector<std::uint64_t> family_samples(families.size() + 1, 0);
+  const auto family_index = [&](std::string_view name) {
+    for (std::size_t i = 0; i < families.size(); ++i) {
+      if (families[i].name == name) return i;
+    }
+    // A frame pattern naming a family the workload lacks is a programming
+    // error here, not a fact about the profile.
+    throw std::logic_error("kernel_families.cpp names family '" + std::string(name) +
+                           "', which bench/src/workload_families.cpp does not have");
+  };
 
   // Depth-first walk with explicit enter/leave steps (stacks may be 10,000
   // frames deep). A function's inclusive time is added at its outermost
@@ -52,7 +64,7 @@ Hotspots analyze_hotspots(const StackTree& tree, const HotspotOptions& options) 
   struct Step {
     StackTree::NodeId id;
     bool leave;
-    std::optional<KernelFamily> family;  // the outermost kernel family on the path
+    std::optional<std::size_t> family;  // index of the outermost kernel family on the path
   };
   std::vector<Step> todo;
   for (StackTree::NodeId child : tree.children(StackTree::kRoot)) {
@@ -67,15 +79,17 @@ Hotspots analyze_hotspots(const StackTree& tree, const HotspotOptions& options) 
       if (!is_process) --open_on_path[node.name];
       continue;
     }
-    std::optional<KernelFamily> family = step.family;
+    std::optional<std::size_t> family = step.family;
     if (!is_process) {
       if (open_on_path[node.name]++ == 0) inclusive[node.name] += node.total;
-      if (!family) family = kernel_family_of_frame(tree.name(step.id));
+      if (!family) {
+        if (const auto name = kernel_family_of_frame(tree.name(step.id))) family = family_index(*name);
+      }
     }
     // A process frame with self samples (a stack of the process name alone)
     // keeps them, so that self times still add up to the sample count.
     self[node.name] += node.self;
-    family_samples[static_cast<std::size_t>(family.value_or(KernelFamily::kOther))] += node.self;
+    family_samples[family.value_or(families.size())] += node.self;
     todo.push_back({step.id, true, std::nullopt});
     const auto kids = tree.children(step.id);
     for (auto it = kids.rbegin(); it != kids.rend(); ++it) todo.push_back({*it, false, family});
@@ -87,15 +101,14 @@ Hotspots analyze_hotspots(const StackTree& tree, const HotspotOptions& options) 
     result.self_sum += self[i];
     if (self[i] > 0 || inclusive[i] > 0) ++result.function_count;
   }
-  for (KernelFamily family : {KernelFamily::kSimilarity, KernelFamily::kSpreading,
-                              KernelFamily::kDecay, KernelFamily::kOther}) {
+  for (std::size_t i = 0; i <= families.size(); ++i) {
     FamilyShare share;
-    share.family = family;
-    share.samples = family_samples[static_cast<std::size_t>(family)];
+    share.family = std::string(i < families.size() ? families[i].name : kOtherFamily);
+    share.samples = family_samples[i];
     share.percent = percent_of(share.samples, result.total_samples);
-    share.band = expected_band(family);
+    share.band = expected_band(share.family);
     share.verdict = judge_share(share.percent, share.band);
-    result.families.push_back(share);
+    result.families.push_back(std::move(share));
   }
   return result;
 }

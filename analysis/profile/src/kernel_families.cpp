@@ -2,23 +2,24 @@
 
 #include "engram/profile/frame_names.hpp"
 #include "engram/profile/hotspots.hpp"
+#include "engram/workload_families.hpp"
 
 namespace engram::profile {
 namespace {
 
 struct KernelEntry {
   std::string_view function;
-  KernelFamily family;
+  std::string_view family;  // a family of the workload's table (checked by the tests)
 };
 
 // The public entry points of the kernels library (kernels/include/engram).
 constexpr std::array<KernelEntry, 6> kKernelEntries = {{
-    {"cosine", KernelFamily::kSimilarity},
-    {"cosine_batch", KernelFamily::kSimilarity},
-    {"find_similar", KernelFamily::kSimilarity},
-    {"find_similar_many", KernelFamily::kSimilarity},
-    {"spread_activation", KernelFamily::kSpreading},
-    {"apply_decay", KernelFamily::kDecay},
+    {"cosine", "vector similarity"},
+    {"cosine_batch", "vector similarity"},
+    {"find_similar", "vector similarity"},
+    {"find_similar_many", "vector similarity"},
+    {"spread_activation", "activation spreading"},
+    {"apply_decay", "memory decay"},
 }};
 
 }  // namespace
@@ -26,20 +27,10 @@ constexpr std::array<KernelEntry, 6> kKernelEntries = {{
 const std::string_view kFamilyRule =
     "a stack belongs to the family of its outermost kernel entry point: a function of "
     "engram::reference or engram::optimized (nested namespaces allowed) named cosine, "
-    "cosine_batch, find_similar or find_similar_many (similarity), spread_activation (spreading) or apply_decay "
-    "(decay); stacks without one are 'other'";
+    "cosine_batch, find_similar or find_similar_many (vector similarity), spread_activation (activation "
+    "spreading) or apply_decay (memory decay); stacks without one are 'other'";
 
-std::string_view family_name(KernelFamily family) {
-  switch (family) {
-    case KernelFamily::kSimilarity: return "similarity";
-    case KernelFamily::kSpreading: return "spreading";
-    case KernelFamily::kDecay: return "decay";
-    case KernelFamily::kOther: return "other";
-  }
-  return "other";
-}
-
-std::optional<KernelFamily> kernel_family_of_frame(std::string_view frame) {
+std::optional<std::string_view> kernel_family_of_frame(std::string_view frame) {
   // Cheap rejection first: almost no frame of a profile is a kernel.
   if (frame.find("engram::") == std::string_view::npos) return std::nullopt;
   const std::vector<std::string> components = qualified_name_components(frame);
@@ -51,21 +42,17 @@ std::optional<KernelFamily> kernel_family_of_frame(std::string_view frame) {
   return std::nullopt;
 }
 
-KernelFamily classify_stack(std::span<const std::string_view> frames_root_first) {
+std::string_view classify_stack(std::span<const std::string_view> frames_root_first) {
   for (std::string_view frame : frames_root_first) {
     if (const auto family = kernel_family_of_frame(frame)) return *family;
   }
-  return KernelFamily::kOther;
+  return kOtherFamily;
 }
 
-std::optional<ShareBand> expected_band(KernelFamily family) {
-  switch (family) {
-    case KernelFamily::kSimilarity: return ShareBand{15.0, 25.0};
-    case KernelFamily::kSpreading: return ShareBand{20.0, 30.0};
-    case KernelFamily::kDecay: return ShareBand{10.0, 15.0};
-    case KernelFamily::kOther: return std::nullopt;
-  }
-  return std::nullopt;
+std::optional<ShareBand> expected_band(std::string_view family) {
+  const bench::WorkloadFamily* f = bench::find_workload_family(family);
+  if (f == nullptr) return std::nullopt;
+  return ShareBand{f->expected_share_percent[0], f->expected_share_percent[1]};
 }
 
 BandVerdict judge_share(double percent, std::optional<ShareBand> band) {

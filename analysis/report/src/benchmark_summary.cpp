@@ -12,7 +12,7 @@ const char* const kPeerRatioRule =
     "benchmarks are grouped by kernel (the name before the last '/'); within a kernel: optimized / P for every "
     "peer P (any variant other than reference and optimized: OpenBLAS, Eigen, SLEEF), reference / optimized "
     "(how many times faster the optimized kernel is), and counted / uncounted for the counter-overhead "
-    "benchmarks. A ratio is benchstats::median(time of the first) / benchstats::median(time of the second), both from the same run, "
+    "benchmarks. A ratio is median(time of the first) / median(time of the second), both from the same run, "
     "so below 1 the first is faster";
 
 std::pair<std::string, std::string> split_variant(const std::string& name) {
@@ -116,7 +116,7 @@ std::vector<PeerRatio> peer_ratios(const benchstats::BenchmarkFile& file, benchs
       r.denominator_reps = d.size();
       const double dm = benchstats::median(d);
       if (dm <= 0) {
-        r.missing = fmt::format("{}/{} has a benchstats::median time of 0", kernel, pair.denominator);
+        r.missing = fmt::format("{}/{} has a median time of 0", kernel, pair.denominator);
       } else {
         r.value = benchstats::median(n) / dm;
         const bool positive = std::all_of(n.begin(), n.end(), [](double x) { return x > 0; }) &&

@@ -10,24 +10,16 @@
 
 namespace engram::report {
 
-std::optional<std::string> family_of_kernel(const std::string& kernel) {
-  auto starts = [&](const char* prefix) { return kernel.rfind(prefix, 0) == 0; };
-  if (starts("vector_similarity") || starts("find_similar")) return "similarity";
-  if (starts("spreading_activation")) return "spreading";
-  if (starts("decay")) return "decay";
-  return std::nullopt;
-}
-
 namespace {
 
 // The kernel variants seen in the hot-spot tables: frames of namespace
 // engram::reference or engram::optimized.
-std::set<std::string> profiled_variants(const HotspotsInput& hotspots) {
+std::set<std::string> profiled_variants(const profile::HotspotReport& hotspots) {
   std::set<std::string> seen;
-  for (const auto* table : {&hotspots.top_inclusive, &hotspots.top_self}) {
+  for (const auto* table : {&hotspots.hotspots.top_inclusive, &hotspots.hotspots.top_self}) {
     for (const auto& row : *table) {
-      if (row.function.find("engram::reference::") != std::string::npos) seen.insert("reference");
-      if (row.function.find("engram::optimized::") != std::string::npos) seen.insert("optimized");
+      if (row.name.find("engram::reference::") != std::string::npos) seen.insert("reference");
+      if (row.name.find("engram::optimized::") != std::string::npos) seen.insert("optimized");
     }
   }
   return seen;
@@ -35,7 +27,8 @@ std::set<std::string> profiled_variants(const HotspotsInput& hotspots) {
 
 }  // namespace
 
-CandidateRanking rank_candidates(const HotspotsInput& hotspots, const RooflineInput& roofline) {
+CandidateRanking rank_candidates(const profile::HotspotReport& hotspots, const roofline::RooflineResult& roofline,
+                                 const bench::WorkloadManifest* workload) {
   CandidateRanking ranking;
   const auto seen = profiled_variants(hotspots);
   if (seen.size() == 1) {
@@ -52,18 +45,28 @@ CandidateRanking rank_candidates(const HotspotsInput& hotspots, const RooflineIn
                        "variants are ranked";
   }
 
+  const auto& families = hotspots.hotspots.families;
   for (const auto& p : roofline.points) {
-    const auto family = family_of_kernel(p.kernel);
-    if (!family) {
+    const bench::WorkloadEntry* entry = workload == nullptr ? nullptr : workload->find(p.name);
+    if (entry == nullptr) {
+      ranking.left_out.push_back(
+          fmt::format("{}: {}", p.name,
+                      workload == nullptr ? "the benchmark run has no workload manifest (context \"engram.workload\") "
+                                            "to give its kernel family"
+                                          : "not in the benchmark run's workload manifest"));
+      continue;
+    }
+    if (entry->family.empty()) {
       ranking.left_out.push_back(fmt::format("{}: not a kernel of the profiled families", p.name));
       continue;
     }
+    const std::string* family = &entry->family;
     if (std::find(ranking.variants.begin(), ranking.variants.end(), p.variant) == ranking.variants.end()) {
       continue;  // peers and the variant the profile did not run
     }
-    const auto share = std::find_if(hotspots.families.begin(), hotspots.families.end(),
-                                    [&](const FamilyRow& f) { return f.family == *family; });
-    if (share == hotspots.families.end()) {
+    const auto share = std::find_if(families.begin(), families.end(),
+                                    [&](const profile::FamilyShare& f) { return f.family == *family; });
+    if (share == families.end()) {
       ranking.left_out.push_back(fmt::format("{}: the hot-spot file has no share for the {} family", p.name, *family));
       continue;
     }

@@ -1,7 +1,9 @@
 #pragma once
 // Optimization candidates: share of the profiled time x distance to the roof.
 //
-// For a kernel benchmark b of family f (similarity, spreading, decay):
+// For a kernel benchmark b of family f (the family the workload manifest of
+// the benchmark run gives it: vector similarity, activation spreading, memory
+// decay):
 //   share(f)    = the family's share of the profile's samples (hotspots.json),
 //   fraction(b) = achieved GFLOP/s / attainable roof (roofline.json),
 //   distance(b) = 1 - min(1, fraction(b)),
@@ -14,14 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "engram/profile/hotspots.hpp"
+#include "engram/workload_manifest.hpp"
 #include "inputs.hpp"
 
 namespace engram::report {
-
-// The family of a benchmark's kernel name: vector_similarity_* and
-// find_similar_* -> similarity, spreading_activation_* -> spreading, decay_* ->
-// decay; nothing for others (e.g. counter_overhead).
-std::optional<std::string> family_of_kernel(const std::string& kernel);
 
 struct Candidate {
   std::string benchmark;  // KERNEL/VARIANT
@@ -43,6 +42,9 @@ struct CandidateRanking {
   std::vector<std::string> left_out;  // roofline points not ranked, with why
 };
 
-CandidateRanking rank_candidates(const HotspotsInput& hotspots, const RooflineInput& roofline);
+// `workload`: the manifest of the benchmark run (nullptr when the run has
+// none: then nothing can be ranked, and left_out says why).
+CandidateRanking rank_candidates(const profile::HotspotReport& hotspots, const roofline::RooflineResult& roofline,
+                                 const bench::WorkloadManifest* workload);
 
 }  // namespace engram::report

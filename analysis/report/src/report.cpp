@@ -30,6 +30,7 @@ void ReportInputs::fill_from_dir(const fs::path& dir) {
   fill(roofline, "roofline.json", false);
   fill(roofline_plot, "roofline.svg", false);
   fill(ceilings, "ceilings.json", false);
+  fill(machine, "machine.json", false);
   // A --quick run made no stability results: any in the folder are an
   // older run's, so they are not taken unless given explicitly.
   if (!quick) {
@@ -44,9 +45,13 @@ InputCommands input_commands(const std::string& dir_in) {
   InputCommands c;
   c.profile = "scripts/profile_hotspots.sh --out " + dir;
   c.bench = fmt::format(
-      "build/bench/baseline --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true "
-      "--benchmark_min_time=0.05 --benchmark_format=json --benchmark_out={}/bench.json",
+      "build/bench/baseline --machine-out {0}/machine.json --benchmark_repetitions=5 "
+      "--benchmark_enable_random_interleaving=true --benchmark_min_time=0.05 --benchmark_format=json "
+      "--benchmark_out={0}/bench.json",
       dir);
+  // The snapshot is taken by the benchmark run itself, so that it describes
+  // the machine the benchmarks ran on.
+  c.machine = c.bench;
   c.counters = fmt::format(
       "build/bench/baseline --counters=L1_DCM,BR_MSP,BR_INS,TOT_INS --benchmark_min_time=0.05 "
       "--benchmark_format=json --benchmark_out={}/bench-counters.json",
@@ -120,10 +125,10 @@ Document build_document(const LoadedInputs& in, const ReportOptions& options) {
   item("Roofline plot", in.paths.roofline_plot);
   item("Stability", in.paths.stability);
   item("Stability plot", in.paths.stability_plot);
-  item("CMake cache", in.paths.cmake_cache);
+  item("Machine snapshot", in.paths.machine);
   doc.add(std::move(files));
 
-  add_system_section(doc, in, options.system);
+  add_system_section(doc, in);
   add_flamegraph_section(doc, in);
   add_benchmarks_section(doc, in, options.time);
   add_counters_section(doc, in);

@@ -61,7 +61,7 @@ void add_benchmarks_section(Document& doc, const LoadedInputs& in, benchstats::T
   intro << "From " << code(io::display_path(in.paths.bench)) << ": " << std::to_string(rows.size()) << " benchmarks, "
         << reps << " repetitions each. Times are " << (measure == benchstats::TimeMeasure::cpu ? "CPU" : "wall-clock")
         << " time per iteration (Google Benchmark's " << code(measure == benchstats::TimeMeasure::cpu ? "cpu_time" : "real_time")
-        << "). Median: the benchstats::median of the repetitions. 95% CI: percentile bootstrap of the benchstats::median ("
+        << "). Median: the median of the repetitions. 95% CI: percentile bootstrap of the median ("
         << io::thousands(bootstrap.resamples)
         << " resamples, fixed seed); it needs at least 2 repetitions, and with few repetitions it can only be as "
            "wide as the spread of the values themselves. CV: standard deviation / mean of the repetitions. "
@@ -69,7 +69,7 @@ void add_benchmarks_section(Document& doc, const LoadedInputs& in, benchstats::T
   doc.add(Paragraph{intro});
 
   Table t;
-  t.header = {"Benchmark", "Reps", "Median", "95% CI of the benchstats::median", "CV", "Outliers"};
+  t.header = {"Benchmark", "Reps", "Median", "95% CI of the median", "CV", "Outliers"};
   t.align = {Align::left, Align::right, Align::right, Align::right, Align::right, Align::right};
   for (const auto& r : rows) {
     if (!r.error.empty()) {
@@ -128,7 +128,7 @@ void add_counters_section(Document& doc, const LoadedInputs& in) {
 
   Text intro;
   intro << "From " << code(io::display_path(in.paths.counters_bench))
-        << " (build/bench/baseline with --counters). Values are per benchmark iteration, the benchstats::median over the "
+        << " (build/bench/baseline with --counters). Values are per benchmark iteration, the median over the "
            "repetitions. Each counter's status comes from the run itself: ";
   intro << strong("counted") << " by the hardware or the kernel, " << strong("simulated")
         << " by callgrind's model of the caches and branch predictor (labelled in the column's heading; a model, "
@@ -142,12 +142,14 @@ void add_counters_section(Document& doc, const LoadedInputs& in) {
   Table st;
   st.header = {"Counter", "Event", "Status", "Backend", "Why / how", "Fix"};
   bool any_simulated = false;
-  for (const auto& c : in.counter_statuses) {
-    any_simulated = any_simulated || c.status == "simulated";
-    std::string status = c.status;
-    if (c.status == "multiplexed") status += fmt::format(" (counting {:.0f}% of the time, scaled)", 100 * c.running_fraction);
+  for (const auto& c : in.counter_statuses.counters) {
+    any_simulated = any_simulated || c.status == counters::Status::simulated;
+    std::string status(counters::to_string(c.status));
+    if (c.status == counters::Status::multiplexed) {
+      status += fmt::format(" (counting {:.0f}% of the time, scaled)", 100 * c.running_fraction);
+    }
     st.rows.push_back({Text() << code(c.counter), Text() << code(c.canonical.empty() ? c.counter : c.canonical),
-                       Text(status), Text(c.backend), Text(c.reason.empty() ? "—" : c.reason),
+                       Text(status), Text(std::string(counters::to_string(c.backend))), Text(c.reason.empty() ? "—" : c.reason),
                        Text(c.fix.empty() ? "—" : c.fix)});
   }
   doc.add(std::move(st));
@@ -166,8 +168,8 @@ void add_counters_section(Document& doc, const LoadedInputs& in) {
   vt.align = {Align::left};
   // The status labels the whole column: it is the counter's, for every
   // benchmark of the run.
-  for (const auto& c : in.counter_statuses) {
-    vt.header.push_back(c.status == "simulated" ? c.counter + " (simulated)" : c.counter);
+  for (const auto& c : in.counter_statuses.counters) {
+    vt.header.push_back(c.status == counters::Status::simulated ? c.counter + " (simulated)" : c.counter);
     vt.align.push_back(Align::right);
   }
   for (const auto& d : derived) {
@@ -178,18 +180,20 @@ void add_counters_section(Document& doc, const LoadedInputs& in) {
     vt.header.push_back("Simulated iterations");
     vt.align.push_back(Align::right);
   }
-  const bool unavailable_any = std::any_of(in.counter_statuses.begin(), in.counter_statuses.end(), [](const auto& c) {
-    return c.status == "unsupported" || c.status == "no_permission";
-  });
+  const auto unavailable = [](const counters::CounterStatusEntry& c) {
+    return c.status == counters::Status::unsupported || c.status == counters::Status::no_permission;
+  };
+  const bool unavailable_any =
+      std::any_of(in.counter_statuses.counters.begin(), in.counter_statuses.counters.end(), unavailable);
   std::vector<const benchstats::BenchmarkSamples*> ordered;
   for (const auto& b : file.benchmarks) ordered.push_back(&b);
   std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) { return a->name < b->name; });
   for (const auto* bp : ordered) {
     const benchstats::BenchmarkSamples& b = *bp;
     std::vector<Text> row{Text() << code(b.name)};
-    for (const auto& c : in.counter_statuses) {
-      if (c.status == "unsupported" || c.status == "no_permission") {
-        row.push_back(Text(c.status == "no_permission" ? "unavailable (no permission)" : "unavailable"));
+    for (const auto& c : in.counter_statuses.counters) {
+      if (unavailable(c)) {
+        row.push_back(Text(c.status == counters::Status::no_permission ? "unavailable (no permission)" : "unavailable"));
         continue;
       }
       const auto it = b.counters.find(c.counter);

@@ -10,27 +10,35 @@ namespace engram::report {
 
 namespace {
 
-Table function_table(const std::vector<HotspotRow>& rows) {
+Table function_table(const std::vector<profile::FunctionCost>& rows) {
   Table t;
   t.header = {"#", "Function", "Samples", "Share"};
   t.align = {Align::right, Align::left, Align::right, Align::right};
   std::size_t rank = 0;
   for (const auto& r : rows) {
-    t.rows.push_back({Text(std::to_string(++rank)), Text() << code(r.function), Text(io::thousands(r.samples)),
+    t.rows.push_back({Text(std::to_string(++rank)), Text() << code(r.name), Text(io::thousands(r.samples)),
                       Text(io::percent_value(r.percent))});
   }
   return t;
 }
 
-std::string band_text(const FamilyRow& f) {
-  if (!f.expected_low || !f.expected_high) return "—";
-  return fmt::format("{}–{}%", io::significant(*f.expected_low), io::significant(*f.expected_high));
+std::string band_text(const profile::FamilyShare& f) {
+  if (!f.band) return "—";
+  return fmt::format("{}–{}%", io::significant(f.band->low_percent), io::significant(f.band->high_percent));
+}
+
+// "below", "inside", "above", or "" without a band.
+std::string verdict_of(const profile::FamilyShare& f) {
+  return f.band ? std::string(profile::verdict_name(f.verdict)) : std::string();
 }
 
 }  // namespace
 
 void add_flamegraph_section(Document& doc, const LoadedInputs& in) {
-  const HotspotsInput& h = in.hotspots;
+  const profile::HotspotReport& report = in.hotspots;
+  const profile::ReportContext& h = report.context;
+  const profile::Hotspots& hot = report.hotspots;
+  const profile::StackQuality& q = report.quality;
   doc.add(Heading{2, "Flame graph analysis", "flame-graph-analysis"});
   Text intro;
   intro << "Profile of ";
@@ -39,13 +47,14 @@ void add_flamegraph_section(Document& doc, const LoadedInputs& in) {
   } else {
     intro << code(h.binary);
   }
-  intro << ": " << io::thousands(h.total_samples) << " samples of ";
+  intro << ": " << io::thousands(hot.total_samples) << " samples of ";
   if (h.event.empty()) {
     intro << "an unrecorded event";
   } else {
     intro << code(h.event);
   }
-  intro << ", " << io::thousands(h.functions) << " distinct functions (from " << code(io::display_path(h.file)) << ").";
+  intro << ", " << io::thousands(hot.function_count) << " distinct functions (from "
+        << code(io::display_path(in.paths.hotspots)) << ").";
   doc.add(Paragraph{intro});
 
   if (in.flamegraph_svg) {
@@ -54,30 +63,32 @@ void add_flamegraph_section(Document& doc, const LoadedInputs& in) {
                                 "functions by regular expression, which reports the matched share)."});
     doc.add(Image{"Flame graph of the profiled run", in.paths.flamegraph, *in.flamegraph_svg, true, 0});
   } else {
-    add_missing(doc, Text("The flame graph SVG (--flamegraph)"), input_commands(io::display_path(h.file.parent_path())).profile);
+    add_missing(doc, Text("The flame graph SVG (--flamegraph)"),
+                input_commands(io::display_path(in.paths.hotspots.parent_path())).profile);
   }
 
   doc.add(Heading{3, "Top 10 functions by inclusive time", "top-inclusive"});
   doc.add(Paragraph{Text("Samples of the stacks that contain the function (once per stack, even under recursion).")});
-  doc.add(function_table(h.top_inclusive));
+  doc.add(function_table(hot.top_inclusive));
   doc.add(Heading{3, "Top 10 functions by self time", "top-self"});
   doc.add(Paragraph{Text("Samples whose innermost frame is the function.")});
-  doc.add(function_table(h.top_self));
+  doc.add(function_table(hot.top_self));
 
   doc.add(Heading{3, "Kernel families against the expected bands", "kernel-families"});
-  if (!h.family_rule.empty()) doc.add(Paragraph{Text("Rule: " + h.family_rule + ".")});
+  doc.add(Paragraph{Text("Rule: " + std::string(profile::kFamilyRule) + ".")});
   Table t;
-  t.header = {"Family", "Samples", "Share", "Expected", "benchstats::Verdict"};
+  t.header = {"Family", "Samples", "Share", "Expected", "Verdict"};
   t.align = {Align::left, Align::right, Align::right, Align::right, Align::left};
   std::vector<std::string> hold, fail;
-  for (const auto& f : h.families) {
-    std::string verdict = f.verdict.empty() ? "—" : f.verdict;
-    if (f.verdict == "inside") {
+  for (const auto& f : hot.families) {
+    const std::string name = verdict_of(f);
+    std::string verdict = name.empty() ? "—" : name;
+    if (name == "inside") {
       verdict = "holds (inside)";
       hold.push_back(fmt::format("{} ({} in {})", f.family, io::percent_value(f.percent), band_text(f)));
-    } else if (!f.verdict.empty()) {
-      verdict = "does not hold (" + f.verdict + ")";
-      fail.push_back(fmt::format("{} ({}, {} the {} band)", f.family, io::percent_value(f.percent), f.verdict, band_text(f)));
+    } else if (!name.empty()) {
+      verdict = "does not hold (" + name + ")";
+      fail.push_back(fmt::format("{} ({}, {} the {} band)", f.family, io::percent_value(f.percent), name, band_text(f)));
     }
     t.rows.push_back({Text(f.family), Text(io::thousands(f.samples)), Text(io::percent_value(f.percent)), Text(band_text(f)),
                       Text(verdict)});
@@ -98,17 +109,19 @@ void add_flamegraph_section(Document& doc, const LoadedInputs& in) {
 
   doc.add(Heading{3, "Stack quality", "stack-quality"});
   BulletList quality;
-  if (h.unresolved_frame_percent) {
-    quality.items.push_back(Text("Unresolved frames ([unknown] or a bare DSO): " + io::percent_value(*h.unresolved_frame_percent) + " of all frames."));
-  }
-  if (h.not_reaching_entry_percent) {
-    quality.items.push_back(Text("User stacks not reaching main, _start or a thread entry: " +
-                                 io::percent_value(*h.not_reaching_entry_percent) + "."));
-  }
-  if (!h.frame_pointers.empty()) quality.items.push_back(Text("Frame pointers in the binary: " + h.frame_pointers + "."));
-  if (!h.kernel_frames.empty()) quality.items.push_back(Text("Kernel frames: " + h.kernel_frames + "."));
-  for (const auto& w : h.warnings) quality.items.push_back(Text("Warning: " + w));
-  if (quality.items.empty()) quality.items.push_back(Text("The hot-spot file has no stack-quality diagnostics."));
+  quality.items.push_back(Text("Unresolved frames ([unknown] or a bare DSO): " +
+                               io::percent_value(q.unresolved_frame_percent()) + " of all frames."));
+  quality.items.push_back(Text("User stacks not reaching main, _start or a thread entry: " +
+                               io::percent_value(q.not_reaching_entry_percent()) + "."));
+  const std::string fp_verdict(profile::frame_pointers_name(h.frame_pointers.verdict));
+  quality.items.push_back(Text("Frame pointers in the binary: " +
+                               (h.frame_pointers.detail.empty() ? fp_verdict
+                                                                : fp_verdict + " (" + h.frame_pointers.detail + ")") +
+                               "."));
+  const auto& kernel = report.kernel_frames;
+  quality.items.push_back(
+      Text("Kernel frames: " + (kernel.explanation.empty() ? kernel.status : kernel.status + ": " + kernel.explanation) + "."));
+  for (const auto& w : report.warnings) quality.items.push_back(Text("Warning: " + w));
   doc.add(std::move(quality));
 }
 

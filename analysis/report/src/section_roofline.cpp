@@ -27,40 +27,42 @@ void add_roofline_section(Document& doc, const LoadedInputs& in) {
                 input_commands(dir_of(in)).ceilings + "\n" + input_commands(dir_of(in)).roofline);
     return;
   }
-  const RooflineInput& r = *in.roofline;
+  const roofline::RooflineResult& r = *in.roofline;
+  const roofline::MachineCeilings& c = r.ceilings;
   Text intro;
-  intro << "From " << code(io::display_path(r.file));
+  intro << "From " << code(io::display_path(in.paths.roofline));
   if (!r.benchmarks_source.empty()) intro << " (benchmarks " << code(r.benchmarks_source);
   if (!r.simd_level.empty()) intro << ", SIMD level " << code(r.simd_level);
-  if (!r.time.empty()) intro << ", " << r.time << " time";
-  if (!r.benchmarks_source.empty()) intro << ")";
+  if (!r.benchmarks_source.empty()) intro << ", " << std::string(to_string(r.time)) << " time)";
   intro << ". Ceilings";
-  if (!r.cpu_model.empty()) intro << " of " << r.cpu_model;
+  if (!c.cpu_model.empty()) intro << " of " << c.cpu_model;
   intro << ": compute peaks ";
   std::vector<std::string> peaks;
-  for (const auto& [simd, gflops] : r.peaks) peaks.push_back(fmt::format("{} {} GFLOP/s", simd, io::significant(gflops)));
+  for (const auto& [simd, gflops] : c.peak_gflops) peaks.push_back(fmt::format("{} {} GFLOP/s", simd, io::significant(gflops)));
   intro << (peaks.empty() ? std::string("none") : fmt::format("{}", fmt::join(peaks, ", ")));
-  std::vector<std::string> levels;
-  for (const auto& l : r.levels) {
-    if (l.gbps) levels.push_back(fmt::format("{} {} GB/s", l.level, io::significant(*l.gbps)));
+  std::vector<std::string> stream, gather;
+  for (const auto& l : c.levels) {
+    if (l.stream) stream.push_back(fmt::format("{} {} GB/s", l.level, io::significant(l.stream->gbps)));
+    if (l.gather) gather.push_back(fmt::format("{} {} GB/s", l.level, io::significant(l.gather->gbps)));
   }
-  intro << "; " << (r.bandwidth_kernel.empty() ? std::string("") : r.bandwidth_kernel + " ") << "bandwidth "
-        << (levels.empty() ? std::string("none") : fmt::format("{}", fmt::join(levels, ", "))) << ".";
+  intro << "; " << c.bandwidth_kernel << " bandwidth "
+        << (stream.empty() ? std::string("none") : fmt::format("{}", fmt::join(stream, ", ")));
+  intro << "; gather bandwidth " << (gather.empty() ? std::string("not measured") : fmt::format("{}", fmt::join(gather, ", ")))
+        << ".";
   doc.add(Paragraph{intro});
-  if (!r.rules.empty()) {
-    BulletList rules;
-    for (const auto& [name, text] : r.rules) rules.items.push_back(Text() << strong(name + ":") << " " << text);
-    doc.add(std::move(rules));
-  }
+  BulletList rules;
+  for (const auto& [name, text] : roofline::roofline_rules(r)) rules.items.push_back(Text() << strong(name + ":") << " " << text);
+  doc.add(std::move(rules));
 
   Table t;
-  t.header = {"Benchmark", "AI (FLOP/B)", "GFLOP/s", "GB/s", "Level", "Roof GFLOP/s", "% of roof", "Bound"};
-  t.align = {Align::left, Align::right, Align::right, Align::right, Align::left, Align::right, Align::right, Align::left};
-  std::vector<RooflineRow> points = r.points;
-  std::stable_sort(points.begin(), points.end(), [](const RooflineRow& a, const RooflineRow& b) { return a.name < b.name; });
-  for (const auto& p : points) {
-    t.rows.push_back({Text() << code(p.name), Text(io::significant(p.intensity)), Text(ci_free_gflops(p.gflops)),
-                      Text(io::significant(p.gbps)), Text(p.level), Text(io::significant(p.attainable_gflops)),
+  t.header = {"Benchmark", "Access", "AI (FLOP/B)", "GFLOP/s", "GB/s", "Working set", "Level", "Roof GB/s",
+              "Roof GFLOP/s", "% of roof", "Bound"};
+  t.align = {Align::left,  Align::left,  Align::right, Align::right, Align::right, Align::right,
+             Align::left,  Align::right, Align::right, Align::right, Align::left};
+  for (const auto& p : r.points) {
+    t.rows.push_back({Text() << code(p.name), Text(p.access), Text(io::significant(p.intensity)),
+                      Text(ci_free_gflops(p.gflops)), Text(io::significant(p.gbps)), Text(io::bytes(p.working_set_bytes)),
+                      Text(p.level), Text(io::significant(p.bandwidth_gbps)), Text(io::significant(p.attainable_gflops)),
                       Text(io::percent(p.fraction_of_roof)), Text(p.bound)});
   }
   doc.add(std::move(t));
@@ -101,32 +103,31 @@ void add_stability_section(Document& doc, const LoadedInputs& in) {
     }
     return;
   }
-  const StabilityInput& s = *in.stability;
-  std::size_t pass = 0, fail = 0, incomplete = 0;
-  for (const auto& row : s.rows) {
-    pass += row.status == "pass";
-    fail += row.status == "fail";
-    incomplete += row.status == "incomplete";
-  }
+  const benchstats::StabilityReport& s = *in.stability;
+  const std::size_t pass = s.count(benchstats::StabilityStatus::pass);
+  const std::size_t fail = s.count(benchstats::StabilityStatus::fail);
+  const std::size_t incomplete = s.count(benchstats::StabilityStatus::incomplete);
   Text intro;
-  intro << "From " << code(io::display_path(s.file)) << ": the benchmark suite run " << std::to_string(s.runs)
-        << " consecutive times; per benchmark the benchstats::median of each run's repetitions, and the coefficient of "
+  intro << "From " << code(io::display_path(in.paths.stability)) << ": the benchmark suite run "
+        << std::to_string(s.sources.size()) << " consecutive times; per benchmark the median of each run's repetitions, and the coefficient of "
            "variation (sample standard deviation / mean) of those run medians against the seed's criterion "
-        << strong("CV < " + io::percent(s.cv_limit)) << ". " << strong(fmt::format("{} of {} pass", pass, s.rows.size()))
+        << strong("CV < " + io::percent(s.options.cv_limit)) << ". "
+        << strong(fmt::format("{} of {} pass", pass, s.benchmarks.size()))
         << fmt::format(", {} fail, {} incomplete (not measured in every run).", fail, incomplete);
   doc.add(Paragraph{intro});
   Table t;
   t.header = {"Benchmark", "Runs", "Median of run medians", "Min", "Max", "CV", "Result"};
   t.align = {Align::left, Align::right, Align::right, Align::right, Align::right, Align::right, Align::left};
-  std::vector<StabilityRow> rows = s.rows;
-  std::stable_sort(rows.begin(), rows.end(), [](const StabilityRow& a, const StabilityRow& b) { return a.name < b.name; });
+  std::vector<benchstats::BenchmarkStability> rows = s.benchmarks;
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   for (const auto& row : rows) {
     const double ref = row.median_of_medians.value_or(row.max.value_or(1));
     auto show = [&](std::optional<double> v) { return v ? io::duration_in_unit_of(*v, ref) : std::string("—"); };
-    t.rows.push_back({Text() << code(row.name), Text(fmt::format("{}/{}", row.runs_measured, row.runs)),
+    const auto measured = std::count_if(row.run_medians.begin(), row.run_medians.end(), [](const auto& m) { return m.has_value(); });
+    t.rows.push_back({Text() << code(row.name), Text(fmt::format("{}/{}", measured, row.run_medians.size())),
                       Text(show(row.median_of_medians)), Text(show(row.min)), Text(show(row.max)),
                       Text(row.cv ? io::percent(*row.cv) : std::string("—")),
-                      Text(row.status == "fail" ? std::string("FAIL") : row.status)});
+                      Text(std::string(benchstats::to_string(row.status)))});
   }
   doc.add(std::move(t));
   if (in.stability_svg) {
@@ -152,16 +153,16 @@ void add_candidates_section(Document& doc, const LoadedInputs& in) {
     Table t;
     t.header = {"Family", "Share of the profile"};
     t.align = {Align::left, Align::right};
-    std::vector<FamilyRow> families = in.hotspots.families;
+    std::vector<profile::FamilyShare> families = in.hotspots.hotspots.families;
     std::stable_sort(families.begin(), families.end(), [](const auto& a, const auto& b) { return a.percent > b.percent; });
     for (const auto& f : families) {
-      if (f.family != "other") t.rows.push_back({Text(f.family), Text(io::percent_value(f.percent))});
+      if (f.family != profile::kOtherFamily) t.rows.push_back({Text(f.family), Text(io::percent_value(f.percent))});
     }
     doc.add(Paragraph{Text("Until then, the kernel families by share of the profile alone (not a priority):")});
     doc.add(std::move(t));
     return;
   }
-  const CandidateRanking ranking = rank_candidates(in.hotspots, *in.roofline);
+  const CandidateRanking ranking = rank_candidates(in.hotspots, *in.roofline, in.workload ? &*in.workload : nullptr);
   doc.add(Paragraph{Text("Which benchmarks are ranked: " + ranking.variant_rule +
                          "; peers (OpenBLAS, Eigen, SLEEF) are references, not candidates.")});
   if (ranking.ranked.empty()) {
@@ -189,9 +190,10 @@ void add_candidates_section(Document& doc, const LoadedInputs& in) {
     }
     doc.add(std::move(t));
   }
-  const auto other = std::find_if(in.hotspots.families.begin(), in.hotspots.families.end(),
-                                  [](const FamilyRow& f) { return f.family == "other"; });
-  if (other != in.hotspots.families.end()) {
+  const auto& shares = in.hotspots.hotspots.families;
+  const auto other = std::find_if(shares.begin(), shares.end(),
+                                  [](const profile::FamilyShare& f) { return f.family == profile::kOtherFamily; });
+  if (other != shares.end()) {
     doc.add(Paragraph{Text("Outside the kernel families: " + io::percent_value(other->percent) +
                            " of the profile's samples, not charged to any kernel; the top-10 tables above show "
                            "which functions they fall in.")});

@@ -1,18 +1,16 @@
-// System configuration: what the machine, the build and the benchmark run
-// say about themselves, each figure with its source, and "not readable"
-// where nothing says.
-#include <sys/utsname.h>
-
+// System configuration: the machine snapshot the benchmark run took
+// (build/bench/baseline --machine-out, counters' MachineSnapshot), what the
+// build and the benchmark run say about themselves, and what the ceilings run
+// measured; each figure with its source, and "not recorded" where nothing
+// says. Nothing here reads the machine the report happens to be written on.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 #include "engram/io/format.hpp"
 #include "sections.hpp"
-#include "system_probe.hpp"
 
 namespace engram::report {
 namespace fs = std::filesystem;
@@ -30,7 +28,10 @@ std::string context_value(const benchstats::BenchmarkFile& file, const std::stri
   return it == file.context.end() ? std::string() : it->second;
 }
 
-std::string path_text(const fs::path& p) { return p.generic_string(); }
+// "machine.json" (where the snapshot says it).
+Text snapshot_source(const LoadedInputs& in, std::string_view field) {
+  return Text() << code(io::display_path(in.paths.machine)) << " " << code(std::string(field));
+}
 
 // The caches Google Benchmark put in its context (a JSON array).
 struct ContextCache {
@@ -49,122 +50,73 @@ std::vector<ContextCache> context_caches(const benchstats::BenchmarkFile& file) 
   return out;
 }
 
-std::string cpu_flags_summary(const CpuInfo& cpu) {
-  std::vector<std::string> simd;
-  for (const char* flag : {"sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16", "neon",
-                           "asimd", "sve"}) {
-    if (cpu.flags.count(flag)) simd.emplace_back(flag);
+void add_cpu_rows(std::vector<Row>& rows, const LoadedInputs& in, const counters::MachineSnapshot& m) {
+  if (m.cpu_model) {
+    rows.push_back({"CPU", Text(*m.cpu_model + (m.cpu_vendor ? " (" + *m.cpu_vendor + ")" : "")),
+                    snapshot_source(in, "cpu.model")});
+  } else {
+    rows.push_back({"CPU", Text("not recorded"), snapshot_source(in, "cpu.model")});
   }
-  return simd.empty() ? std::string("none of sse4_2, avx, avx2, fma, avx512*") : fmt::format("{}", fmt::join(simd, ", "));
+
+  Text simd = Text(m.simd_features.empty() ? std::string("none of sse4_2, avx, avx2, fma, avx512*")
+                                           : fmt::format("{}", fmt::join(m.simd_features, ", ")));
+  Text simd_source = snapshot_source(in, "simd.features");
+  std::string level = m.simd_level.value_or("");
+  if (level.empty()) level = context_value(in.bench, "engram.simd_level");
+  if (!level.empty()) {
+    simd << "; the benchmarks ran the kernels at SIMD level " << code(level);
+    simd_source << (m.simd_level ? Text() << " and " << code("simd.level")
+                                 : Text() << "; benchmark context " << code("engram.simd_level"));
+  }
+  rows.push_back({"SIMD", simd, simd_source});
+
+  std::string cores = m.logical_cpus ? fmt::format("{} logical CPUs", *m.logical_cpus) : std::string("not recorded");
+  std::vector<std::string> detail;
+  if (m.packages) detail.push_back(fmt::format("{} package(s)", *m.packages));
+  if (m.cores_per_package) detail.push_back(fmt::format("{} core(s) per package", *m.cores_per_package));
+  if (m.cores_per_package && m.threads_per_package) {
+    detail.push_back(*m.threads_per_package > *m.cores_per_package
+                         ? fmt::format("{} threads per core (SMT)", *m.threads_per_package / *m.cores_per_package)
+                         : std::string("no SMT"));
+  }
+  if (!detail.empty()) cores += fmt::format(" ({})", fmt::join(detail, ", "));
+  if (m.online_cpus && m.logical_cpus && *m.online_cpus != *m.logical_cpus) {
+    cores += fmt::format("; {} online", *m.online_cpus);
+  }
+  Text cores_source = snapshot_source(in, "cpu");
+  const std::string gb_cpus = context_value(in.bench, "num_cpus");
+  if (!gb_cpus.empty()) {
+    cores += "; Google Benchmark counted " + gb_cpus;
+    cores_source << "; benchmark context " << code("num_cpus");
+  }
+  rows.push_back({"Cores", Text(cores), cores_source});
+  rows.push_back({"Virtualisation",
+                  Text(!m.hypervisor ? "not recorded"
+                       : *m.hypervisor
+                           ? "the CPU reports the hypervisor flag: this is a virtual machine"
+                           : "no hypervisor flag: bare metal, or a hypervisor that hides itself"),
+                  snapshot_source(in, "cpu.hypervisor")});
 }
 
-void add_cpu_rows(std::vector<Row>& rows, const LoadedInputs& in, const std::optional<CpuInfo>& cpu,
-                  const SystemSources& s) {
-  const std::string cpuinfo = path_text(s.proc / "cpuinfo");
-  if (cpu && !cpu->model.empty()) {
-    rows.push_back({"CPU", Text(cpu->model + (cpu->vendor.empty() ? "" : " (" + cpu->vendor + ")")),
-                    Text() << code(cpuinfo)});
-  } else if (in.ceilings && !in.ceilings->cpu_model.empty()) {
-    rows.push_back({"CPU", Text(in.ceilings->cpu_model), Text() << code(io::display_path(in.ceilings->file))});
-  } else {
-    rows.push_back({"CPU", Text("not readable"), Text() << code(cpuinfo) << " absent"});
-  }
-
-  if (cpu) {
-    Text simd = Text(cpu_flags_summary(*cpu));
-    Text source = Text() << code(cpuinfo) << " flags";
-    const std::string level = context_value(in.bench, "engram.simd_level");
-    if (!level.empty()) {
-      simd << "; the benchmarks ran the kernels at SIMD level " << code(level);
-      source << "; benchmark context " << code("engram.simd_level");
-    }
-    rows.push_back({"SIMD", simd, source});
-
-    std::string cores = fmt::format("{} logical CPUs", cpu->logical_cpus);
-    std::vector<std::string> detail;
-    if (cpu->packages > 0) detail.push_back(fmt::format("{} package(s)", cpu->packages));
-    if (cpu->cores_per_package) detail.push_back(fmt::format("{} core(s) per package", *cpu->cores_per_package));
-    if (cpu->cores_per_package && cpu->siblings) {
-      detail.push_back(*cpu->siblings > *cpu->cores_per_package
-                           ? fmt::format("{} threads per core (SMT)", *cpu->siblings / *cpu->cores_per_package)
-                           : std::string("no SMT"));
-    }
-    if (!detail.empty()) cores += fmt::format(" ({})", fmt::join(detail, ", "));
-    const std::string gb_cpus = context_value(in.bench, "num_cpus");
-    Text cores_source = Text() << code(cpuinfo);
-    if (!gb_cpus.empty()) {
-      cores += "; Google Benchmark counted " + gb_cpus;
-      cores_source << "; benchmark context " << code("num_cpus");
-    }
-    rows.push_back({"Cores", Text(cores), cores_source});
-    const bool hypervisor = cpu->flags.count("hypervisor") > 0;
-    rows.push_back({"Virtualisation",
-                    Text(hypervisor ? "the CPU reports the hypervisor flag: this is a virtual machine"
-                                    : "no hypervisor flag: bare metal, or a hypervisor that hides itself"),
-                    Text() << code(cpuinfo) << " flags"});
-  }
+void add_memory_and_os_rows(std::vector<Row>& rows, const LoadedInputs& in, const counters::MachineSnapshot& m) {
+  rows.push_back({"RAM", Text(m.memory_bytes ? io::bytes(static_cast<double>(*m.memory_bytes)) : std::string("not recorded")),
+                  snapshot_source(in, "memory.total_bytes")});
+  rows.push_back({"OS", Text(m.os.value_or("not recorded")), snapshot_source(in, "os.pretty_name")});
+  std::string kernel = m.kernel_release.value_or("not recorded");
+  if (m.kernel_release && m.machine) kernel += " " + *m.machine;
+  rows.push_back({"Kernel", Text(kernel), snapshot_source(in, "kernel")});
 }
 
-void add_memory_and_os_rows(std::vector<Row>& rows, const SystemSources& s, const LoadedInputs& in) {
-  const auto ram = read_mem_total_bytes(s.proc);
-  rows.push_back({"RAM", Text(ram ? io::bytes(static_cast<double>(*ram)) : std::string("not readable")),
-                  Text() << code(path_text(s.proc / "meminfo")) << " MemTotal"});
-  const auto os = read_os_name(s.os_release);
-  rows.push_back({"OS", Text(os.value_or("not readable")), Text() << code(path_text(s.os_release))});
-  auto kernel = read_kernel_release(s.proc);
-  Text source = Text() << code(path_text(s.proc / "sys/kernel/osrelease"));
-  if (kernel && s.read_live_machine) {
-    utsname names{};
-    if (::uname(&names) == 0) *kernel += std::string(" ") + names.machine;
-    source << " and uname";
-  }
-  if (!kernel && in.ceilings && !in.ceilings->kernel.empty()) {
-    kernel = in.ceilings->kernel;
-    source = Text() << code(io::display_path(in.ceilings->file));
-  }
-  rows.push_back({"Kernel", Text(kernel.value_or("not readable")), source});
-}
-
-void add_build_rows(std::vector<Row>& rows, const LoadedInputs& in, const SystemSources& s) {
-  // Compiler: the ceilings program records the one it was built with; else
-  // ask the compiler the CMake cache names.
-  const auto& cache = in.cmake_cache;
-  auto cached = [&](const std::string& key) {
-    const auto it = cache.find(key);
-    return it == cache.end() ? std::string() : it->second;
-  };
-  const std::string cache_file = io::display_path(in.paths.cmake_cache);
-  if (in.ceilings && !in.ceilings->compiler.empty()) {
-    rows.push_back({"Compiler", Text(in.ceilings->compiler), Text() << code(io::display_path(in.ceilings->file))});
-  } else if (!cached("CMAKE_CXX_COMPILER").empty()) {
-    const std::string compiler = cached("CMAKE_CXX_COMPILER");
-    const auto version = s.read_live_machine ? compiler_version(compiler) : std::nullopt;
-    rows.push_back({"Compiler", Text() << code(compiler) << (version ? ": " + *version : std::string()),
-                    Text() << code(cache_file) << (version ? " and the compiler's --version" : "")});
-  } else {
-    rows.push_back({"Compiler", Text("not recorded: give --cmake-cache build/CMakeCache.txt or --ceilings"),
-                    Text("none")});
-  }
-
-  if (!cache.empty()) {
-    const std::string type = cached("CMAKE_BUILD_TYPE");
-    std::string upper = type;
-    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
-    Text flags;
-    flags << "build type " << code(type.empty() ? "(none)" : type) << ", CMAKE_CXX_FLAGS "
-          << code(cached("CMAKE_CXX_FLAGS").empty() ? "(empty)" : cached("CMAKE_CXX_FLAGS"));
-    if (!upper.empty()) {
-      const std::string per_type = cached("CMAKE_CXX_FLAGS_" + upper);
-      flags << ", CMAKE_CXX_FLAGS_" + upper + " " << code(per_type.empty() ? "(empty)" : per_type);
-    }
-    rows.push_back({"Compile flags", flags, Text() << code(cache_file)});
-  } else {
-    rows.push_back({"Compile flags", Text("not recorded: give --cmake-cache build/CMakeCache.txt"), Text("none")});
-  }
-  if (in.ceilings && !in.ceilings->compile_flags.empty()) {
-    rows.push_back({"Flags recorded by the ceilings build", Text() << code(in.ceilings->compile_flags),
-                    Text() << code(io::display_path(in.ceilings->file))});
-  }
+void add_build_rows(std::vector<Row>& rows, const LoadedInputs& in, const counters::MachineSnapshot& m) {
+  // The build of the benchmark program that took the snapshot: the kernels
+  // were compiled with the same compiler and flags.
+  const std::string compiler = fmt::format("{} {}", m.compiler_id, m.compiler_version);
+  rows.push_back({"Compiler", Text(m.compiler_id.empty() ? std::string("not recorded") : compiler),
+                  snapshot_source(in, "build")});
+  Text flags;
+  flags << "build type " << code(m.build_type.empty() ? "(none)" : m.build_type) << ", flags "
+        << code(m.compile_flags.empty() ? "(none)" : m.compile_flags);
+  rows.push_back({"Compile flags", flags, snapshot_source(in, "build")});
   const std::string gb_build = context_value(in.bench, "library_build_type");
   if (!gb_build.empty()) {
     rows.push_back({"Google Benchmark library",
@@ -174,39 +126,32 @@ void add_build_rows(std::vector<Row>& rows, const LoadedInputs& in, const System
   }
 }
 
-void add_clock_rows(std::vector<Row>& rows, const LoadedInputs& in, const std::optional<CpuInfo>& cpu,
-                    const SystemSources& s) {
+void add_clock_rows(std::vector<Row>& rows, const LoadedInputs& in, const counters::MachineSnapshot& m) {
   std::vector<std::string> parts;
   Text source;
   if (in.ceilings && in.ceilings->clock_ghz) {
     parts.push_back(fmt::format("{:.2f} GHz measured (dependent integer adds)", *in.ceilings->clock_ghz));
-    source << code(io::display_path(in.ceilings->file)) << "; ";
-  } else if (in.roofline && in.roofline->clock_ghz && *in.roofline->clock_ghz > 0) {
-    parts.push_back(fmt::format("{:.2f} GHz measured by the ceilings run", *in.roofline->clock_ghz));
-    source << code(io::display_path(in.roofline->file)) << "; ";
+    source << code(io::display_path(in.paths.ceilings)) << "; ";
+  } else if (in.roofline && in.roofline->ceilings.clock_ghz > 0) {
+    parts.push_back(fmt::format("{:.2f} GHz measured by the ceilings run", in.roofline->ceilings.clock_ghz));
+    source << code(io::display_path(in.paths.roofline)) << "; ";
   }
-  if (cpu && cpu->mhz) {
-    parts.push_back(fmt::format("{:.0f} MHz reported by the kernel", *cpu->mhz));
-    source << code(path_text(s.proc / "cpuinfo")) << " cpu MHz";
-  }
+  if (m.cpuinfo_mhz) parts.push_back(fmt::format("{:.0f} MHz reported by the kernel", *m.cpuinfo_mhz));
+  if (m.cpufreq_max_mhz) parts.push_back(fmt::format("at most {:.0f} MHz (cpufreq)", *m.cpufreq_max_mhz));
+  source << snapshot_source(in, "clock");
   rows.push_back({"Clock", Text(parts.empty() ? std::string("not measured") : fmt::format("{}", fmt::join(parts, "; "))),
-                  source.empty() ? Text("none") : source});
+                  source});
 
-  const auto governors = read_governors(s.sys);
-  const std::string governor_file = path_text(s.sys / "devices/system/cpu/cpu*/cpufreq/scaling_governor");
   Text governor;
-  if (governors.per_cpu.empty()) {
-    governor << "not readable (no " << code(governor_file)
-             << ": the kernel exposes no frequency scaling here, as is usual in a VM)";
+  if (m.governors.empty()) {
+    governor << "not readable (no cpufreq scaling governor: the kernel exposes no frequency scaling, as is usual "
+                "in a VM)";
   } else {
-    std::vector<std::string> distinct = governors.per_cpu;
-    std::sort(distinct.begin(), distinct.end());
-    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-    governor << fmt::format("{} (on {} CPU(s))", fmt::join(distinct, ", "), governors.per_cpu.size());
-    if (!governors.driver.empty()) governor << ", driver " << code(governors.driver);
+    governor << fmt::format("{}", fmt::join(m.governors, ", "));
+    if (m.cpufreq_driver) governor << ", driver " << code(*m.cpufreq_driver);
   }
+  Text gsource = snapshot_source(in, "clock.governors");
   const std::string scaling = context_value(in.bench, "cpu_scaling_enabled");
-  Text gsource = Text() << code(governor_file);
   if (!scaling.empty()) {
     governor << "; Google Benchmark: CPU scaling " << (scaling == "true" ? "enabled" : "not detected");
     gsource << "; benchmark context " << code("cpu_scaling_enabled");
@@ -214,41 +159,45 @@ void add_clock_rows(std::vector<Row>& rows, const LoadedInputs& in, const std::o
   rows.push_back({"Frequency governor", governor, gsource});
 }
 
-void add_pmu_row(std::vector<Row>& rows, const LoadedInputs& in, const std::optional<CpuInfo>& cpu,
-                 const SystemSources& s) {
+void add_pmu_row(std::vector<Row>& rows, const LoadedInputs& in, const counters::MachineSnapshot& m) {
   Text value;
-  Text source;
-  const auto pmu = read_pmu_devices(s.sys);
-  const std::string devices = path_text(s.sys / "bus/event_source/devices");
-  if (!pmu.listed) {
-    value << "unknown (" << code(devices) << " not readable)";
-  } else if (pmu.has_cpu_pmu) {
+  Text source = snapshot_source(in, "pmu");
+  if (!m.hardware_counters) {
+    value << "unknown";
+  } else if (*m.hardware_counters) {
     value << "hardware PMU available to perf";
   } else {
-    value << strong("no hardware PMU") << fmt::format(": perf offers only {}", fmt::join(pmu.names, ", "));
+    value << strong("no hardware PMU");
+    if (!m.hardware_counters_reason.empty()) value << " (" << m.hardware_counters_reason << ")";
   }
-  source << code(devices);
-  if (cpu && cpu->flags.count("hypervisor")) {
-    value << "; hypervisor flag set";
-    source << "; " << code(path_text(s.proc / "cpuinfo"));
+  if (m.perf_pmus) {
+    value << fmt::format(": perf offers {}", m.perf_pmus->empty() ? std::string("nothing")
+                                                                  : fmt::format("{}", fmt::join(*m.perf_pmus, ", ")));
   }
-  if (!in.counter_statuses.empty()) {
+  if (m.perf_event_paranoid) value << fmt::format("; perf_event_paranoid {}", *m.perf_event_paranoid);
+  if (m.hypervisor && *m.hypervisor) value << "; hypervisor flag set";
+  if (!in.counter_statuses.counters.empty()) {
     std::map<std::string, std::vector<std::string>> by_status;
-    for (const auto& c : in.counter_statuses) by_status[c.status].push_back(c.counter);
+    for (const auto& c : in.counter_statuses.counters) {
+      by_status[std::string(counters::to_string(c.status))].push_back(c.counter);
+    }
     std::vector<std::string> parts;
     for (const auto& [status, names] : by_status) parts.push_back(fmt::format("{} {}", fmt::join(names, ", "), status));
     value << "; counters run: " << fmt::format("{}", fmt::join(parts, "; "));
-    const auto unavailable = std::find_if(in.counter_statuses.begin(), in.counter_statuses.end(),
-                                          [](const CounterStatus& c) { return c.status != "counted"; });
-    if (unavailable != in.counter_statuses.end() && !unavailable->reason.empty()) {
+    const auto& list = in.counter_statuses.counters;
+    const auto unavailable = std::find_if(list.begin(), list.end(), [](const counters::CounterStatusEntry& c) {
+      return c.status != counters::Status::counted;
+    });
+    if (unavailable != list.end() && !unavailable->reason.empty()) {
       value << " (" << unavailable->counter << ": " << unavailable->reason << ")";
     }
     source << "; " << code(io::display_path(in.paths.counters_bench)) << " context " << code("engram.counters");
   }
-  if (!in.hotspots.event.empty()) {
-    value << "; the profile sampled " << code(in.hotspots.event);
-    if (in.hotspots.event.find("cpu-clock") != std::string::npos) value << " (the software timer)";
-    source << "; " << code(io::display_path(in.hotspots.file));
+  const std::string& event = in.hotspots.context.event;
+  if (!event.empty()) {
+    value << "; the profile sampled " << code(event);
+    if (event.find("cpu-clock") != std::string::npos) value << " (the software timer)";
+    source << "; " << code(io::display_path(in.paths.hotspots));
   }
   rows.push_back({"PMU", value, source});
 }
@@ -270,18 +219,21 @@ void add_run_rows(std::vector<Row>& rows, const LoadedInputs& in) {
   rows.push_back({"Benchmark run", value, Text() << code(io::display_path(in.paths.bench)) << " context"});
 }
 
-Table cache_table(const LoadedInputs& in, const SystemSources& s) {
+// What the ceilings run chose for one cache level ("L1", "L2", "L3") and
+// whether it checked it against its bandwidth sweep; nullptr without one.
+const ceilings::LevelSizeRecord* ceilings_cache(const LoadedInputs& in, const std::string& level) {
+  if (!in.ceilings) return nullptr;
+  for (const auto& l : in.ceilings->levels) {
+    if (l.name == level) return &l.size;
+  }
+  return nullptr;
+}
+
+Table cache_table(const LoadedInputs& in, const counters::MachineSnapshot& m) {
   Table t;
-  t.header = {"Level", "Size used", "Source", "sysfs", "sysconf", "Google Benchmark", "Against the bandwidth sweep"};
-  t.align = {Align::left, Align::right, Align::left, Align::right, Align::right, Align::right, Align::left};
-  const auto sysfs = read_sysfs_caches(s.sys);
+  t.header = {"Level", "Size used", "Source", "CPUID", "sysfs", "sysconf", "Google Benchmark", "Against the bandwidth sweep"};
+  t.align = {Align::left, Align::right, Align::left, Align::right, Align::right, Align::right, Align::right, Align::left};
   const auto gb = context_caches(in.bench);
-  auto sysfs_size = [&](int level) -> std::optional<double> {
-    for (const auto& c : sysfs) {
-      if (c.level == level && c.type != "Instruction" && c.bytes) return static_cast<double>(*c.bytes);
-    }
-    return std::nullopt;
-  };
   auto gb_size = [&](int level) -> std::optional<double> {
     for (const auto& c : gb) {
       if (c.level == level && c.type != "Instruction") return c.bytes;
@@ -291,76 +243,93 @@ Table cache_table(const LoadedInputs& in, const SystemSources& s) {
   auto show = [](std::optional<double> v) { return v ? io::bytes(*v) : std::string("—"); };
   for (int level = 1; level <= 3; ++level) {
     const std::string name = fmt::format("L{}", level);
-    const auto live = s.read_live_machine ? sysconf_cache_bytes(level) : std::nullopt;
-    std::optional<double> sysconf_size = live ? std::optional<double>(static_cast<double>(*live)) : std::nullopt;
+    const counters::CacheLevel* snap = nullptr;
+    for (const auto& c : m.caches) {
+      if (c.level == level && c.type != "instruction") snap = &c;
+    }
+    auto figure = [&](const char* source) -> std::optional<double> {
+      if (snap == nullptr) return std::nullopt;
+      for (const auto& f : snap->figures) {
+        if (f.source == source) return static_cast<double>(f.bytes);
+      }
+      return std::nullopt;
+    };
     std::optional<double> used;
     std::string source, check;
-    const CeilingsCache* ceiling = nullptr;
-    if (in.ceilings) {
-      for (const auto& c : in.ceilings->caches) {
-        if (c.level == name) ceiling = &c;
-      }
-    }
+    const ceilings::LevelSizeRecord* ceiling = ceilings_cache(in, name);
     if (ceiling != nullptr && ceiling->bytes) {
-      used = ceiling->bytes;
+      used = static_cast<double>(*ceiling->bytes);
       source = ceiling->source + " (as the ceilings run chose it)";
-      if (ceiling->sysconf) sysconf_size = ceiling->sysconf;
       check = ceiling->checked_against_sweep ? "consistent with the sweep" : "not checked";
       if (!ceiling->note.empty()) check += "; " + ceiling->note;
-    } else if (sysfs_size(level)) {
-      used = sysfs_size(level);
-      source = "sysfs";
+    } else if (snap != nullptr && snap->chosen) {
+      const counters::CacheFigure& chosen = snap->figures[*snap->chosen];
+      used = static_cast<double>(chosen.bytes);
+      source = chosen.source + (snap->why.empty() ? std::string() : " (" + snap->why + ")");
       check = in.ceilings ? "the ceilings run has no size for it" : "not checked (no ceilings run)";
-    } else if (sysconf_size) {
-      used = sysconf_size;
-      source = "sysconf";
-      check = "not checked (no ceilings run)";
     } else if (gb_size(level)) {
       used = gb_size(level);
       source = "Google Benchmark context";
       check = "not checked (no ceilings run)";
     }
-    if (!used && !sysfs_size(level) && !sysconf_size && !gb_size(level)) continue;
-    t.rows.push_back({Text(name + (level == 1 ? " data" : "")), Text(show(used)), Text(source.empty() ? "—" : source),
-                      Text(show(sysfs_size(level))), Text(show(sysconf_size)), Text(show(gb_size(level))),
-                      Text(check.empty() ? "—" : check)});
+    if (!used && snap == nullptr && !gb_size(level)) continue;
+    t.rows.push_back({Text(snap != nullptr ? snap->name : name), Text(show(used)), Text(source.empty() ? "—" : source),
+                      Text(show(figure("cpuid"))), Text(show(figure("sysfs"))), Text(show(figure("sysconf"))),
+                      Text(show(gb_size(level))), Text(check.empty() ? "—" : check)});
   }
   return t;
 }
 
 }  // namespace
 
-void add_system_section(Document& doc, const LoadedInputs& in, const SystemSources& s) {
+void add_system_section(Document& doc, const LoadedInputs& in) {
   doc.add(Heading{2, "System configuration", "system-configuration"});
-  doc.add(Paragraph{Text("Read when the report was written, on the machine that ran the profile and the "
-                         "benchmarks; each figure names its source.")});
-  const auto cpu = read_cpuinfo(s.proc);
+  if (!in.machine) {
+    add_missing(doc,
+                Text() << "The machine snapshot (" << code("--machine machine.json")
+                       << "): the CPU, caches, clock, PMU, kernel, compiler and flags of the machine the benchmarks "
+                          "ran on, recorded by the benchmark run itself (this report does not look at the machine "
+                          "it is written on)",
+                input_commands(io::display_path(in.paths.hotspots.parent_path())).machine);
+    return;
+  }
+  const counters::MachineSnapshot& m = *in.machine;
+  doc.add(Paragraph{Text() << "The machine the benchmarks ran on, as the benchmark run recorded it ("
+                           << code(io::display_path(in.paths.machine)) << ", taken " << m.taken_at
+                           << "); each figure names its source."});
   std::vector<Row> rows;
-  add_cpu_rows(rows, in, cpu, s);
-  add_memory_and_os_rows(rows, s, in);
-  add_build_rows(rows, in, s);
-  add_clock_rows(rows, in, cpu, s);
-  add_pmu_row(rows, in, cpu, s);
+  add_cpu_rows(rows, in, m);
+  add_memory_and_os_rows(rows, in, m);
+  add_build_rows(rows, in, m);
+  add_clock_rows(rows, in, m);
+  add_pmu_row(rows, in, m);
   add_run_rows(rows, in);
   Table t;
   t.header = {"Item", "Value", "Source"};
   for (auto& r : rows) t.rows.push_back({Text(r.item), std::move(r.value), std::move(r.source)});
   doc.add(std::move(t));
+  if (!m.problems.empty()) {
+    doc.add(Paragraph{Text("What the snapshot could not read:")});
+    BulletList problems;
+    for (const auto& p : m.problems) problems.items.push_back(Text(p));
+    doc.add(std::move(problems));
+  }
 
   doc.add(Heading{3, "Caches", "caches"});
-  Table caches = cache_table(in, s);
+  Table caches = cache_table(in, m);
   if (caches.rows.empty()) {
-    doc.add(Paragraph{Text("No cache size is readable: no sysfs cache folder, no sysconf value, no ceilings run.")});
+    doc.add(Paragraph{Text("No cache size is recorded: not in the snapshot, not by Google Benchmark, no ceilings run.")});
   } else {
     Text intro;
-    intro << "Size used: what the roofline's memory levels assume. ";
+    intro << "Size used: what the roofline's memory levels assume. CPUID, sysfs and sysconf: what each source told "
+             "the snapshot. ";
     if (in.ceilings) {
-      intro << "The ceilings run (" << code(io::display_path(in.ceilings->file))
+      intro << "The ceilings run (" << code(io::display_path(in.paths.ceilings))
             << ") takes each size from CPUID or sysconf and checks it against the plateaus of its bandwidth sweep.";
       for (const auto& note : in.ceilings->notes) intro << " Note: " << note << ".";
     } else {
       intro << "Without a ceilings run (" << code("--ceilings")
-            << ") the sizes come from sysfs or sysconf and are not checked against a bandwidth sweep.";
+            << ") the sizes are the snapshot's choice and are not checked against a bandwidth sweep.";
     }
     doc.add(Paragraph{intro});
     doc.add(std::move(caches));

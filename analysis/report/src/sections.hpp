@@ -13,14 +13,14 @@ namespace engram::report {
 // The commands that make each input, with paths in `dir` (the run's output
 // folder, e.g. tmp).
 struct InputCommands {
-  std::string profile, bench, counters, ceilings, roofline, stability;
+  std::string profile, bench, counters, ceilings, roofline, stability, machine;
 };
 InputCommands input_commands(const std::string& dir);
 
 // Paragraph + code block: "<what> is missing: <why>. To make it:" + command.
 void add_missing(Document& doc, const Text& what, const std::string& command);
 
-void add_system_section(Document& doc, const LoadedInputs& in, const SystemSources& sources);
+void add_system_section(Document& doc, const LoadedInputs& in);
 void add_flamegraph_section(Document& doc, const LoadedInputs& in);
 void add_benchmarks_section(Document& doc, const LoadedInputs& in, benchstats::TimeMeasure measure);
 void add_counters_section(Document& doc, const LoadedInputs& in);

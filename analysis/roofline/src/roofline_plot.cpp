@@ -1,7 +1,6 @@
-// The roofline plot: a gnuplot script, run by gnuplot into SVG and PNG.
+// The roofline plot: gnuplot commands, drawn by io::render_gnuplot (the one
+// gnuplot driver) into SVG and PNG.
 #include <fmt/format.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,216 +8,219 @@
 #include <stdexcept>
 
 #include "engram/io/gnuplot.hpp"
-#include "engram/io/process.hpp"
 #include "engram/roofline/roofline.hpp"
 
 namespace engram::roofline {
 namespace {
 
-// gnuplot's single-quoted strings take everything literally except '' for '.
-std::string gp_string(const std::string& text) {
-  std::string out = "'";
-  for (char ch : text) {
-    if (ch == '\'') out += '\'';
-    if (ch != '\n') out += ch;
+constexpr io::PlotSize kSize{1640, 900};
+// The plot area, in fractions of the canvas (fixed, so that the labels can be
+// placed in pixels): the right part holds the key and the numbered list.
+constexpr double kLeft = 0.055, kRight = 0.53, kBottom = 0.08, kTop = 0.93;
+constexpr double kKeyX = 0.545, kListX = 0.745;
+
+// No orange or brown among the kernels' colours: those are the gather roofs'.
+constexpr const char* kKernelColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#111111", "#e377c2",
+                                          "#17becf", "#9a9a00", "#7f7f7f", "#393b79", "#637939", "#6a3d9a"};
+constexpr const char* kStreamColours[] = {"#08306b", "#2171b5", "#6baed6", "#9ecae1"};
+constexpr const char* kGatherColours[] = {"#7f2704", "#d94801", "#fd8d3c", "#fdae6b"};
+
+// Shapes by variant: the known ones fixed, others in order of appearance.
+int point_type(const std::string& variant, std::map<std::string, int>& spare) {
+  static const std::map<std::string, int> kKnown = {{"reference", 6}, {"optimized", 7}, {"openblas", 5},
+                                                    {"eigen", 9},     {"sleef", 13},    {"uncounted", 11},
+                                                    {"counted", 8}};
+  if (const auto it = kKnown.find(variant); it != kKnown.end()) return it->second;
+  static constexpr int kSpare[] = {4, 10, 12, 14, 2, 3};
+  const auto it = spare.find(variant);
+  if (it != spare.end()) return it->second;
+  const int type = kSpare[spare.size() % (sizeof kSpare / sizeof kSpare[0])];
+  spare.emplace(variant, type);
+  return type;
+}
+
+// Log-log axes mapped onto the plot area's pixels.
+struct Axes {
+  double x_min, x_max, y_min, y_max;
+  double px(double x) const {
+    return kSize.width * (kLeft + (kRight - kLeft) * std::log(x / x_min) / std::log(x_max / x_min));
   }
-  return out + "'";
-}
-
-// Data-block strings are double-quoted; benchmark names hold no quotes, but
-// make sure.
-std::string data_string(const std::string& text) {
-  std::string out = "\"";
-  for (char ch : text) out += ch == '"' ? '\'' : ch;
-  return out + "\"";
-}
-
-constexpr const char* kKernelColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
-                                          "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939"};
-constexpr std::size_t kKernelColourCount = sizeof kKernelColours / sizeof kKernelColours[0];
-constexpr const char* kLevelColours[] = {"#08519c", "#3182bd", "#6baed6", "#636363"};
-
-struct VariantStyle {
-  int point_type;
-  std::string label;
+  double py(double y) const {  // upwards
+    return kSize.height * (kBottom + (kTop - kBottom) * std::log(y / y_min) / std::log(y_max / y_min));
+  }
+  double x_of(double px_) const {
+    return x_min * std::exp((px_ / kSize.width - kLeft) / (kRight - kLeft) * std::log(x_max / x_min));
+  }
+  double y_of(double py_) const {
+    return y_min * std::exp((py_ / kSize.height - kBottom) / (kTop - kBottom) * std::log(y_max / y_min));
+  }
 };
 
-// Shape by variant: open circle for the reference, filled shapes for the
-// known ones, then further shapes for others in order of appearance.
-class VariantStyles {
- public:
-  const VariantStyle& of(const std::string& variant) {
-    const auto it = styles_.find(variant);
-    if (it != styles_.end()) return it->second;
-    static constexpr int kSpareTypes[] = {11, 8, 4, 10, 12, 14, 2, 3};
-    const int type = kSpareTypes[spare_++ % (sizeof kSpareTypes / sizeof kSpareTypes[0])];
-    return styles_.emplace(variant, VariantStyle{type, variant.substr(0, 10)}).first->second;
-  }
-
- private:
-  std::map<std::string, VariantStyle> styles_ = {{"reference", {6, "ref"}}, {"optimized", {7, "opt"}},
-                                                 {"openblas", {5, "blas"}}, {"eigen", {9, "eigen"}},
-                                                 {"sleef", {13, "sleef"}}};
-  std::size_t spare_ = 0;
+struct Box {
+  double x0, y0, x1, y1;
+  bool overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
 };
 
-std::string temporary_sibling(const std::filesystem::path& target) {
-  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
-  return (dir / fmt::format(".{}.tmp.{}", target.filename().string(), ::getpid())).string();
-}
-
-void run_gnuplot(const std::string& script, const std::filesystem::path& temp_output) {
-  char script_path[] = "/tmp/engram-roofline-XXXXXX.gp";
-  const int fd = ::mkstemps(script_path, 3);
-  if (fd < 0) throw std::runtime_error("cannot create a temporary gnuplot script in /tmp");
-  const bool wrote = ::write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size());
-  ::close(fd);
-  if (!wrote) {
-    ::unlink(script_path);
-    throw std::runtime_error("cannot write the temporary gnuplot script");
+// Greedy placement of each point's number: the first spot around its dot,
+// going outwards, that overlaps no number placed before, no dot, and stays
+// inside the plot area; failing that, the spot with the fewest overlaps.
+std::vector<std::pair<double, double>> place_labels(const std::vector<std::pair<double, double>>& dots,
+                                                    const std::vector<std::string>& labels) {
+  constexpr double kCharWidth = 7.0, kHeight = 12.0, kDot = 6.0;
+  std::vector<Box> taken;
+  for (const auto& [x, y] : dots) taken.push_back({x - kDot, y - kDot, x + kDot, y + kDot});
+  const Box area{kSize.width * kLeft, kSize.height * kBottom, kSize.width * kRight, kSize.height * kTop};
+  std::vector<std::pair<double, double>> out;
+  for (std::size_t i = 0; i < dots.size(); ++i) {
+    const double w = kCharWidth * static_cast<double>(labels[i].size()) + 2, h = kHeight;
+    std::pair<double, double> best = {dots[i].first + kDot + w / 2, dots[i].second};
+    int best_overlaps = 1 << 30;
+    for (double radius : {11.0, 17.0, 25.0, 35.0, 48.0}) {
+      for (int k = 0; k < 12 && best_overlaps > 0; ++k) {
+        const double angle = k * (M_PI / 6.0);
+        const double cx = dots[i].first + std::cos(angle) * (radius + w / 2 - 4);
+        const double cy = dots[i].second + std::sin(angle) * radius;
+        const Box b{cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2};
+        if (b.x0 < area.x0 || b.x1 > area.x1 || b.y0 < area.y0 || b.y1 > area.y1) continue;
+        int overlaps = 0;
+        for (const Box& t : taken) overlaps += b.overlaps(t);
+        if (overlaps < best_overlaps) {
+          best_overlaps = overlaps;
+          best = {cx, cy};
+        }
+      }
+      if (best_overlaps == 0) break;
+    }
+    taken.push_back({best.first - w / 2, best.second - h / 2, best.first + w / 2, best.second + h / 2});
+    out.push_back(best);
   }
-  const io::ProgramResult run = io::run_program({"gnuplot", script_path});
-  ::unlink(script_path);
-  if (!run.started) {
-    throw std::runtime_error("gnuplot is not installed (Debian package gnuplot-nox): cannot draw the roofline plot");
-  }
-  if (run.exit_code != 0) {
-    std::error_code ec;
-    std::filesystem::remove(temp_output, ec);
-    throw std::runtime_error(fmt::format("gnuplot failed (exit status {}): {}", run.exit_code, run.err));
-  }
-  std::error_code ec;
-  if (!std::filesystem::exists(temp_output, ec) || std::filesystem::file_size(temp_output, ec) == 0) {
-    std::filesystem::remove(temp_output, ec);
-    throw std::runtime_error(fmt::format("gnuplot wrote nothing to {}: {}", temp_output.string(), run.err));
-  }
-}
-
-void draw(const RooflineResult& result, const std::string& terminal, const std::filesystem::path& output) {
-  const std::string temp = temporary_sibling(output);
-  run_gnuplot(roofline_gnuplot_script(result, terminal, temp), temp);
-  std::error_code ec;
-  std::filesystem::rename(temp, output, ec);
-  if (ec) {
-    std::filesystem::remove(temp, ec);
-    throw std::runtime_error(fmt::format("cannot write {}: rename failed", output.string()));
-  }
+  return out;
 }
 
 }  // namespace
 
-std::string roofline_gnuplot_script(const RooflineResult& result, const std::string& terminal,
-                                    const std::filesystem::path& output) {
+std::string roofline_gnuplot_commands(const RooflineResult& result) {
   const MachineCeilings& c = result.ceilings;
   const double peak = c.best_peak_gflops();
 
-  // Ranges: every dot and every ridge point, with a margin, on whole decades
-  // where that costs little.
-  double x_min = INFINITY, x_max = 0, y_min = INFINITY, t_max = 0;
+  // Ranges: every point, every streaming ridge (where a level's roof meets
+  // the best peak), the peaks and every point's own roof, with a margin.
+  double x_lo = INFINITY, x_hi = 0, y_lo = INFINITY;
   for (const MemoryCeiling& m : c.levels) {
-    if (!m.gbps) continue;
-    x_min = std::min(x_min, peak / *m.gbps);
-    x_max = std::max(x_max, peak / *m.gbps);
-    y_min = std::min(y_min, peak / 10);
+    if (!m.stream) continue;
+    x_lo = std::min(x_lo, peak / m.stream->gbps);
+    x_hi = std::max(x_hi, peak / m.stream->gbps);
   }
-  for (const auto& [simd, gflops] : c.peak_gflops) y_min = std::min(y_min, gflops);
+  for (const auto& [simd, gflops] : c.peak_gflops) y_lo = std::min(y_lo, gflops);
   for (const RooflinePoint& p : result.points) {
-    x_min = std::min(x_min, p.intensity);
-    x_max = std::max(x_max, p.intensity);
-    y_min = std::min(y_min, p.gflops);
-    t_max = std::max(t_max, p.seconds_per_iteration);
+    x_lo = std::min(x_lo, p.intensity);
+    x_hi = std::max(x_hi, p.intensity);
+    y_lo = std::min({y_lo, p.gflops, p.attainable_gflops});
   }
-  x_min = std::pow(10.0, std::floor(std::log10(x_min / 2)));
-  x_max = std::pow(10.0, std::ceil(std::log10(x_max * 2)));
-  y_min = std::pow(10.0, std::floor(std::log10(y_min / 2)));
-  const double y_max = std::pow(10.0, std::ceil(std::log10(peak * 1.5)));
+  const Axes axes{x_lo / 1.6, x_hi * 1.6, y_lo / 1.8, peak * 1.8};
 
   std::string s;
-  s += "# Roofline plot, generated by the engram roofline tool.\n";
-  s += fmt::format("set terminal {}\nset output {}\n", terminal, gp_string(output.string()));
-  s += fmt::format("set title {} noenhanced\n",
-                   gp_string(fmt::format("Roofline: {}{}, one core, single precision", c.cpu_model.empty() ? "this machine" : c.cpu_model,
-                                      result.simd_level.empty() ? "" : ", kernels at " + result.simd_level)));
+  s += fmt::format("set title {}\n",
+                   io::gnuplot_quote(fmt::format("Roofline: {}, one core, single precision{}",
+                                                 c.cpu_model.empty() ? "this machine" : c.cpu_model,
+                                                 result.simd_level.empty() ? "" : ", kernels at " + result.simd_level)));
+  s += fmt::format("set lmargin at screen {0}\nset rmargin at screen {1}\nset bmargin at screen {2}\n"
+                   "set tmargin at screen {3}\n",
+                   kLeft, kRight, kBottom, kTop);
   s += "set xlabel 'Arithmetic intensity (FLOP/byte)'\nset ylabel 'Performance (GFLOP/s)'\n";
   s += "set logscale xy 10\nset format x '%g'\nset format y '%g'\n";
-  s += fmt::format("set xrange [{:g}:{:g}]\nset yrange [{:g}:{:g}]\n", x_min, x_max, y_min, y_max);
-  s += "set grid xtics ytics mxtics mytics lc rgb '#e0e0e0' lw 1\n";
-  s += "set key outside right top noenhanced spacing 1.1\nset samples 2000\n";
-  s += "min(a, b) = a < b ? a : b\n";
-  s += fmt::format("best_peak = {:.6g}\n", peak);
+  s += fmt::format("set xrange [{:.6g}:{:.6g}]\nset yrange [{:.6g}:{:.6g}]\n", axes.x_min, axes.x_max, axes.y_min,
+                   axes.y_max);
+  s += "set grid xtics ytics mxtics mytics lc rgb '#e6e6e6' lw 1\n";
+  s += fmt::format("set key at screen {}, {} left top Left reverse spacing 1.05 font ',9' samplen 2.5\n", kKeyX, kTop);
+  s += "set samples 1000\nmin(a, b) = a < b ? a : b\n";
 
-  VariantStyles styles;
-  // One data block per kernel: intensity, GFLOP/s, point size, point type, label.
-  std::map<std::string, std::vector<const RooflinePoint*>> by_kernel;
-  std::vector<std::string> kernel_order;
+  // Kernels in order of appearance, each with its colour.
+  std::vector<std::string> kernels;
   for (const RooflinePoint& p : result.points) {
-    if (!by_kernel.count(p.kernel)) kernel_order.push_back(p.kernel);
-    by_kernel[p.kernel].push_back(&p);
+    if (std::find(kernels.begin(), kernels.end(), p.kernel) == kernels.end()) kernels.push_back(p.kernel);
   }
-  for (std::size_t k = 0; k < kernel_order.size(); ++k) {
-    s += fmt::format("$kernel{} << EOD\n", k);
-    for (const RooflinePoint* p : by_kernel[kernel_order[k]]) {
-      // Size by time per iteration (area ~ time): bigger dots cost more.
-      const double size = 0.7 + 2.0 * std::sqrt(p->seconds_per_iteration / t_max);
-      const VariantStyle& style = styles.of(p->variant);
-      s += fmt::format("{:.6g} {:.6g} {:.3f} {} {}\n", p->intensity, p->gflops, size, style.point_type,
-                       data_string(style.label));
-    }
-    s += "EOD\n";
+  auto colour_of = [&](const std::string& kernel) {
+    const auto k = static_cast<std::size_t>(std::find(kernels.begin(), kernels.end(), kernel) - kernels.begin());
+    return kKernelColours[k % (sizeof kKernelColours / sizeof kKernelColours[0])];
+  };
+
+  // The numbers beside the dots, and the numbered list right of the key.
+  std::vector<std::pair<double, double>> dots;
+  std::vector<std::string> numbers;
+  for (std::size_t i = 0; i < result.points.size(); ++i) {
+    dots.emplace_back(axes.px(result.points[i].intensity), axes.py(result.points[i].gflops));
+    numbers.push_back(std::to_string(i + 1));
   }
+  const auto spots = place_labels(dots, numbers);
+  for (std::size_t i = 0; i < result.points.size(); ++i) {
+    const RooflinePoint& p = result.points[i];
+    s += fmt::format("set label {} at {:.6g}, {:.6g} center front font ',9' tc rgb '{}'\n",
+                     io::gnuplot_quote(numbers[i]), axes.x_of(spots[i].first), axes.y_of(spots[i].second),
+                     colour_of(p.kernel));
+    s += fmt::format("set label {} at screen {}, screen {:.4f} left front font ',8.5' tc rgb '{}'\n",
+                     io::gnuplot_quote(fmt::format("{:>2}  {}  {:.0f}%", i + 1, p.name, 100.0 * p.fraction_of_roof)),
+                     kListX, kTop - 0.022 * static_cast<double>(i), colour_of(p.kernel));
+  }
+  s += fmt::format("set label 'number, benchmark, % of its roof' at screen {}, screen {:.4f} left front font ',9'\n",
+                   kListX, kTop + 0.025);
 
   std::vector<std::string> plots;
   for (std::size_t i = 0; i < c.levels.size(); ++i) {
     const MemoryCeiling& m = c.levels[i];
-    if (!m.gbps) continue;
-    plots.push_back(fmt::format("min(best_peak, x * {:.6g}) with lines lw 2 lc rgb '{}' title {}", *m.gbps,
-                                kLevelColours[i % 4],
-                                gp_string(fmt::format("{} roof, {:.0f} GB/s ({})", m.level, *m.gbps, c.bandwidth_kernel))));
+    if (m.stream) {
+      plots.push_back(fmt::format("min({:.6g}, x * {:.6g}) with lines lw 2 lc rgb '{}' title {}", peak, m.stream->gbps,
+                                  kStreamColours[i % 4],
+                                  io::gnuplot_quote(fmt::format("{} {} roof, {:.3g} GB/s", m.level, c.bandwidth_kernel,
+                                                                m.stream->gbps))));
+    }
+  }
+  for (std::size_t i = 0; i < c.levels.size(); ++i) {
+    const MemoryCeiling& m = c.levels[i];
+    if (m.gather) {
+      plots.push_back(fmt::format("min({:.6g}, x * {:.6g}) with lines dt 2 lw 2 lc rgb '{}' title {}", peak,
+                                  m.gather->gbps, kGatherColours[i % 4],
+                                  io::gnuplot_quote(fmt::format("{} gather roof, {:.3g} GB/s", m.level, m.gather->gbps))));
+    }
   }
   std::vector<std::pair<std::string, double>> peaks(c.peak_gflops.begin(), c.peak_gflops.end());
   std::sort(peaks.begin(), peaks.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   for (const auto& [simd, gflops] : peaks) {
-    plots.push_back(fmt::format("{:.6g} with lines dt 2 lw 1.5 lc rgb '#555555' title {}", gflops,
-                                gp_string(fmt::format("{} peak, {:.1f} GFLOP/s", simd, gflops))));
+    plots.push_back(fmt::format("{:.6g} with lines dt 3 lw 1.5 lc rgb '#555555' title {}", gflops,
+                                io::gnuplot_quote(fmt::format("{} peak, {:.1f} GFLOP/s", simd, gflops))));
   }
-  for (std::size_t k = 0; k < kernel_order.size(); ++k) {
-    const char* colour = kKernelColours[k % kKernelColourCount];
-    plots.push_back(fmt::format("$kernel{} using 1:2:3:4 with points ps variable pt variable lw 1.5 lc rgb '{}' notitle",
-                                k, colour));
-    // The key's sample: a variable point size would draw it at size 0.
-    plots.push_back(fmt::format("NaN with points pt 7 ps 1.2 lc rgb '{}' title {}", colour, gp_string(kernel_order[k])));
-    plots.push_back(fmt::format("$kernel{} using 1:2:5 with labels offset char 0.9,0.6 left font ',8' tc rgb '{}' notitle",
-                                k, colour));
-  }
-  // The shape legend.
-  std::vector<std::string> seen;
+  // The dots, in one data block: intensity, GFLOP/s, shape (variant),
+  // colour (kernel, as 0xRRGGBB); the key entries come after, one per kernel
+  // and one per variant.
+  std::map<std::string, int> spare;
+  s += "$points << EOD\n";
   for (const RooflinePoint& p : result.points) {
-    if (std::find(seen.begin(), seen.end(), p.variant) != seen.end()) continue;
-    seen.push_back(p.variant);
-    plots.push_back(fmt::format("NaN with points pt {} lc rgb 'black' title {}", styles.of(p.variant).point_type,
-                                gp_string(p.variant.empty() ? "(no variant)" : p.variant)));
+    s += fmt::format("{:.6g} {:.6g} {} {}\n", p.intensity, p.gflops, point_type(p.variant, spare),
+                     std::stol(std::string(colour_of(p.kernel)).substr(1), nullptr, 16));
   }
-  plots.push_back("NaN with dots lc rgb 'white' title 'dot area: time per iteration'");
+  s += "EOD\n";
+  plots.push_back("$points using 1:2:3:4 with points pt variable lc rgb variable ps 1.4 lw 1.5 notitle");
+  for (const std::string& k : kernels) {
+    plots.push_back(fmt::format("NaN with points pt 5 ps 1.2 lc rgb '{}' title {}", colour_of(k), io::gnuplot_quote(k)));
+  }
+  std::vector<std::string> variants;
+  for (const RooflinePoint& p : result.points) {
+    if (std::find(variants.begin(), variants.end(), p.variant) != variants.end()) continue;
+    variants.push_back(p.variant);
+    plots.push_back(fmt::format("NaN with points pt {} ps 1.2 lc rgb 'black' title {}", point_type(p.variant, spare),
+                                io::gnuplot_quote(p.variant.empty() ? "(no variant)" : p.variant)));
+  }
   s += "plot \\\n  ";
   for (std::size_t i = 0; i < plots.size(); ++i) s += plots[i] + (i + 1 < plots.size() ? ", \\\n  " : "\n");
-  s += "unset output\n";
   return s;
 }
 
 void render_roofline_plot(const RooflineResult& result, const std::filesystem::path& svg,
                           const std::filesystem::path& png) {
-  const io::GnuplotInfo gnuplot = io::find_gnuplot();
-  if (!gnuplot.available) {
-    throw std::runtime_error("gnuplot is not installed (Debian package gnuplot-nox): cannot draw the roofline plot");
-  }
   if (result.points.empty()) throw std::runtime_error("no benchmark to plot");
-  if (!svg.empty()) draw(result, "svg size 1100,700 dynamic font 'sans,12' background rgb 'white'", svg);
-  if (!png.empty()) {
-    draw(result,
-         gnuplot.has_pngcairo ? "pngcairo size 1100,700 font 'sans,10' background rgb 'white'"
-                              : "png size 1100,700 background rgb 'white'",
-         png);
-  }
+  const std::string commands = roofline_gnuplot_commands(result);
+  if (!svg.empty()) io::render_gnuplot(commands, svg, "gnuplot", kSize);
+  if (!png.empty()) io::render_gnuplot(commands, png, "gnuplot", kSize);
 }
 
 }  // namespace engram::roofline

@@ -1,11 +1,13 @@
-// The roofline as a markdown section and as JSON.
+// The roofline as a markdown section, and roofline.json: its one writer
+// (to_json) and its one reader (roofline_from_json).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "engram/roofline/roofline.hpp"
 #include "engram/io/format.hpp"
+#include "engram/io/text_table.hpp"
+#include "engram/roofline/roofline.hpp"
 
 namespace engram::roofline {
 namespace {
@@ -26,14 +28,14 @@ std::string peaks_in_words(const MachineCeilings& c) {
   return out + " GFLOP/s";
 }
 
-std::string levels_in_words(const MachineCeilings& c) {
+std::string levels_in_words(const MachineCeilings& c, bool gather) {
   std::string out;
   for (const MemoryCeiling& m : c.levels) {
     if (!out.empty()) out += ", ";
+    const auto& f = gather ? m.gather : m.stream;
     const std::string size =
-        m.size ? fmt::format(" ({}, {})", io::bytes(static_cast<double>(*m.size)), m.size_source) : "";
-    out += m.gbps ? fmt::format("{} {:.1f} GB/s{}", m.level, *m.gbps, size)
-                  : fmt::format("{} not measured{}", m.level, size);
+        !gather && m.size ? fmt::format(" ({}, {})", io::bytes(static_cast<double>(*m.size)), m.size_source) : "";
+    out += f ? fmt::format("{} {:.1f} GB/s{}", m.level, f->gbps, size) : fmt::format("{} no plateau{}", m.level, size);
   }
   return out;
 }
@@ -42,19 +44,40 @@ std::string levels_in_words(const MachineCeilings& c) {
 std::string ridges_in_words(const MachineCeilings& c) {
   std::string out;
   for (const MemoryCeiling& m : c.levels) {
-    if (!m.gbps) continue;
-    out += fmt::format("{}{} {:.2f}", out.empty() ? "" : ", ", m.level, c.best_peak_gflops() / *m.gbps);
+    if (!m.stream) continue;
+    out += fmt::format("{}{} {:.2f}", out.empty() ? "" : ", ", m.level, c.best_peak_gflops() / m.stream->gbps);
   }
   return out + " FLOP/byte";
 }
 
-std::string escape_cell(const std::string& text) {
-  std::string out;
-  for (char ch : text) {
-    if (ch == '|') out += '\\';
-    out += ch;
+json plateau_json(const std::optional<LevelBandwidth>& f) {
+  if (!f) return nullptr;
+  return {{"gbps", f->gbps}, {"from_bytes", f->from_bytes}, {"to_bytes", f->to_bytes}};
+}
+
+json sweep_json(const std::vector<ceilings::SweepPoint>& sweep) {
+  json out = json::array();
+  for (const ceilings::SweepPoint& p : sweep) out.push_back({{"bytes", p.bytes}, {"gbps", p.gbps}});
+  return out;
+}
+
+std::optional<LevelBandwidth> plateau_from(const io::JsonValue& level, std::string_view key) {
+  const auto f = level.find(key);
+  if (!f) return std::nullopt;
+  return LevelBandwidth{f->at("gbps").number(), static_cast<std::uint64_t>(f->at("from_bytes").number()),
+                        static_cast<std::uint64_t>(f->at("to_bytes").number())};
+}
+
+std::vector<ceilings::SweepPoint> sweep_from(const io::JsonValue& list) {
+  std::vector<ceilings::SweepPoint> out;
+  for (const auto& p : list.elements()) {
+    out.push_back({static_cast<std::uint64_t>(p.at("bytes").number()), p.at("gbps").number()});
   }
   return out;
+}
+
+std::string string_or_empty(const io::JsonValue& object, std::string_view key) {
+  return object.optional_string(key).value_or("");
 }
 
 }  // namespace
@@ -63,76 +86,71 @@ std::string roofline_markdown(const RooflineResult& r) {
   const MachineCeilings& c = r.ceilings;
   std::string md = "## Roofline\n\n";
   md += fmt::format("Ceilings from `{}`{}{}: clock {}; compute peaks (single precision, one core, FMA) {}; "
-                    "{} bandwidth {}. Ridge points at the best peak: {}.\n\n",
+                    "{} bandwidth {}; gather bandwidth {}. Ridge points at the best peak ({}): {}.\n\n",
                     c.source, c.cpu_model.empty() ? "" : " (" + c.cpu_model, c.cpu_model.empty() ? "" : ")",
                     c.clock_ghz > 0 ? fmt::format("{:.2f} GHz", c.clock_ghz) : "not measured", peaks_in_words(c),
-                    c.bandwidth_kernel, levels_in_words(c), ridges_in_words(c));
-  md += fmt::format(
-      "Benchmarks from `{}`{}; times are medians of the repetitions, {} time. FLOPs per iteration come from the "
-      "KERNELS.md work model (the FLOP/s counter; there are no hardware FP counters on this machine), bytes from "
-      "the kernels' SDE counts where they have them, else the work model. The working set is the bytes of one "
-      "iteration divided by its passes over the same data (100 for spreading activation); it lives in the "
-      "smallest level whose bandwidth plateau in the ceilings' sweep reaches that size (between two plateaus: "
-      "the slower one), and that level's roof min(peak, I x bandwidth) is the one reached for. "
-      "The compute peak: {}.\n\n",
-      r.benchmarks_source, r.simd_level.empty() ? "" : fmt::format(" (SIMD level {})", r.simd_level),
-      to_string(r.time), r.peak_rule);
-  md += "| Benchmark | FLOP/iter | Bytes/iter | Bytes from | Working set | Level | AI (FLOP/B) | GFLOP/s | GB/s "
-        "| Peak | Roof GFLOP/s | % of roof | Bound |\n";
-  md += "|---|--:|--:|---|--:|---|--:|--:|--:|---|--:|--:|---|\n";
+                    c.bandwidth_kernel, levels_in_words(c, false),
+                    c.gather_sweep.empty() ? std::string("not measured") : levels_in_words(c, true),
+                    c.bandwidth_kernel, ridges_in_words(c));
+  md += fmt::format("Benchmarks from `{}`{}.\n\n", r.benchmarks_source,
+                    r.simd_level.empty() ? "" : fmt::format(" (SIMD level {})", r.simd_level));
+  for (const auto& [name, text] : roofline_rules(r)) md += fmt::format("- {}: {}\n", name, text);
+  md += "\n";
+  io::TextTable table({"Benchmark", "Access", "FLOP/iter", "Bytes/iter", "Working set", "Level", "AI (FLOP/B)",
+                       "GFLOP/s", "GB/s", "Roof GB/s", "Peak", "Roof GFLOP/s", "% of roof", "Bound"});
   for (const RooflinePoint& p : r.points) {
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {:.3g} | {:.3g} | {:.3g} | {} | {:.3g} | {:.1f}% | {} |\n",
-                      escape_cell(p.name), io::count(p.flops_per_iteration), io::count(p.bytes_per_iteration),
-                      p.bytes_source.rfind("SDE", 0) == 0 ? "SDE" : "model", io::bytes(p.working_set_bytes), p.level,
-                      p.intensity, p.gflops, p.gbps, p.peak_simd, p.attainable_gflops, 100.0 * p.fraction_of_roof,
-                      p.bound);
+    table.add({p.name, p.access, io::count(p.flops_per_iteration), io::count(p.bytes_per_iteration),
+               io::bytes(p.working_set_bytes), p.level, fmt::format("{:.3g}", p.intensity),
+               fmt::format("{:.3g}", p.gflops), fmt::format("{:.3g}", p.gbps), fmt::format("{:.3g}", p.bandwidth_gbps),
+               p.peak_simd, fmt::format("{:.3g}", p.attainable_gflops),
+               fmt::format("{:.1f}%", 100.0 * p.fraction_of_roof), p.bound});
   }
+  md += table.render_markdown();
   bool any_note = false;
   for (const RooflinePoint& p : r.points) {
     if (p.note.empty()) continue;
     if (!any_note) md += "\nNotes:\n\n";
     any_note = true;
-    md += fmt::format("- {}: {}\n", escape_cell(p.name), escape_cell(p.note));
+    md += fmt::format("- {}: {}\n", p.name, p.note);
   }
   if (!r.skipped.empty()) {
     md += "\nLeft out:\n\n";
-    for (const std::string& s : r.skipped) md += "- " + escape_cell(s) + "\n";
+    for (const std::string& s : r.skipped) md += "- " + s + "\n";
   }
   return md;
 }
 
-std::string roofline_json(const RooflineResult& r) {
+json to_json(const RooflineResult& r) {
   const MachineCeilings& c = r.ceilings;
   json levels = json::array();
   for (const MemoryCeiling& m : c.levels) {
     levels.push_back({{"level", m.level},
                       {"size_bytes", m.size ? json(*m.size) : json(nullptr)},
                       {"size_source", m.size_source.empty() ? json(nullptr) : json(m.size_source)},
-                      {"gbps", m.gbps ? json(*m.gbps) : json(nullptr)},
-                      {"ridge_intensity", m.gbps ? json(c.best_peak_gflops() / *m.gbps) : json(nullptr)}});
+                      {"stream", plateau_json(m.stream)},
+                      {"gather", plateau_json(m.gather)},
+                      {"ridge_intensity", m.stream ? json(c.best_peak_gflops() / m.stream->gbps) : json(nullptr)}});
   }
   json points = json::array();
   for (const RooflinePoint& p : r.points) {
-    json roofs = json::object();
+    json roofs = json::array();
     for (const LevelRoof& roof : p.roofs) {
-      roofs[roof.level] = {{"gbps", roof.gbps}, {"roof_gflops", roof.roof_gflops}, {"memory_bound", roof.memory_bound}};
+      roofs.push_back({{"level", roof.level},
+                       {"gbps", roof.gbps},
+                       {"roof_gflops", roof.roof_gflops},
+                       {"memory_bound", roof.memory_bound}});
     }
     points.push_back({{"name", p.name},
                       {"kernel", p.kernel},
                       {"variant", p.variant},
+                      {"access", p.access},
                       {"repetitions", p.repetitions},
                       {"seconds_per_iteration", p.seconds_per_iteration},
                       {"flops_per_iteration", p.flops_per_iteration},
-                      {"flops_source", p.flops_source},
                       {"bytes_per_iteration", p.bytes_per_iteration},
-                      {"bytes_source", p.bytes_source},
-                      {"model_bytes_per_iteration",
-                       p.model_bytes_per_iteration ? json(*p.model_bytes_per_iteration) : json(nullptr)},
-                      {"sde_bytes_per_iteration",
-                       p.sde_bytes_per_iteration ? json(*p.sde_bytes_per_iteration) : json(nullptr)},
+                      {"work_measured_on", p.work_measured_on},
                       {"passes", p.passes},
                       {"working_set_bytes", p.working_set_bytes},
-                      {"working_set_rule", p.working_set_rule},
                       {"arithmetic_intensity", p.intensity},
                       {"gflops", p.gflops},
                       {"gbps", p.gbps},
@@ -141,34 +159,107 @@ std::string roofline_json(const RooflineResult& r) {
                       {"roofs", std::move(roofs)},
                       {"level", p.level},
                       {"level_rule", p.level_rule},
+                      {"bandwidth_gbps", p.bandwidth_gbps},
                       {"attainable_gflops", p.attainable_gflops},
                       {"fraction_of_roof", p.fraction_of_roof},
                       {"bound", p.bound},
                       {"note", p.note.empty() ? json(nullptr) : json(p.note)}});
   }
-  json out = {
-      {"schema", "engram-roofline/1"},
-      {"ceilings",
-       {{"source", c.source},
-        {"cpu_model", c.cpu_model},
-        {"date", c.date},
-        {"clock_ghz", c.clock_ghz > 0 ? json(c.clock_ghz) : json(nullptr)},
-        {"bandwidth_kernel", c.bandwidth_kernel},
-        {"peak_gflops", c.peak_gflops},
-        {"levels", std::move(levels)}}},
-      {"benchmarks", {{"source", r.benchmarks_source}, {"simd_level", r.simd_level}, {"time", to_string(r.time)}}},
-      {"rules",
-       {{"flops", "KERNELS.md work model (the benchmark's FLOP/s counter x CPU time per iteration)"},
-        {"bytes", "SDE counts (sde_bytes/s) where the kernel has them, else the work model (bytes_per_second)"},
-        {"working_set", "bytes per iteration / passes over the same data (spreading activation: 100)"},
-        {"level",
-         "the smallest level whose bandwidth plateau in the sweep reaches the working set (between two plateaus: "
-         "the slower level; without a plateau: the cache size); DRAM past the last cache"},
-        {"roof", "min(peak, arithmetic intensity x the level's bandwidth)"},
-        {"peak", r.peak_rule}}},
-      {"points", std::move(points)},
-      {"skipped", r.skipped}};
-  return out.dump(2) + "\n";
+  json rules = json::object();
+  for (const auto& [name, text] : roofline_rules(r)) rules[name] = text;
+  return {{"schema", kRooflineSchema},
+          {"version", kRooflineVersion},
+          {"ceilings",
+           {{"source", c.source},
+            {"cpu_model", c.cpu_model},
+            {"date", c.date},
+            {"clock_ghz", c.clock_ghz > 0 ? json(c.clock_ghz) : json(nullptr)},
+            {"bandwidth_kernel", c.bandwidth_kernel},
+            {"peak_gflops", c.peak_gflops},
+            {"levels", std::move(levels)},
+            {"stream_sweep", sweep_json(c.stream_sweep)},
+            {"gather_sweep", sweep_json(c.gather_sweep)}}},
+          {"benchmarks", {{"source", r.benchmarks_source}, {"simd_level", r.simd_level}, {"time", to_string(r.time)}}},
+          {"peak_rule", r.peak_rule},
+          {"rules", std::move(rules)},
+          {"points", std::move(points)},
+          {"skipped", r.skipped}};
+}
+
+std::string roofline_json(const RooflineResult& result) { return to_json(result).dump(2) + "\n"; }
+
+RooflineResult roofline_from_json(const io::JsonValue& root) {
+  if (!root.is_object()) root.fail("expected a JSON object (the roofline.json of build/analysis/roofline)");
+  io::check_schema(root, kRooflineSchema, kRooflineVersion);
+  RooflineResult r;
+  const io::JsonValue c = root.at("ceilings");
+  MachineCeilings& m = r.ceilings;
+  m.source = string_or_empty(c, "source");
+  m.cpu_model = string_or_empty(c, "cpu_model");
+  m.date = string_or_empty(c, "date");
+  m.clock_ghz = c.optional_number("clock_ghz").value_or(0);
+  m.bandwidth_kernel = c.at("bandwidth_kernel").string();
+  for (const auto& [simd, value] : c.at("peak_gflops").members()) m.peak_gflops[simd] = value.number();
+  for (const auto& l : c.at("levels").elements()) {
+    MemoryCeiling level;
+    level.level = l.at("level").string();
+    if (const auto size = l.optional_number("size_bytes")) level.size = static_cast<std::uint64_t>(*size);
+    level.size_source = string_or_empty(l, "size_source");
+    level.stream = plateau_from(l, "stream");
+    level.gather = plateau_from(l, "gather");
+    m.levels.push_back(std::move(level));
+  }
+  m.stream_sweep = sweep_from(c.at("stream_sweep"));
+  m.gather_sweep = sweep_from(c.at("gather_sweep"));
+
+  const io::JsonValue b = root.at("benchmarks");
+  r.benchmarks_source = string_or_empty(b, "source");
+  r.simd_level = string_or_empty(b, "simd_level");
+  const io::JsonValue time = b.at("time");
+  try {
+    r.time = benchstats::parse_time_measure(time.string());
+  } catch (const std::invalid_argument& e) {
+    time.fail(e.what());
+  }
+  r.peak_rule = string_or_empty(root, "peak_rule");
+  for (const auto& p : root.at("points").elements()) {
+    RooflinePoint point;
+    point.name = p.at("name").string();
+    point.kernel = p.at("kernel").string();
+    point.variant = p.at("variant").string();
+    point.access = p.at("access").string();
+    point.repetitions = static_cast<std::size_t>(p.at("repetitions").number());
+    point.seconds_per_iteration = p.at("seconds_per_iteration").number();
+    point.flops_per_iteration = p.at("flops_per_iteration").number();
+    point.bytes_per_iteration = p.at("bytes_per_iteration").number();
+    point.work_measured_on = string_or_empty(p, "work_measured_on");
+    point.passes = p.at("passes").number();
+    point.working_set_bytes = p.at("working_set_bytes").number();
+    point.intensity = p.at("arithmetic_intensity").number();
+    point.gflops = p.at("gflops").number();
+    point.gbps = p.at("gbps").number();
+    point.peak_simd = p.at("peak_simd").string();
+    point.peak_gflops = p.at("peak_gflops").number();
+    for (const auto& roof : p.at("roofs").elements()) {
+      point.roofs.push_back({roof.at("level").string(), roof.at("gbps").number(), roof.at("roof_gflops").number(),
+                             roof.at("memory_bound").boolean()});
+    }
+    point.level = p.at("level").string();
+    point.level_rule = string_or_empty(p, "level_rule");
+    point.bandwidth_gbps = p.at("bandwidth_gbps").number();
+    point.attainable_gflops = p.at("attainable_gflops").number();
+    if (!(point.attainable_gflops > 0)) p.at("attainable_gflops").fail("must be > 0");
+    point.fraction_of_roof = p.at("fraction_of_roof").number();
+    point.bound = p.at("bound").string();
+    point.note = string_or_empty(p, "note");
+    r.points.push_back(std::move(point));
+  }
+  for (const auto& s : root.at("skipped").elements()) r.skipped.push_back(s.string());
+  return r;
+}
+
+RooflineResult read_roofline_json(const std::filesystem::path& path) {
+  return roofline_from_json(io::read_json_file(path, "roofline.json of build/analysis/roofline"));
 }
 
 }  // namespace engram::roofline

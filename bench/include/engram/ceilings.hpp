@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engram/ceilings_file.hpp"
 #include "engram/machine_snapshot.hpp"
 
 namespace engram::ceilings {
@@ -51,12 +52,7 @@ CacheSizes cache_sizes_from_sysconf();
 
 // ---- Plateau detection ---------------------------------------------------
 
-// One point of a bandwidth sweep: the bytes the kernel's arrays span (its
-// working set) and the bandwidth measured over them.
-struct SweepPoint {
-  std::uint64_t bytes = 0;
-  double gbps = 0;
-};
+// SweepPoint: in engram/ceilings_file.hpp, beside the file format that carries it.
 
 // A run of consecutive sweep points whose bandwidths agree: one memory level.
 struct Plateau {
@@ -267,7 +263,8 @@ struct MachineInfo {
 MachineInfo describe_machine();
 std::vector<double> load_average();  // /proc/loadavg: 1, 5, 15 minutes
 
-// The ceilings JSON (schema "engram-ceilings/1"; see docs in ceilings.cpp).
+// The ceilings JSON (schema "engram-ceilings" version 1; fields listed in
+// report_json.cpp). Its one reader: ceilings_from_json in engram/ceilings_file.hpp.
 std::string to_json(const Ceilings& ceilings, const MachineInfo& machine);
 
 // Writes through "<dir>/.<name>.tmp.<pid>" and rename(); throws

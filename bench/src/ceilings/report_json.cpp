@@ -1,6 +1,7 @@
 // The ceilings JSON, and writing files without leaving half of one.
 //
-// Layout (schema "engram-ceilings/1"); every measured figure says where it
+// Layout (schema "engram-ceilings", version 1; read back by ceilings_from_json in
+// ceilings_file.cpp, the one reader); every measured figure says where it
 // came from in a "source" field next to it:
 //   machine   CPU model, vendor, family/model, /proc/cpuinfo flags, SIMD levels,
 //             compiler and flags, date, host, kernel, load average
@@ -106,7 +107,8 @@ std::string to_json(const Ceilings& c, const MachineInfo& m) {
   json simd_levels = json::array();
   for (const PeakResult& p : c.peaks) simd_levels.push_back(simd_name(p.simd));
   json out;
-  out["schema"] = "engram-ceilings/1";
+  out["schema"] = kCeilingsSchema;
+  out["version"] = kCeilingsVersion;
   out["machine"] = {{"cpu_model", m.cpu_model},
                     {"vendor", m.vendor},
                     {"family", m.family},

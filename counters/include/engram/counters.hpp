@@ -66,6 +66,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "engram/io/json.hpp"
+
 namespace engram::counters {
 
 // ---------------------------------------------------------------- errors
@@ -320,9 +322,46 @@ void to_json(nlohmann::json& out, const CounterValue& counter);
 void to_json(nlohmann::json& out, const DerivedMetric& metric);
 void to_json(nlohmann::json& out, const GroupTimes& group);
 void to_json(nlohmann::json& out, const Reading& reading);
-// Compact JSON text of each counter's name, status, backend, running fraction,
-// reason and fix: small enough for benchmark::AddCustomContext.
-std::string statuses_json(const Reading& reading);
+// The counter statuses of one run: each counter's name, status, backend,
+// running fraction, reason and fix. bench/baseline --counters writes them
+// into its Google Benchmark JSON context as "engram.counters"; the report and
+// build/analysis/compare read them back with counter_statuses_from_json.
+//
+// Format (schema "engram-counter-statuses", version 1), compact:
+//   {"schema": "engram-counter-statuses", "version": 1, "counters": [
+//     {"counter": "L1_DCM", "canonical": "PAPI_L1_DCM", "status": "simulated",
+//      "backend": "simulated", "running_fraction": 0.0,
+//      "reason": "...", "fix": "..."}]}     // reason and fix only when not empty
+inline constexpr std::string_view kCounterStatusesSchema = "engram-counter-statuses";
+inline constexpr int kCounterStatusesVersion = 1;
+
+struct CounterStatusEntry {
+  std::string counter;    // as requested: the field name in each benchmark
+  std::string canonical;
+  Status status = Status::unsupported;
+  Backend backend = Backend::none;
+  double running_fraction = 0.0;
+  std::string reason, fix;
+  friend bool operator==(const CounterStatusEntry&, const CounterStatusEntry&) = default;
+};
+
+struct CounterStatuses {
+  std::vector<CounterStatusEntry> counters;  // in request order
+  // By requested name (exact), or nullptr.
+  const CounterStatusEntry* find(std::string_view counter) const;
+  friend bool operator==(const CounterStatuses&, const CounterStatuses&) = default;
+};
+
+CounterStatuses counter_statuses(const Reading& reading);
+// The compact JSON text above: small enough for benchmark::AddCustomContext.
+std::string counter_statuses_json(const CounterStatuses& statuses);
+std::string statuses_json(const Reading& reading);  // counter_statuses_json(counter_statuses(reading))
+// The reverse, strict: throws io::InputError naming the JSON pointer of a
+// missing or mistyped member, an unknown status or backend, another schema or
+// another version. `source` names the text in messages, e.g.
+// "bench.json: context \"engram.counters\"".
+CounterStatuses counter_statuses_from_json(const io::JsonValue& root);
+CounterStatuses counter_statuses_from_json(std::string_view text, const std::string& source);
 
 // ------------------------------------------------------------ counter sets
 

@@ -90,18 +90,13 @@ inline report::ReportInputs fixture_inputs(const fs::path& dir) {
   in.ceilings = report_fixture("ceilings.json");
   in.stability = report_fixture("stability.json");
   in.stability_plot = report_fixture("stability.svg");
-  in.cmake_cache = report_fixture("CMakeCache.txt");
+  in.machine = report_fixture("machine.json");
   return in;
 }
 
-// The system is read from the fixture folders, never from this machine.
 inline report::ReportOptions fixture_options() {
   report::ReportOptions options;
   options.date = "2026-01-02T03:04:05Z";
-  options.system.proc = report_fixture("system/proc");
-  options.system.sys = report_fixture("system/sys");
-  options.system.os_release = report_fixture("system/os-release");
-  options.system.read_live_machine = false;
   return options;
 }
 

@@ -122,7 +122,13 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
     args.push_back("--benchmark_out=" + json_out);
     return step(ENGRAM_PIPELINE_BASELINE, args);
   };
-  ASSERT_TRUE(suite_run(path("bench.json")));
+  // The first benchmark run also takes the machine snapshot, as the script does.
+  {
+    std::vector<std::string> args = suite;
+    args.push_back("--benchmark_out=" + path("bench.json"));
+    args.push_back("--machine-out=" + path("machine.json"));
+    ASSERT_TRUE(step(ENGRAM_PIPELINE_BASELINE, args));
+  }
   ASSERT_TRUE(step(ENGRAM_PIPELINE_BASELINE,
                    {"--counters=L1_DCM,BR_MSP,BR_INS,TOT_INS", "--sim=never", kBenchmarkFilter,
                     "--benchmark_min_time=0.01", "--benchmark_format=json",
@@ -142,7 +148,7 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
                    {"--hotspots", path("hotspots.json"), "--flamegraph", path("flamegraph.svg"), "--bench",
                     path("bench.json"), "--counters-bench", path("bench-counters.json"), "--roofline",
                     path("roofline.json"), "--roofline-plot", path("roofline.svg"), "--ceilings", path("ceilings.json"),
-                    "--cmake-cache", ENGRAM_PIPELINE_CMAKE_CACHE, "--stability", path("stability.json"),
+                    "--machine", path("machine.json"), "--stability", path("stability.json"),
                     "--stability-plot", path("stability.svg"), "--markdown", path("profiling_results.md"), "--html",
                     path("report.html")}));
 
@@ -165,9 +171,9 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
   EXPECT_THAT(profile, HasSubstr("| `engram::optimized::cosine_batch` | 1 | 12.5% |"));
   // Families: similarity = the cosine_batch and cosine stacks (2/8 = 25.0%),
   // spreading and decay one stack each (12.5%), other the remaining 4 (50.0%).
-  EXPECT_THAT(profile, HasSubstr("| similarity | 2 | 25.0% |"));
-  EXPECT_THAT(profile, HasSubstr("| spreading | 1 | 12.5% |"));
-  EXPECT_THAT(profile, HasSubstr("| decay | 1 | 12.5% |"));
+  EXPECT_THAT(profile, HasSubstr("| vector similarity | 2 | 25.0% |"));
+  EXPECT_THAT(profile, HasSubstr("| activation spreading | 1 | 12.5% |"));
+  EXPECT_THAT(profile, HasSubstr("| memory decay | 1 | 12.5% |"));
   EXPECT_THAT(profile, HasSubstr("| other | 4 | 50.0% |"));
   EXPECT_THAT(profile, HasSubstr("Frame pointers in the binary: " +
                                  hotspots.at("diagnostics").at("frame_pointers").at("verdict").get<std::string>()));
@@ -187,7 +193,7 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
 
   // Counters: each counter with the status the run recorded for it.
   const std::string counters = section(md, "Counters");
-  const json statuses = json::parse(counters_run.at("context").at("engram.counters").get<std::string>());
+  const json statuses = json::parse(counters_run.at("context").at("engram.counters").get<std::string>()).at("counters");
   ASSERT_EQ(statuses.size(), 4u);  // L1_DCM, BR_MSP, BR_INS, TOT_INS
   for (const json& c : statuses) {
     const std::string counter = c.at("counter");
@@ -196,22 +202,26 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
   }
   for (const auto& name : kBenchmarks) EXPECT_THAT(counters, HasSubstr("| `" + name + "` |"));
 
-  // System configuration: the compiler and the clock the ceilings run
-  // recorded, and the build flags from the CMake cache.
+  // System configuration: the machine snapshot the benchmark run took
+  // (compiler and flags of the build included), and the clock the ceilings
+  // run measured.
   const std::string system_section = section(md, "System configuration");
-  EXPECT_THAT(system_section, HasSubstr("| Compiler | " + ceilings.at("machine").at("compiler").get<std::string>() +
-                                        " | `out/ceilings.json` |"));
+  const json machine = json::parse(read_text(out / "machine.json"));
+  EXPECT_THAT(system_section, HasSubstr("| Compiler | " + machine.at("build").at("compiler_id").get<std::string>() + " " +
+                                        machine.at("build").at("compiler_version").get<std::string>() +
+                                        " | `out/machine.json` `build` |"));
   if (const json& ghz = ceilings.at("clock").at("ghz"); ghz.is_number()) {  // null when it was not measured
     char clock_text[32];
     std::snprintf(clock_text, sizeof clock_text, "%.2f GHz measured", ghz.get<double>());
     EXPECT_THAT(system_section, HasSubstr(clock_text));
   }
-  EXPECT_THAT(system_section, HasSubstr("CMakeCache.txt`"));
+  EXPECT_THAT(system_section, HasSubstr("flags `" + machine.at("build").at("flags").get<std::string>() + "`"));
 
   // Roofline: the ceilings' compute peaks and load bandwidths (through
   // roofline.json), a row per benchmark, the plot.
   const std::string roofline = section(md, "Roofline");
-  ASSERT_TRUE(ceilings.at("schema").get<std::string>().rfind("engram-ceilings/", 0) == 0) << ceilings.at("schema");
+  ASSERT_EQ(ceilings.at("schema"), "engram-ceilings");
+  ASSERT_EQ(ceilings.at("version"), 1);
   ASSERT_FALSE(ceilings.at("peak_gflops").empty());
   for (const auto& [simd, gflops] : ceilings.at("peak_gflops").items()) {
     EXPECT_THAT(roofline, HasSubstr(simd + " " + three_digits(gflops.get<double>()) + " GFLOP/s"));
@@ -247,8 +257,8 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
   // Optimization candidates: the profile's family shares joined with the
   // roofline's optimized variants (the profile shows engram::optimized only).
   const std::string candidates = section(md, "Optimization candidates");
-  EXPECT_THAT(candidates, HasSubstr("`vector_similarity_1000/optimized` | similarity | 25.0% |"));
-  EXPECT_THAT(candidates, HasSubstr("`spreading_activation_1000/optimized` | spreading | 12.5% |"));
+  EXPECT_THAT(candidates, HasSubstr("`vector_similarity_1000/optimized` | vector similarity | 25.0% |"));
+  EXPECT_THAT(candidates, HasSubstr("`spreading_activation_1000/optimized` | activation spreading | 12.5% |"));
 }
 
 #else  // no ceilings program: bench/ceilings.cmake builds it for x86-64 only

@@ -9,7 +9,6 @@
 #include "engram/roofline/roofline.hpp"
 #include "inputs.hpp"
 #include "report_test_support.hpp"
-#include "system_probe.hpp"
 
 namespace engram::report {
 namespace {
@@ -36,65 +35,44 @@ std::string error_of(const std::function<void()>& f) {
 
 // ---- the parsers -----------------------------------------------------------------
 
-TEST(ReportInputs, HotspotsGiveTablesFamiliesAndDiagnostics) {
-  const auto path = report_fixture("hotspots.json");
-  const HotspotsInput h = parse_hotspots(io::read_json_file(path, "hot spots"), path);
-  EXPECT_EQ(h.total_samples, 4000u);
-  EXPECT_EQ(h.event, "cpu-clock");
-  ASSERT_EQ(h.top_inclusive.size(), 5u);
-  EXPECT_EQ(h.top_inclusive[1].function, "engram::optimized::N_AVX2::cosine_batch");
-  EXPECT_DOUBLE_EQ(h.top_self[0].percent, 19.75);
-  ASSERT_EQ(h.families.size(), 4u);
-  EXPECT_EQ(h.families[1].family, "spreading");
-  EXPECT_EQ(h.families[1].verdict, "below");
-  EXPECT_DOUBLE_EQ(*h.families[1].expected_low, 20.0);
-  EXPECT_FALSE(h.families[3].expected_low.has_value());
-  EXPECT_DOUBLE_EQ(*h.not_reaching_entry_percent, 0.5);
-  EXPECT_THAT(h.frame_pointers, StartsWith("yes"));
+// Hot spots, stability, counter statuses and the machine snapshot are read
+// with their owners' readers (their own tests cover the formats); here: the
+// fixtures are what those readers accept, and load_inputs puts them in place.
+TEST(ReportInputs, EveryFixtureIsReadWithItsOwnersReader) {
+  ReportInputs paths;
+  paths.hotspots = report_fixture("hotspots.json");
+  paths.bench = report_fixture("bench.json");
+  paths.counters_bench = report_fixture("counters.json");
+  paths.stability = report_fixture("stability.json");
+  paths.machine = report_fixture("machine.json");
+  const LoadedInputs in = load_inputs(paths);
+  const profile::HotspotReport& h = in.hotspots;
+  EXPECT_EQ(h.hotspots.total_samples, 4000u);
+  EXPECT_EQ(h.context.event, "cpu-clock");
+  ASSERT_EQ(h.hotspots.top_inclusive.size(), 5u);
+  EXPECT_EQ(h.hotspots.top_inclusive[1].name, "engram::optimized::N_AVX2::cosine_batch");
+  ASSERT_EQ(h.hotspots.families.size(), 4u);
+  EXPECT_EQ(h.hotspots.families[1].family, "activation spreading");
+  EXPECT_EQ(h.hotspots.families[1].verdict, profile::BandVerdict::kBelow);
+  EXPECT_FALSE(h.hotspots.families[3].band.has_value());
   EXPECT_THAT(h.warnings, ElementsAre("fixture warning"));
-}
 
-TEST(ReportInputs, RooflineCeilingsAndStabilityAreRead) {
-  const auto r = parse_roofline(io::read_json_file(report_fixture("roofline.json"), "roofline"), "roofline.json");
-  ASSERT_EQ(r.points.size(), 5u);
-  EXPECT_EQ(r.points[1].name, "vector_similarity_1000/optimized");
-  EXPECT_DOUBLE_EQ(r.points[1].fraction_of_roof, 0.8);
-  EXPECT_EQ(r.levels.size(), 4u);
-  EXPECT_FALSE(r.levels[3].size_bytes.has_value());
-  EXPECT_EQ(r.skipped.size(), 1u);
+  ASSERT_EQ(in.counter_statuses.counters.size(), 3u);
+  EXPECT_EQ(in.counter_statuses.counters[1].status, counters::Status::unsupported);
 
-  const auto c = parse_ceilings(io::read_json_file(report_fixture("ceilings.json"), "ceilings"), "ceilings.json");
-  EXPECT_EQ(c.compiler, "GCC 12.2.0");
-  ASSERT_EQ(c.caches.size(), 3u);
-  EXPECT_FALSE(c.caches[2].checked_against_sweep);
-  EXPECT_DOUBLE_EQ(*c.caches[2].sysconf, 335544320.0);
+  ASSERT_TRUE(in.stability.has_value());
+  EXPECT_EQ(in.stability->sources.size(), 3u);
+  ASSERT_EQ(in.stability->benchmarks.size(), 3u);
+  EXPECT_FALSE(in.stability->benchmarks[2].cv.has_value());
 
-  const auto s = parse_stability(io::read_json_file(report_fixture("stability.json"), "stability"), "stability.json");
-  EXPECT_EQ(s.runs, 3u);
-  ASSERT_EQ(s.rows.size(), 3u);
-  EXPECT_EQ(s.rows[2].runs_measured, 2u);
-  EXPECT_FALSE(s.rows[2].cv.has_value());
-}
+  ASSERT_TRUE(in.machine.has_value());
+  EXPECT_EQ(in.machine->cpu_model, "Fixture CPU 9000");
+  ASSERT_NE(in.machine->chosen_cache("L1d"), nullptr);
+  EXPECT_EQ(in.machine->chosen_cache("L1d")->bytes, 32768u);
 
-TEST(ReportInputs, CounterStatusesComeFromTheRunContext) {
-  const auto statuses = parse_counter_statuses(
-      R"([{"counter":"L1_DCM","status":"simulated","backend":"simulated","reason":"callgrind"},
-          {"counter":"cycles","status":"unsupported","fix":"bare metal"}])",
-      "c.json");
-  ASSERT_EQ(statuses.size(), 2u);
-  EXPECT_EQ(statuses[0].status, "simulated");
-  EXPECT_EQ(statuses[1].fix, "bare metal");
-  EXPECT_THAT(error_of([] { parse_counter_statuses(R"([{"counter":"x","status":"zero"}])", "c.json"); }),
-              HasSubstr("c.json: context \"engram.counters\": /0/status: unknown counter status \"zero\""));
-  EXPECT_THAT(error_of([] { parse_counter_statuses(R"([{"counter":"x",)", "c.json"); }),
-              StartsWith("c.json: context \"engram.counters\":1:"));
-}
-
-TEST(ReportInputs, CMakeCacheLinesAreKeyTypeValue) {
-  const auto cache = parse_cmake_cache(read_text(report_fixture("CMakeCache.txt")));
-  EXPECT_EQ(cache.at("CMAKE_CXX_FLAGS_RELEASE"), "-O3 -g -fno-omit-frame-pointer -DNDEBUG");
-  EXPECT_EQ(cache.at("CMAKE_CXX_FLAGS"), "");
-  EXPECT_EQ(cache.count("This is the CMakeCache file (fixture)."), 0u);
+  ASSERT_TRUE(in.workload.has_value());
+  ASSERT_NE(in.workload->find("spreading_activation_1000/optimized"), nullptr);
+  EXPECT_EQ(in.workload->find("spreading_activation_1000/optimized")->family, "activation spreading");
 }
 
 // ---- bad input -----------------------------------------------------------------
@@ -114,6 +92,7 @@ class ReportBadInput : public ::testing::Test {
     if (field == "ceilings") in.ceilings = path;
     if (field == "stability") in.stability = path;
     if (field == "flamegraph") in.flamegraph = path;
+    if (field == "machine") in.machine = path;
     return in;
   }
   std::string load_error(const ReportInputs& in) {
@@ -146,7 +125,7 @@ TEST_F(ReportBadInput, ABadLastByteIsMalformedNotTruncated) {
 }
 
 TEST_F(ReportBadInput, EmptyFilesAreNamed) {
-  for (const char* field : {"hotspots", "bench", "counters", "roofline", "ceilings", "stability", "flamegraph"}) {
+  for (const char* field : {"hotspots", "bench", "counters", "roofline", "ceilings", "stability", "flamegraph", "machine"}) {
     const auto in = with(field, std::string("empty-") + field, "  \n");
     EXPECT_THAT(load_error(in), StartsWith((dir_ / (std::string("empty-") + field)).string() + ": empty")) << field;
   }
@@ -163,12 +142,16 @@ TEST_F(ReportBadInput, MissingRequiredInputIsNamed) {
 }
 
 TEST_F(ReportBadInput, WrongSchemaOrTypeNamesTheJsonPointer) {
-  EXPECT_THAT(load_error(with("hotspots", "h.json", R"({"schema": "engram-roofline/1"})")),
-              HasSubstr("h.json: /schema: \"engram-roofline/1\" is not build/analysis/hotspots output"));
-  EXPECT_THAT(load_error(with("roofline", "r.json", R"({"schema": "engram-roofline/1", "ceilings": {},
-      "points": [{"name": "k/v", "kernel": "k", "variant": "v", "arithmetic_intensity": "high"}]})")),
+  EXPECT_THAT(load_error(with("hotspots", "h.json", R"({"schema": "engram-roofline", "version": 1})")),
+              HasSubstr("h.json: /schema: schema \"engram-roofline\", expected \"engram-hotspots\""));
+  EXPECT_THAT(load_error(with("roofline", "r.json", R"({"schema": "engram-roofline/1", "ceilings": {}})")),
+              HasSubstr("r.json: /schema: schema \"engram-roofline/1\", expected \"engram-roofline\""));
+  std::string roofline = read_text(report_fixture("roofline.json"));
+  roofline.replace(roofline.find("\"arithmetic_intensity\": 0.5"), 27, "\"arithmetic_intensity\": \"high\"");
+  EXPECT_THAT(load_error(with("roofline", "r.json", roofline)),
               HasSubstr("r.json: /points/0/arithmetic_intensity: expected a number, found a string"));
-  EXPECT_THAT(load_error(with("stability", "s.json", R"({"runs": [], "cv_limit": 0.05})")),
+  EXPECT_THAT(load_error(with("stability", "s.json", R"({"schema": "engram-stability", "version": 1, "runs": [],
+      "time": "cpu", "unit": "ns", "cv_limit": 0.05})")),
               HasSubstr("s.json: /benchmarks: missing"));
   EXPECT_THAT(load_error(with("ceilings", "c.json", R"([1, 2])")), HasSubstr("c.json: /: expected a JSON object"));
 }
@@ -183,6 +166,28 @@ TEST_F(ReportBadInput, BenchmarkFileProblemsNameTheEntry) {
   EXPECT_THAT(load_error(with("bench", "none.json", R"({"context": {}, "benchmarks": []})")),
               HasSubstr("none.json: no benchmark results"));
   EXPECT_THAT(load_error(with("bench", "notgb.json", R"({"points": []})")), HasSubstr("notgb.json: no \"benchmarks\""));
+}
+
+TEST_F(ReportBadInput, AnotherVersionOfAnOwnersFormatIsAClearError) {
+  std::string hotspots = read_text(report_fixture("hotspots.json"));
+  hotspots.replace(hotspots.find("\"version\": 1"), 12, "\"version\": 2");
+  EXPECT_THAT(load_error(with("hotspots", "h2.json", hotspots)),
+              HasSubstr("h2.json: /version: engram-hotspots version 2; this build reads version 1"));
+  std::string stability = read_text(report_fixture("stability.json"));
+  stability.replace(stability.find("\"version\": 1"), 12, "\"version\": 0");
+  EXPECT_THAT(load_error(with("stability", "s0.json", stability)),
+              HasSubstr("s0.json: /version: engram-stability version 0; this build reads version 1"));
+  std::string machine = read_text(report_fixture("machine.json"));
+  machine.replace(machine.find("\"version\": 1"), 12, "\"version\": 2");
+  EXPECT_THAT(load_error(with("machine", "m2.json", machine)),
+              HasSubstr("m2.json: /version: engram-machine version 2; this build reads version 1"));
+  // The counter statuses of an older baseline: a bare list, refused by name.
+  std::string counters = read_text(report_fixture("counters.json"));
+  const auto at = counters.find("\"engram.counters\": ");
+  counters.replace(at, counters.find('\n', at) - at,
+                   R"("engram.counters": "[{\"counter\": \"cycles\", \"status\": \"counted\"}]",)");
+  EXPECT_THAT(load_error(with("counters", "c0.json", counters)),
+              HasSubstr("c0.json: context \"engram.counters\": /: expected a JSON object"));
 }
 
 TEST_F(ReportBadInput, CountersRunWithoutStatusesIsRefused) {
@@ -277,14 +282,28 @@ TEST(ReportBenchmarks, AMissingSideOfAPairIsReportedWithTheFile) {
   EXPECT_EQ(sleef->missing, "decay_10k_memories/exponential/optimized is not in partial.json");
 }
 
+profile::HotspotReport fixture_hotspots() {
+  return profile::hotspots_from_json(io::read_json_file(report_fixture("hotspots.json"), "h"));
+}
+
+// The workload manifest of the fixture benchmark run (its context "engram.workload").
+bench::WorkloadManifest fixture_workload() {
+  ReportInputs paths;
+  paths.hotspots = report_fixture("hotspots.json");
+  paths.bench = report_fixture("bench.json");
+  return load_inputs(paths).workload.value();
+}
+
 TEST(ReportCandidates, PriorityIsShareTimesDistanceHighestFirst) {
-  const auto h = parse_hotspots(io::read_json_file(report_fixture("hotspots.json"), "h"), "hotspots.json");
-  const auto r = parse_roofline(io::read_json_file(report_fixture("roofline.json"), "r"), "roofline.json");
-  const auto ranking = rank_candidates(h, r);
+  const auto h = fixture_hotspots();
+  const auto r = roofline::read_roofline_json(report_fixture("roofline.json"));
+  const auto workload = fixture_workload();
+  const auto ranking = rank_candidates(h, r, &workload);
   // The profile shows engram::optimized:: frames only.
   EXPECT_THAT(ranking.variants, ElementsAre("optimized"));
   ASSERT_EQ(ranking.ranked.size(), 3u);
   EXPECT_EQ(ranking.ranked[0].benchmark, "decay_10k_memories/exponential/optimized");
+  EXPECT_EQ(ranking.ranked[0].family, "memory decay");
   EXPECT_DOUBLE_EQ(ranking.ranked[0].priority, 0.125 * 0.75);
   EXPECT_EQ(ranking.ranked[1].benchmark, "vector_similarity_1000/optimized");
   EXPECT_NEAR(ranking.ranked[1].priority, 0.20 * 0.2, 1e-12);
@@ -297,12 +316,13 @@ TEST(ReportCandidates, PriorityIsShareTimesDistanceHighestFirst) {
 // A point a hair over its roof is at its roof (run-to-run variation), not a
 // broken model; beyond roofline::kAtRoofTolerance it is.
 TEST(ReportCandidates, JustOverTheRoofIsAtTheRoof) {
-  const auto h = parse_hotspots(io::read_json_file(report_fixture("hotspots.json"), "h"), "hotspots.json");
-  auto r = parse_roofline(io::read_json_file(report_fixture("roofline.json"), "r"), "roofline.json");
+  const auto h = fixture_hotspots();
+  auto r = roofline::read_roofline_json(report_fixture("roofline.json"));
+  const auto workload = fixture_workload();
   for (auto& p : r.points) {
     if (p.name == "spreading_activation_1000/optimized") p.fraction_of_roof = 1.001;
   }
-  auto ranking = rank_candidates(h, r);
+  auto ranking = rank_candidates(h, r, &workload);
   const auto at = std::find_if(ranking.ranked.begin(), ranking.ranked.end(),
                                [](const auto& c) { return c.benchmark == "spreading_activation_1000/optimized"; });
   ASSERT_NE(at, ranking.ranked.end());
@@ -312,7 +332,7 @@ TEST(ReportCandidates, JustOverTheRoofIsAtTheRoof) {
   for (auto& p : r.points) {
     if (p.name == "spreading_activation_1000/optimized") p.fraction_of_roof = roofline::kAtRoofTolerance + 0.01;
   }
-  ranking = rank_candidates(h, r);
+  ranking = rank_candidates(h, r, &workload);
   for (const auto& c : ranking.ranked) {
     if (c.benchmark == "spreading_activation_1000/optimized") {
       EXPECT_THAT(c.note, HasSubstr("above its roof"));
@@ -321,71 +341,41 @@ TEST(ReportCandidates, JustOverTheRoofIsAtTheRoof) {
 }
 
 TEST(ReportCandidates, BothVariantsWhenTheProfileDoesNotSay) {
-  auto h = parse_hotspots(io::read_json_file(report_fixture("hotspots.json"), "h"), "hotspots.json");
-  for (auto* table : {&h.top_inclusive, &h.top_self}) {
+  auto h = fixture_hotspots();
+  for (auto* table : {&h.hotspots.top_inclusive, &h.hotspots.top_self}) {
     for (auto& row : *table) {
-      row.function.clear();  // (assigning a literal here trips GCC 12's -Wrestrict false positive)
-      row.function.push_back('f');
+      row.name.clear();  // (assigning a literal here trips GCC 12's -Wrestrict false positive)
+      row.name.push_back('f');
     }
   }
-  const auto r = parse_roofline(io::read_json_file(report_fixture("roofline.json"), "r"), "roofline.json");
-  const auto ranking = rank_candidates(h, r);
+  const auto r = roofline::read_roofline_json(report_fixture("roofline.json"));
+  const auto workload = fixture_workload();
+  const auto ranking = rank_candidates(h, r, &workload);
   EXPECT_EQ(ranking.ranked.size(), 4u);  // + vector_similarity_1000/reference
   EXPECT_THAT(ranking.variant_rule, HasSubstr("both variants"));
 }
 
-TEST(ReportCandidates, KernelFamiliesFollowTheBenchmarkNames) {
-  EXPECT_EQ(family_of_kernel("vector_similarity_1000"), "similarity");
-  EXPECT_EQ(family_of_kernel("find_similar_10k"), "similarity");
-  EXPECT_EQ(family_of_kernel("spreading_activation_10k"), "spreading");
-  EXPECT_EQ(family_of_kernel("decay_10k_memories/power_law"), "decay");
-  EXPECT_FALSE(family_of_kernel("counter_overhead").has_value());
-}
-
-// ---- the system probes --------------------------------------------------------------
-
-TEST(ReportSystem, ProcAndSysAreReadFromTheGivenFolders) {
-  const auto cpu = read_cpuinfo(report_fixture("system/proc"));
-  ASSERT_TRUE(cpu.has_value());
-  EXPECT_EQ(cpu->model, "Fixture CPU 9000");
-  EXPECT_EQ(cpu->logical_cpus, 2u);
-  EXPECT_EQ(cpu->packages, 1u);
-  EXPECT_TRUE(cpu->flags.count("hypervisor"));
-  EXPECT_EQ(read_mem_total_bytes(report_fixture("system/proc")), 8388608ull * 1024);
-  EXPECT_EQ(read_os_name(report_fixture("system/os-release")), "Fixture Linux 1 (test)");
-  EXPECT_EQ(read_kernel_release(report_fixture("system/proc")), "Linux 6.1.0-fixture");
-  const auto caches = read_sysfs_caches(report_fixture("system/sys"));
-  ASSERT_EQ(caches.size(), 4u);
-  EXPECT_EQ(caches[0].bytes, 48u * 1024);
-  EXPECT_EQ(caches[3].shared_by, 2);
-  const auto pmu = read_pmu_devices(report_fixture("system/sys"));
-  EXPECT_TRUE(pmu.listed);
-  EXPECT_FALSE(pmu.has_cpu_pmu);
-  EXPECT_THAT(pmu.names, ElementsAre("software", "tracepoint"));
-  EXPECT_TRUE(read_governors(report_fixture("system/sys")).per_cpu.empty());
-}
-
-TEST(ReportSystem, AbsentSourcesGiveNothingRatherThanAGuess) {
-  ScratchDir dir;
-  EXPECT_FALSE(read_cpuinfo(dir.path()).has_value());
-  EXPECT_FALSE(read_mem_total_bytes(dir.path()).has_value());
-  EXPECT_FALSE(read_os_name(dir / "os-release").has_value());
-  EXPECT_TRUE(read_sysfs_caches(dir.path()).empty());
-  EXPECT_FALSE(read_pmu_devices(dir.path()).listed);
-  EXPECT_EQ(parse_cache_size("32K"), 32768u);
-  EXPECT_EQ(parse_cache_size("1024K"), 1048576u);
-  EXPECT_EQ(parse_cache_size("32M"), 33554432u);
-  EXPECT_FALSE(parse_cache_size("lots").has_value());
-}
-
-TEST(ReportSystem, GovernorsAreReadPerCpu) {
-  ScratchDir dir;
-  write_text(dir / "devices/system/cpu/cpu0/cpufreq/scaling_governor", "performance\n");
-  write_text(dir / "devices/system/cpu/cpu0/cpufreq/scaling_driver", "acpi-cpufreq\n");
-  write_text(dir / "devices/system/cpu/cpu1/cpufreq/scaling_governor", "powersave\n");
-  const auto g = read_governors(dir.path());
-  EXPECT_THAT(g.per_cpu, ElementsAre("performance", "powersave"));
-  EXPECT_EQ(g.driver, "acpi-cpufreq");
+// The family of a benchmark is the workload manifest's, never guessed from its name.
+TEST(ReportCandidates, KernelFamiliesComeFromTheWorkloadManifest) {
+  const auto h = fixture_hotspots();
+  const auto r = roofline::read_roofline_json(report_fixture("roofline.json"));
+  auto workload = fixture_workload();
+  for (auto& e : workload.benchmarks) {
+    if (e.name == "vector_similarity_1000/optimized") e.family = "memory decay";  // the manifest decides
+    if (e.name == "decay_10k_memories/exponential/optimized") e.family.clear();   // no family: not ranked
+  }
+  const auto ranking = rank_candidates(h, r, &workload);
+  ASSERT_EQ(ranking.ranked.size(), 2u);
+  EXPECT_EQ(ranking.ranked[0].benchmark, "vector_similarity_1000/optimized");
+  EXPECT_EQ(ranking.ranked[0].family, "memory decay");
+  EXPECT_DOUBLE_EQ(ranking.ranked[0].share, 0.125);
+  EXPECT_THAT(ranking.left_out,
+              ::testing::Contains("decay_10k_memories/exponential/optimized: not a kernel of the profiled families"));
+  // Without a manifest nothing is ranked, and the reason is given.
+  const auto none = rank_candidates(h, r, nullptr);
+  EXPECT_TRUE(none.ranked.empty());
+  ASSERT_FALSE(none.left_out.empty());
+  EXPECT_THAT(none.left_out[0], HasSubstr("no workload manifest"));
 }
 
 }  // namespace

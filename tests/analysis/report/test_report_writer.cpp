@@ -54,24 +54,32 @@ TEST_F(ReportWriter, EverySectionIsFilledFromTheFixtures) {
   EXPECT_THAT(system, HasSubstr("2 logical CPUs (1 package(s), 2 core(s) per package, no SMT)"));
   EXPECT_THAT(system, HasSubstr("| RAM | 8 GiB |"));
   EXPECT_THAT(system, HasSubstr("| OS | Fixture Linux 1 (test) |"));
-  EXPECT_THAT(system, HasSubstr("| Kernel | Linux 6.1.0-fixture |"));
-  EXPECT_THAT(system, HasSubstr("| Compiler | GCC 12.2.0 |"));
-  EXPECT_THAT(system, HasSubstr("CMAKE_CXX_FLAGS_RELEASE `-O3 -g -fno-omit-frame-pointer -DNDEBUG`"));
+  EXPECT_THAT(system, HasSubstr("| Kernel | 6.1.0-fixture x86_64 |"));
+  EXPECT_THAT(system, HasSubstr("| Compiler | GNU 12.2.0 |"));
+  EXPECT_THAT(system, HasSubstr("build type `Release`, flags `-O3 -g -fno-omit-frame-pointer -DNDEBUG`"));
   EXPECT_THAT(system, HasSubstr("| Frequency governor | not readable"));
-  EXPECT_THAT(system, HasSubstr("**no hardware PMU**: perf offers only software, tracepoint"));
+  EXPECT_THAT(system, HasSubstr("**no hardware PMU** (fixture: no hardware PMU (virtualized)): perf offers software, tracepoint"));
   EXPECT_THAT(system, HasSubstr("hypervisor flag"));
   EXPECT_THAT(system, HasSubstr("cycles unsupported"));
-  // Caches: the size the ceilings chose, with sysfs beside it (48 KiB there).
-  EXPECT_THAT(system, HasSubstr("| L1 data | 32 KiB | cpuid (as the ceilings run chose it) | 48 KiB |"));
+  EXPECT_THAT(system, HasSubstr("the kernels at SIMD level `avx2`"));
+  // Every figure comes from the snapshot the benchmark run took, none from this machine.
+  EXPECT_THAT(system, HasSubstr("machine.json` `cpu.model` |"));
+  EXPECT_THAT(system, HasSubstr("taken 2026-01-02T03:00:00Z"));
+  EXPECT_THAT(system, HasSubstr("fixture: no cpufreq folder"));
+  // Caches: the size the ceilings chose, with what CPUID, sysfs and sysconf told the snapshot.
+  EXPECT_THAT(system, HasSubstr("| L1d | 32 KiB | cpuid (as the ceilings run chose it) | 32 KiB | 48 KiB | 32 KiB |"));
+  EXPECT_THAT(system, HasSubstr("| L3 | 32 MiB | cpuid (as the ceilings run chose it) | 32 MiB | 16 MiB | 320 MiB | 32 MiB |"));
   EXPECT_THAT(system, HasSubstr("sysconf says 320 MiB"));
 
   const std::string flame = section(md, "Flame graph analysis");
   EXPECT_THAT(flame, HasSubstr("4,000 samples of `cpu-clock`"));
   EXPECT_THAT(flame, HasSubstr("| 2 | `engram::optimized::N_AVX2::cosine_batch` | 800 | 20.0% |"));
   EXPECT_THAT(flame, HasSubstr("| 3 | `` a\\|b_function*with[markdown]`chars` `` | 10 |"));
-  EXPECT_THAT(flame, HasSubstr("**Bands that hold:** similarity (20.0% in 15.0–25.0%); decay (12.5% in 10.0–15.0%)."));
-  EXPECT_THAT(flame, HasSubstr("**Bands that do not hold:** spreading (10.0%, below the 20.0–30.0% band)."));
-  EXPECT_THAT(flame, HasSubstr("| spreading | 400 | 10.0% | 20.0–30.0% | does not hold (below) |"));
+  EXPECT_THAT(flame, HasSubstr("**Bands that hold:** vector similarity (20.0% in 15.0–25.0%); memory decay (12.5% in "
+                               "10.0–15.0%)."));
+  EXPECT_THAT(flame, HasSubstr("**Bands that do not hold:** activation spreading (10.0%, below the 20.0–30.0% band)."));
+  EXPECT_THAT(flame, HasSubstr("| activation spreading | 400 | 10.0% | 20.0–30.0% | does not hold (below) |"));
+  EXPECT_THAT(flame, HasSubstr("| Family | Samples | Share | Expected | Verdict |"));
   EXPECT_THAT(flame, HasSubstr("Warning: fixture warning"));
 
   const std::string bench = section(md, "Benchmarks");
@@ -90,9 +98,10 @@ TEST_F(ReportWriter, EverySectionIsFilledFromTheFixtures) {
   EXPECT_THAT(counters, HasSubstr("| `vector_similarity_1000/reference` | 4,801 | unavailable | 1,201 | 2.50 | 13 |"));
 
   const std::string roofline = section(md, "Roofline");
-  EXPECT_THAT(roofline, HasSubstr("| `vector_similarity_1000/optimized` | 0.500 | 39.2 | 78.4 | L3 | 49.0 | 80.0% | L3 bandwidth |"));
+  EXPECT_THAT(roofline, HasSubstr("| `vector_similarity_1000/optimized` | stream | 0.500 | 39.2 | 78.4 | 2.86 MiB | L3 | 98.0 | 49.0 | 80.0% | "
+                                  "L3 bandwidth (load) |"));
   EXPECT_THAT(roofline, HasSubstr("150% of its roof"));
-  EXPECT_THAT(roofline, HasSubstr("Left out: counter_overhead/counted: no FLOP/s counter"));
+  EXPECT_THAT(roofline, HasSubstr("Left out: counter_overhead/counted: no entry in the workload manifest"));
   EXPECT_THAT(roofline, HasSubstr("![Roofline plot"));
 
   const std::string stability = section(md, "Stability");
@@ -103,9 +112,12 @@ TEST_F(ReportWriter, EverySectionIsFilledFromTheFixtures) {
 
   const std::string candidates = section(md, "Optimization candidates");
   EXPECT_THAT(candidates, HasSubstr("share of time × distance to the roof"));
-  EXPECT_THAT(candidates, HasSubstr("| 1 | `decay_10k_memories/exponential/optimized` | decay | 12.5% | 25.0% | 0.750 | 9.4% |"));
-  EXPECT_THAT(candidates, HasSubstr("| 2 | `vector_similarity_1000/optimized` | similarity | 20.0% | 80.0% | 0.200 | 4.0% |"));
-  EXPECT_THAT(candidates, HasSubstr("| 3 | `spreading_activation_1000/optimized` | spreading | 10.0% | 150.0% | 0 | 0.0% |"));
+  EXPECT_THAT(candidates,
+              HasSubstr("| 1 | `decay_10k_memories/exponential/optimized` | memory decay | 12.5% | 25.0% | 0.750 | 9.4% |"));
+  EXPECT_THAT(candidates,
+              HasSubstr("| 2 | `vector_similarity_1000/optimized` | vector similarity | 20.0% | 80.0% | 0.200 | 4.0% |"));
+  EXPECT_THAT(candidates,
+              HasSubstr("| 3 | `spreading_activation_1000/optimized` | activation spreading | 10.0% | 150.0% | 0 | 0.0% |"));
   EXPECT_THAT(candidates, HasSubstr("Outside the kernel families: 57.5%"));
 }
 
@@ -146,10 +158,14 @@ TEST_F(ReportWriter, MissingOptionalInputsAreSaidWithTheCommandThatMakesThem) {
   EXPECT_THAT(section(md, "Stability"),
               AllOf(HasSubstr("**Missing:** The stability results"), HasSubstr("build/analysis/stability --json")));
   EXPECT_THAT(section(md, "Optimization candidates"),
-              AllOf(HasSubstr("needs the roofline"), HasSubstr("| similarity | 20.0% |")));
+              AllOf(HasSubstr("needs the roofline"), HasSubstr("| vector similarity | 20.0% |")));
   // Still filled from what is there.
   EXPECT_THAT(section(md, "Benchmarks"), HasSubstr("| `vector_similarity_1000/optimized` | 5 | 12.0 µs |"));
-  EXPECT_THAT(section(md, "System configuration"), HasSubstr("not recorded: give --cmake-cache"));
+  // No machine snapshot: said, with the command that takes one; nothing read from this machine instead.
+  const std::string system = section(md, "System configuration");
+  EXPECT_THAT(system, AllOf(HasSubstr("**Missing:** The machine snapshot (`--machine machine.json`)"),
+                            HasSubstr("build/bench/baseline --machine-out")));
+  EXPECT_THAT(system, Not(HasSubstr("| CPU |")));
 }
 
 TEST_F(ReportWriter, AQuickRunSaysTheStabilityRunWasSkippedAndHowToRunIt) {
@@ -177,6 +193,11 @@ TEST_F(ReportWriter, FillFromDirTakesTheUsualNamesAndLeavesAbsentOptionalsEmpty)
   ReportInputs again;
   again.fill_from_dir(dir_ / "run");
   EXPECT_EQ(again.counters_bench, dir_ / "run/bench-counters.json");
+  EXPECT_TRUE(again.machine.empty());
+  write_text(dir_ / "run/machine.json", "{}");
+  ReportInputs third;
+  third.fill_from_dir(dir_ / "run");
+  EXPECT_EQ(third.machine, dir_ / "run/machine.json");
 }
 
 TEST_F(ReportWriter, AQuickRunDoesNotPickUpAnOlderRunsStabilityFiles) {
@@ -243,22 +264,22 @@ TEST_F(ReportWriter, ToolWritesBothFilesFromADir) {
   EXPECT_TRUE(fs::exists(dir_ / "out/report.html"));
 }
 
-TEST_F(ReportWriter, ToolExitsOneNamingAMissingRequiredFile) {
+TEST_F(ReportWriter, ToolExitsTwoNamingAMissingRequiredFile) {
   fs::create_directories(dir_ / "run");
   fs::copy_file(report_fixture("hotspots.json"), dir_ / "run/hotspots.json");
   const auto run = run_report_tool({"--dir", (dir_ / "run").string(), "--markdown", (dir_ / "r.md").string(), "--html",
                                     (dir_ / "r.html").string()});
-  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr((dir_ / "run/bench.json").string() + ": no such file"));
   EXPECT_FALSE(fs::exists(dir_ / "r.md"));
   EXPECT_FALSE(fs::exists(dir_ / "r.html"));
 }
 
-TEST_F(ReportWriter, ToolExitsOneNamingTheFileAndPlaceOfMalformedJson) {
+TEST_F(ReportWriter, ToolExitsTwoNamingTheFileAndPlaceOfMalformedJson) {
   write_text(dir_ / "h.json", "{\"schema\": \"engram-perf.hotspots/1\",\n \"total_samples\": }");
   const auto run = run_report_tool({"--hotspots", (dir_ / "h.json").string(), "--bench", report_fixture("bench.json").string(),
                                     "--markdown", (dir_ / "r.md").string(), "--html", (dir_ / "r.html").string()});
-  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr((dir_ / "h.json").string() + ":2:"));
   EXPECT_THAT(run.output, HasSubstr("malformed JSON"));
 }
@@ -271,7 +292,7 @@ TEST_F(ReportWriter, ToolUsageErrorsExitTwo) {
   const auto help = run_report_tool({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.output, HasSubstr("--counters-bench"));
-  EXPECT_THAT(help.output, HasSubstr("Exit status"));
+  EXPECT_THAT(help.output, HasSubstr("Exit codes:"));
 }
 
 }  // namespace

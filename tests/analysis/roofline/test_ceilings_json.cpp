@@ -1,6 +1,7 @@
 // The ceilings JSON (engram::ceilings::to_json) from hand-made measurements,
-// and its round trip through the roofline's reader (parse_ceilings_json):
-// what the program writes is what the roofline reads. No measurement runs.
+// and its round trip through the one reader (ceilings_from_json) and the
+// roofline's view of it: what the program writes is what its readers read.
+// No measurement runs.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -113,7 +114,8 @@ MachineInfo synthetic_machine() {
 
 TEST(CeilingsJson, WritesEveryFigureWithItsSource) {
   const json doc = json::parse(to_json(synthetic_measurements(), synthetic_machine()));
-  EXPECT_EQ(doc["schema"], "engram-ceilings/1");
+  EXPECT_EQ(doc["schema"], "engram-ceilings");
+  EXPECT_EQ(doc["version"], 1);
   EXPECT_EQ(doc["machine"]["cpu_model"], "Synthetic CPU");
   EXPECT_EQ(doc["machine"]["family"], 25);
   EXPECT_EQ(doc["machine"]["simd_levels"], json::array({"scalar", "avx2"}));  // from the peaks, in order
@@ -194,9 +196,9 @@ TEST(CeilingsJson, RoundTripsThroughTheRooflineReader) {
   for (std::size_t i = 0; i < 4; ++i) {
     SCOPED_TRACE(names[i]);
     EXPECT_EQ(load.levels[i].level, names[i]);
-    ASSERT_TRUE(load.levels[i].gbps.has_value());
-    EXPECT_DOUBLE_EQ(*load.levels[i].gbps, gbps[i]);
-    EXPECT_EQ(load.levels[i].plateau_to, plateau_to[i]);
+    ASSERT_TRUE(load.levels[i].stream.has_value());
+    EXPECT_DOUBLE_EQ(load.levels[i].stream->gbps, gbps[i]);
+    EXPECT_EQ(load.levels[i].stream->to_bytes, plateau_to[i]);
     if (i < 3) {
       EXPECT_EQ(load.levels[i].size, sizes[i]);
       EXPECT_EQ(load.levels[i].size_source, "cpuid");
@@ -207,8 +209,36 @@ TEST(CeilingsJson, RoundTripsThroughTheRooflineReader) {
   // The copy sweep has no L3 plateau: the reader says so rather than inventing one.
   const auto copy = engram::roofline::parse_ceilings_json(text, "ceilings.json", "copy");
   EXPECT_EQ(copy.bandwidth_kernel, "copy");
-  EXPECT_FALSE(copy.levels[2].gbps.has_value());
-  EXPECT_DOUBLE_EQ(*copy.levels[3].gbps, 25.0);
+  EXPECT_FALSE(copy.levels[2].stream.has_value());
+  EXPECT_DOUBLE_EQ(copy.levels[3].stream->gbps, 25.0);
+  EXPECT_EQ(copy.stream_sweep.size(), 8u);
+  EXPECT_TRUE(load.gather_sweep.empty());  // these measurements have no gather sweep
+}
+
+TEST(CeilingsJson, TheOneReaderReadsBackWhatTheWriterWrote) {
+  const std::string text = to_json(synthetic_measurements(), synthetic_machine());
+  const CeilingsFile f = ceilings_from_json(engram::io::parse_json_text(text, "ceilings.json"));
+  EXPECT_EQ(f.source, "ceilings.json");
+  EXPECT_EQ(f.cpu_model, "Synthetic CPU");
+  EXPECT_EQ(f.vendor, "AuthenticAMD");
+  EXPECT_EQ(f.compiler, "GCC 12.2.0");
+  EXPECT_EQ(f.compile_flags, "-O2");
+  EXPECT_EQ(f.simd_levels, (std::vector<std::string>{"scalar", "avx2"}));
+  EXPECT_DOUBLE_EQ(*f.clock_ghz, 3.0);
+  EXPECT_EQ(f.peak_gflops, (std::map<std::string, double>{{"scalar", 10.0}, {"avx2", 80.0}}));
+  ASSERT_EQ(f.levels.size(), 4u);
+  EXPECT_EQ(*f.levels[2].size.bytes, 32 * MiB);
+  EXPECT_EQ(*f.levels[2].size.sysconf, 320 * MiB);
+  EXPECT_EQ(f.levels[2].size.note, "sysconf says 320 MiB");
+  EXPECT_EQ(f.levels[2].figure("copy"), nullptr);  // no L3 plateau in the copy sweep
+  ASSERT_NE(f.levels[0].figure("load"), nullptr);
+  EXPECT_DOUBLE_EQ(f.levels[0].figure("load")->gbps, 230.123);
+  EXPECT_DOUBLE_EQ(f.levels[0].figure("load")->max_gbps, 240.123);
+  EXPECT_EQ(f.levels[0].figure("load")->points, 2u);
+  ASSERT_EQ(f.sweeps.size(), 2u);
+  EXPECT_EQ(f.sweeps[1].kernel, "copy");
+  EXPECT_EQ(f.sweeps[1].points.size(), 8u);
+  EXPECT_EQ(f.notes.size(), 2u);
 }
 
 }  // namespace

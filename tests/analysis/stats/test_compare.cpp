@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <nlohmann/json.hpp>
 
 #include "engram/benchstats/compare.hpp"
@@ -172,6 +174,10 @@ TEST(CompareRuns, ExitCodes) {
                                      run_of("new", {samples("a", scaled(kBase, 1.5)), samples("b", {1, 2})}), {});
   EXPECT_EQ(both.count(ea::Verdict::inconclusive), 1u);
   EXPECT_EQ(both.exit_code(), ea::kCompareExitRegression);
+  // compare's verdicts sit above the codes every tool shares (1 failure, 2 bad input).
+  EXPECT_EQ(ea::kCompareExitPass, 0);
+  EXPECT_EQ(ea::kCompareExitRegression, 3);
+  EXPECT_EQ(ea::kCompareExitInconclusive, 4);
 }
 
 TEST(CompareRuns, ABenchmarkErrorIsInconclusive) {
@@ -237,6 +243,36 @@ TEST(CompareFixtures, DeterministicWarnsWhenTheCounterIsNotKnownToBeSimulated) {
   EXPECT_THAT(r.warnings[2], HasSubstr("varies across the repetitions"));
 }
 
+// The statuses are read with counters' one reader, strictly: the recorded
+// status is used, and a malformed list is an input error, not "unknown".
+TEST(CompareFixtures, DeterministicReadsTheRecordedStatusesStrictly) {
+  ea::BenchmarkSamples s = samples("k", {1, 2});
+  s.counters["TOT_INS"] = {1000, 1000};
+  ea::CompareOptions det;
+  det.deterministic = true;
+  auto with_statuses = [&](const std::string& name, const std::string& statuses) {
+    ea::BenchmarkFile f = run_of(name, {s});
+    f.context["engram.counters"] = statuses;
+    return f;
+  };
+  const std::string simulated =
+      R"({"schema": "engram-counter-statuses", "version": 1, "counters": [{"counter": "TOT_INS",
+          "canonical": "PAPI_TOT_INS", "status": "simulated", "backend": "simulated", "running_fraction": 1.0}]})";
+  const auto ok = ea::compare_runs(with_statuses("o", simulated), with_statuses("n", simulated), det);
+  EXPECT_TRUE(ok.warnings.empty()) << ok.warnings.front();
+  const std::string counted = std::regex_replace(simulated, std::regex(R"("status": "simulated")"), R"("status": "counted")");
+  const auto warned = ea::compare_runs(with_statuses("o", counted), with_statuses("n", simulated), det);
+  ASSERT_EQ(warned.warnings.size(), 1u);
+  EXPECT_THAT(warned.warnings[0], HasSubstr("TOT_INS was counted, not simulated"));
+  try {
+    (void)ea::compare_runs(with_statuses("o", R"([{"counter": "TOT_INS", "status": "simulated"}])"),
+                           with_statuses("n", simulated), det);
+    ADD_FAILURE() << "a bare status list (no schema) was accepted";
+  } catch (const engram::io::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("o: context \"engram.counters\": /: expected a JSON object"));
+  }
+}
+
 TEST(CompareOutput, TableAndJsonCarryTheVerdicts) {
   const auto r = ea::compare_runs(ea::read_benchmark_json(fixture("old.json")),
                                   ea::read_benchmark_json(fixture("slower.json")), {});
@@ -244,9 +280,9 @@ TEST(CompareOutput, TableAndJsonCarryTheVerdicts) {
   EXPECT_THAT(table, HasSubstr("kernel_a/optimized"));
   EXPECT_THAT(table, HasSubstr("REGRESSED"));
   EXPECT_THAT(table, HasSubstr("+20.0%"));
-  EXPECT_THAT(table, HasSubstr("REGRESSION (exit 2)"));
+  EXPECT_THAT(table, HasSubstr("REGRESSION (exit 3)"));
   const nlohmann::json j = nlohmann::json::parse(ea::render_comparison_json(r));
-  EXPECT_EQ(j["exit_code"], 2);
+  EXPECT_EQ(j["exit_code"], 3);
   EXPECT_EQ(j["benchmarks"][0]["verdict"], "regressed");
   EXPECT_EQ(j["benchmarks"][1]["verdict"], "within noise");
   EXPECT_NEAR(j["benchmarks"][0]["ratio"].get<double>(), 1.2, 1e-12);

@@ -1,6 +1,6 @@
 // The compare tool's statistical options (--alpha, --resamples, --seed) and
 // its deterministic mode, end to end on fixture files. Exit codes as in
-// test_compare_cli.cpp: a bad command line is 1 (2 means a regression).
+// test_compare_cli.cpp: a bad command line is 2, a regression 3.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -44,7 +44,7 @@ const json& row(const json& report, const std::string& name) {
 // below is not.
 TEST(CompareTool, AlphaIsTheBarThePValueMustPass) {
   constexpr double kExactP = 2.0 / 184756.0;
-  const json above = compare_json("--alpha 1.09e-5 " + pair("old.json", "slower.json"), 2);
+  const json above = compare_json("--alpha 1.09e-5 " + pair("old.json", "slower.json"), 3);
   EXPECT_NEAR(row(above, "kernel_a/optimized")["p_value"].get<double>(), kExactP, 1e-12);
   EXPECT_EQ(row(above, "kernel_a/optimized")["verdict"], "regressed");
   EXPECT_THAT(row(above, "kernel_a/optimized")["reason"].get<std::string>(), HasSubstr("p = 1.08e-05 < 1.09e-05"));
@@ -56,8 +56,8 @@ TEST(CompareTool, AlphaIsTheBarThePValueMustPass) {
 }
 
 TEST(CompareTool, ResamplesSetTheBootstrapSize) {
-  const json small = compare_json("--resamples 100 " + pair("old.json", "slower.json"), 2);
-  const json standard = compare_json(pair("old.json", "slower.json"), 2);
+  const json small = compare_json("--resamples 100 " + pair("old.json", "slower.json"), 3);
+  const json standard = compare_json(pair("old.json", "slower.json"), 3);
   for (const json& b : small["benchmarks"]) {
     EXPECT_EQ(b["ratio_ci"]["resamples"], 100) << b["name"];
     EXPECT_EQ(b["old"]["median_ci"]["resamples"], 100) << b["name"];
@@ -73,14 +73,14 @@ TEST(CompareTool, TheSameSeedGivesTheSameOutputAndOtherSeedsStayValid) {
   const std::string args = "--json --resamples 100 " + pair("old.json", "slower.json");
   const auto first = compare("--seed 7 " + args);
   const auto second = compare("--seed 7 " + args);
-  EXPECT_EQ(first.exit_code, 2);
+  EXPECT_EQ(first.exit_code, 3);
   EXPECT_EQ(first.output, second.output);
 
   std::vector<json> intervals;
   for (const char* seed : {"1", "2", "3", "4", "5", "18446744073709551615"}) {
     SCOPED_TRACE(std::string("seed ") + seed);
     const json report =
-        compare_json(std::string("--seed ") + seed + " --resamples 100 " + pair("old.json", "slower.json"), 2);
+        compare_json(std::string("--seed ") + seed + " --resamples 100 " + pair("old.json", "slower.json"), 3);
     const json& a = row(report, "kernel_a/optimized");
     EXPECT_EQ(a["verdict"], "regressed");
     EXPECT_EQ(row(report, "kernel_b/optimized")["verdict"], "within noise");
@@ -96,7 +96,7 @@ TEST(CompareTool, TheSameSeedGivesTheSameOutputAndOtherSeedsStayValid) {
   EXPECT_TRUE(any_differs) << "six seeds gave the same interval: is --seed used?";
 }
 
-TEST(CompareTool, BadAlphaResamplesOrSeedIsExitOneWithTheReason) {
+TEST(CompareTool, BadAlphaResamplesOrSeedIsExitTwoWithTheReason) {
   struct Case {
     const char* option;
     const char* message;
@@ -117,7 +117,7 @@ TEST(CompareTool, BadAlphaResamplesOrSeedIsExitOneWithTheReason) {
   };
   for (const Case& c : cases) {
     const auto r = compare(std::string(c.option) + " " + pair("old.json", "same.json"));
-    EXPECT_EQ(r.exit_code, 1) << c.option << "\n" << r.output;
+    EXPECT_EQ(r.exit_code, 2) << c.option << "\n" << r.output;
     EXPECT_THAT(r.output, HasSubstr(std::string("compare: error: ") + c.message)) << c.option;
   }
 }
@@ -128,7 +128,7 @@ TEST(CompareTool, BadAlphaResamplesOrSeedIsExitOneWithTheReason) {
 // +2.0%, beyond it. The geometric mean is sqrt(1.005 x 1.02) = sqrt(1.0251)
 // = 1.012472. No p-value or CI: the counts do not vary.
 TEST(CompareTool, DeterministicModeGivesHandComputedRatiosAndVerdicts) {
-  const json more = compare_json("--deterministic " + pair("sim_old.json", "sim_more.json"), 2);
+  const json more = compare_json("--deterministic " + pair("sim_old.json", "sim_more.json"), 3);
   EXPECT_EQ(more["mode"], "deterministic");
   EXPECT_EQ(more["counter"], "TOT_INS");
   EXPECT_DOUBLE_EQ(more["threshold"].get<double>(), 0.01);
@@ -147,7 +147,7 @@ TEST(CompareTool, DeterministicModeGivesHandComputedRatiosAndVerdicts) {
 
   // A wider threshold takes the 2% in; a narrower one catches the 0.5%.
   EXPECT_EQ(compare("--deterministic --threshold 3 " + pair("sim_old.json", "sim_more.json")).exit_code, 0);
-  const json strict = compare_json("--deterministic --threshold 0.4 " + pair("sim_old.json", "sim_more.json"), 2);
+  const json strict = compare_json("--deterministic --threshold 0.4 " + pair("sim_old.json", "sim_more.json"), 3);
   EXPECT_EQ(row(strict, "kernel_a/optimized")["verdict"], "regressed");
 
   // Backwards: 51,000 -> 50,000 is 50/51 = 0.98039, -1.96%: an improvement.

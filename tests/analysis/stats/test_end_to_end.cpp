@@ -1,5 +1,5 @@
 // The acceptance of compare on real runs of build/bench/baseline: two runs of
-// the same binary pass; a kernel slowed with --slow is a regression (exit 2).
+// the same binary pass; a kernel slowed with --slow is a regression (exit 3).
 //
 // This machine is a shared 2-core VM. Between two runs of the same binary the
 // CPU time of a kernel moves by up to ~3-7% (measured: 1 in 12 same-binary
@@ -65,7 +65,7 @@ const nlohmann::json& row(const nlohmann::json& report, const std::string& name)
 
 // Label perf: it runs alone, and checks only what the noise allows. Two runs
 // of one binary are never a regression beyond 10%; but a confidence interval
-// may straddle the threshold on a busy machine, so "inconclusive" (exit 3) is
+// may straddle the threshold on a busy machine, so "inconclusive" (exit 4) is
 // an honest answer here, not a failure. That compare's verdicts and exit
 // codes are right is checked deterministically on fixtures (CompareRuns,
 // CompareTool) and by the callgrind case below.
@@ -75,7 +75,7 @@ TEST(CompareEndToEnd, TwoTimedRunsOfTheSameBinaryPass) {
   ASSERT_NO_FATAL_FAILURE(timed_run(dir.file("b.json")));
   const auto r = run(std::string(ENGRAM_COMPARE_TOOL) + " --json --threshold 10 " + dir.file("a.json") + " " +
                      dir.file("b.json"));
-  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.output;  // pass, or inconclusive: never a regression
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 4) << r.output;  // pass, or inconclusive: never a regression
   const auto report = nlohmann::json::parse(r.output, nullptr, false);
   ASSERT_FALSE(report.is_discarded()) << r.output;
   ASSERT_EQ(report["benchmarks"].size(), 2u);
@@ -92,7 +92,7 @@ TEST(CompareEndToEnd, ASlowedKernelIsARegression) {
   stats_test::TempDir dir("e2e-slow");
   ASSERT_NO_FATAL_FAILURE(timed_run(dir.file("a.json")));
   ASSERT_NO_FATAL_FAILURE(timed_run(dir.file("slow.json"), std::string("--slow=") + kSlowed + " --slow-factor=1"));
-  const auto report = compare_json(dir.file("a.json") + " " + dir.file("slow.json"), 2);
+  const auto report = compare_json(dir.file("a.json") + " " + dir.file("slow.json"), 3);
   const auto& slowed = row(report, kSlowed);
   EXPECT_EQ(slowed["verdict"], "regressed") << slowed.dump();
   EXPECT_GT(slowed["ratio"].get<double>(), 1.5);  // twice the work
@@ -111,7 +111,7 @@ TEST(CompareEndToEnd, DeterministicModeSameBinaryEqualSlowedKernelRegresses) {
   EXPECT_NEAR(row(same, kSlowed)["ratio"].get<double>(), 1.0, 1e-6);
   EXPECT_THAT(row(same, kSlowed)["reason"].get<std::string>(), HasSubstr("identical"));
   EXPECT_TRUE(same["warnings"].empty()) << same["warnings"].dump();
-  const auto slow = compare_json("--deterministic " + dir.file("a.json") + " " + dir.file("slow.json"), 2);
+  const auto slow = compare_json("--deterministic " + dir.file("a.json") + " " + dir.file("slow.json"), 3);
   EXPECT_EQ(row(slow, kSlowed)["verdict"], "regressed");
   EXPECT_GT(row(slow, kSlowed)["ratio"].get<double>(), 1.5);
 }

@@ -108,6 +108,64 @@ TEST(Stability, MarkdownAndJson) {
   EXPECT_EQ(j["summary"]["incomplete"], 1);
 }
 
+// stability.json has one writer and one reader; the report reads it with the reader.
+std::string stability_read_error(const nlohmann::json& j) {
+  try {
+    (void)ea::stability_from_json(engram::io::parse_json_text(j.dump(), "stability.json"));
+  } catch (const engram::io::InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(StabilityJson, RoundTripsEveryField) {
+  const auto runs = three_runs();
+  ea::StabilityOptions options;
+  options.cv_limit = 0.1;
+  options.measure = ea::TimeMeasure::real;
+  const ea::StabilityReport r = ea::analyse_stability(runs, options);
+  const std::string text = ea::stability_json(r);
+  const nlohmann::json j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["schema"], "engram-stability");
+  EXPECT_EQ(j["version"], 1);
+  const ea::StabilityReport back = ea::stability_from_json(engram::io::parse_json_text(text, "stability.json"));
+  EXPECT_EQ(back.sources, r.sources);
+  EXPECT_EQ(back.options.cv_limit, 0.1);
+  EXPECT_EQ(back.options.measure, ea::TimeMeasure::real);
+  ASSERT_EQ(back.benchmarks.size(), 3u);
+  EXPECT_EQ(back.benchmarks[1].status, ea::StabilityStatus::fail);
+  EXPECT_EQ(back.benchmarks[2].status, ea::StabilityStatus::incomplete);
+  EXPECT_FALSE(back.benchmarks[2].run_medians[2].has_value());
+  EXPECT_EQ(back.benchmarks[0].repetitions, r.benchmarks[0].repetitions);
+  EXPECT_EQ(back.benchmarks[0].cv, r.benchmarks[0].cv);
+  // Written again, the same bytes: nothing is lost on the way.
+  EXPECT_EQ(ea::stability_json(back), text);
+}
+
+TEST(StabilityJson, AnotherVersionUnknownStatusAndBadShapesAreClearErrors) {
+  const auto runs = three_runs();
+  const nlohmann::json good = nlohmann::json::parse(ea::stability_json(ea::analyse_stability(runs)));
+  nlohmann::json bad = good;
+  bad["version"] = 2;
+  EXPECT_THAT(stability_read_error(bad),
+              HasSubstr("stability.json: /version: engram-stability version 2; this build reads version 1"));
+  bad = good;
+  bad.erase("schema");
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("no \"schema\" member"));
+  bad = good;
+  bad["benchmarks"][1]["status"] = "FAIL";
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/benchmarks/1/status: unknown status \"FAIL\""));
+  bad = good;
+  bad["unit"] = "us";
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/unit: unit \"us\""));
+  bad = good;
+  bad["benchmarks"][0]["run_medians"].erase(0);
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/benchmarks/0/run_medians: 2 run medians for 3 runs"));
+  bad = good;
+  bad["time"] = "wall";
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/time"));
+}
+
 TEST(Stability, GnuplotCommandsQuoteNames) {
   auto runs = three_runs();
   runs[0].benchmarks[0].name = "it's/a_name";
@@ -173,11 +231,14 @@ TEST(StabilityTool, ExitCodesAndFiles) {
   EXPECT_TRUE(fs::exists(dir.file("s.png")));
   // With slower.json kernel_a's four run medians are 100.15, 100.15, 100.15 and 120.18 us: CV 9.5%.
   const auto unstable = stats_test::run(tool + " --fail-on-unstable " + runs + " " + stats_test::fixture("slower.json"));
-  EXPECT_EQ(unstable.exit_code, 2) << unstable.output;
+  EXPECT_EQ(unstable.exit_code, 3) << unstable.output;
   EXPECT_THAT(unstable.output, HasSubstr("FAIL"));
-  EXPECT_EQ(stats_test::run(tool + " " + stats_test::fixture("old.json")).exit_code, 1);  // one run
+  EXPECT_EQ(stats_test::run(tool + " " + stats_test::fixture("old.json")).exit_code, 2);  // one run
   const auto bad = stats_test::run(tool + " " + stats_test::fixture("old.json") + " " + stats_test::fixture("empty.json"));
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("empty.json: empty file"));
-  EXPECT_EQ(stats_test::run(tool + " --help").exit_code, 0);
+  const auto help = stats_test::run(tool + " --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.output, HasSubstr("  2  bad usage or bad input"));
+  EXPECT_THAT(help.output, HasSubstr("  3  a benchmark is unstable or incomplete"));
 }

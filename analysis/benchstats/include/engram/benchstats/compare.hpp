@@ -24,6 +24,7 @@
 
 #include "engram/benchstats/statistics.hpp"
 #include "engram/benchstats/benchmark_json.hpp"
+#include "engram/io/cli.hpp"
 
 namespace engram::benchstats {
 
@@ -78,15 +79,17 @@ struct ComparisonReport {
   std::vector<std::string> warnings;
 
   std::size_t count(Verdict verdict) const;
-  // 0 pass, 2 a regression, 3 no regression but something inconclusive
+  // 0 pass, 3 a regression, 4 no regression but something inconclusive
   // (including a benchmark missing from NEW).
   int exit_code() const;
 };
 
-inline constexpr int kCompareExitPass = 0;
-inline constexpr int kCompareExitBadInput = 1;
-inline constexpr int kCompareExitRegression = 2;
-inline constexpr int kCompareExitInconclusive = 3;
+// compare's verdicts, above the codes every tool shares (engram/io/cli.hpp:
+// 1 failure, 2 bad usage or input), so that a script can tell a regression
+// from a run that went wrong.
+inline constexpr int kCompareExitPass = io::kExitOk;
+inline constexpr int kCompareExitRegression = io::kExitFirstVerdict;
+inline constexpr int kCompareExitInconclusive = io::kExitFirstVerdict + 1;
 
 // Throws BenchmarkJsonError when the runs have no benchmark in common, or in
 // deterministic mode when neither side carries the counter at all.

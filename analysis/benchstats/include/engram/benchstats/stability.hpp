@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engram/benchstats/benchmark_json.hpp"
+#include "engram/io/json.hpp"
 
 namespace engram::benchstats {
 
@@ -46,7 +47,20 @@ struct StabilityReport {
 StabilityReport analyse_stability(std::span<const BenchmarkFile> runs, const StabilityOptions& options = {});
 
 std::string stability_markdown(const StabilityReport& report);
+
+// stability.json of build/analysis/stability (schema "engram-stability",
+// version 1): {"schema", "version", "runs": [source labels], "time": "cpu" or
+// "real", "unit": "ns", "cv_limit", "benchmarks": [{"name", "run_medians"
+// (null where not measured), "repetitions", "median_of_medians", "min",
+// "max", "cv" (null when unknown), "status": "pass", "fail" or
+// "incomplete"}], "summary": {"pass", "fail", "incomplete"}}.
+inline constexpr std::string_view kStabilitySchema = "engram-stability";
+inline constexpr int kStabilityVersion = 1;
 std::string stability_json(const StabilityReport& report);
+// The reverse (the report reads stability.json with it). Throws io::InputError
+// naming the JSON pointer of a missing or mistyped member, an unknown status,
+// a unit other than ns, another schema or another version.
+StabilityReport stability_from_json(const io::JsonValue& root);
 
 // Draws the report with gnuplot: CV of the run medians per benchmark against
 // the limit (top), and each run's median as a deviation from the benchmark's

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engram/io/json.hpp"
 #include "engram/profile/stack_tree.hpp"
 
 namespace engram::profile {
@@ -17,30 +18,34 @@ namespace engram::profile {
 // ---------------------------------------------------------------------------
 // Kernel families
 // ---------------------------------------------------------------------------
-enum class KernelFamily { kSimilarity, kSpreading, kDecay, kOther };
-std::string_view family_name(KernelFamily family);  // "similarity", ...
+// The families, their names and their expected bands are the workload's
+// (engram/workload_families.hpp, one table in bench/src/workload_families.cpp);
+// only which function names mark a family's entry point is known here.
+inline constexpr std::string_view kOtherFamily = "other";  // stacks without a kernel frame
 
 // The family of one frame when it is a kernel entry point: a function of
 // namespace engram::reference or engram::optimized (nested namespaces such
-// as engram::optimized::N_AVX2 allowed) named cosine, cosine_batch or
-// find_similar (similarity), spread_activation (spreading) or apply_decay
-// (decay). Parameters, template arguments and "_[k]" suffixes are ignored.
-std::optional<KernelFamily> kernel_family_of_frame(std::string_view frame);
+// as engram::optimized::N_AVX2 allowed) named cosine, cosine_batch,
+// find_similar or find_similar_many (vector similarity), spread_activation
+// (activation spreading) or apply_decay (memory decay). Parameters, template
+// arguments and "_[k]" suffixes are ignored. The name is a workload family's.
+std::optional<std::string_view> kernel_family_of_frame(std::string_view frame);
 
 // The family of a stack (frames root first): that of its OUTERMOST kernel
 // frame, so that a kernel called from another kernel (find_similar ->
 // cosine_batch, or a spreading step that calls cosine) is charged to the
-// entry point the workload called. kOther when no frame is a kernel.
-KernelFamily classify_stack(std::span<const std::string_view> frames_root_first);
+// entry point the workload called. kOtherFamily when no frame is a kernel.
+std::string_view classify_stack(std::span<const std::string_view> frames_root_first);
 extern const std::string_view kFamilyRule;  // the rule above, in one sentence
 
 struct ShareBand {
   double low_percent;
   double high_percent;
+  friend bool operator==(const ShareBand&, const ShareBand&) = default;
 };
-// The seed's expected share of compute time: similarity 15-25%, spreading
-// 20-30%, decay 10-15%; none for kOther.
-std::optional<ShareBand> expected_band(KernelFamily family);
+// The workload's expected share of compute time for the family; none for
+// kOtherFamily or a name the workload does not know.
+std::optional<ShareBand> expected_band(std::string_view family);
 
 enum class BandVerdict { kBelow, kInside, kAbove, kNoBand };
 // Inside when low <= percent <= high (bounds included).
@@ -57,7 +62,7 @@ struct FunctionCost {
 };
 
 struct FamilyShare {
-  KernelFamily family = KernelFamily::kOther;
+  std::string family;  // a workload family's name, or kOtherFamily
   std::uint64_t samples = 0;
   double percent = 0.0;
   std::optional<ShareBand> band;
@@ -80,7 +85,7 @@ struct Hotspots {
   std::vector<FunctionCost> top_self;
   std::size_t function_count = 0;
   std::uint64_t self_sum = 0;  // over every function: equals total_samples
-  std::vector<FamilyShare> families;  // similarity, spreading, decay, other
+  std::vector<FamilyShare> families;  // the workload's families in its order, then other
 };
 
 // The tree must be sorted. Throws std::invalid_argument for a tree without samples.
@@ -202,7 +207,18 @@ struct HotspotReport {
 
 HotspotReport make_hotspot_report(const StackTree& tree, ReportContext context);
 std::string hotspots_markdown(const HotspotReport& report);
+
+// hotspots.json (schema "engram-hotspots", version 1): the whole report, so
+// that hotspots_from_json gives back what hotspots_json was given, except
+// what the file does not hold: context.input_warnings (merged into
+// `warnings`) and context.frameless.frameless (only the sampled leaves among
+// them are kept, in frameless_leaves). Percentages are rounded to 4 decimals.
+inline constexpr std::string_view kHotspotsSchema = "engram-hotspots";
+inline constexpr int kHotspotsVersion = 1;
 std::string hotspots_json(const HotspotReport& report);
+// Throws io::InputError naming the JSON pointer of a missing or mistyped
+// member, an unknown verdict, another schema or another version.
+HotspotReport hotspots_from_json(const io::JsonValue& root);
 // The two top-N tables as aligned plain text, for a terminal.
 std::string hotspots_console_table(const HotspotReport& report);
 

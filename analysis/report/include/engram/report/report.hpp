@@ -2,7 +2,8 @@
 // The profiling report (issue 6 item 5): docs/internal/profiling_results.md
 // and tmp/report.html, written from one run's artifacts (hot spots and flame
 // graph, benchmark JSON with repetitions, counters, roofline, ceilings,
-// stability), never by hand. Both files carry the same content, built once
+// stability, the machine snapshot taken when the benchmarks ran), never by
+// hand, and never from the machine the report happens to be written on. Both files carry the same content, built once
 // and rendered twice; the HTML embeds every SVG and needs nothing else.
 #include <filesystem>
 #include <stdexcept>
@@ -31,13 +32,13 @@ struct ReportInputs {
   std::filesystem::path ceilings;        // JSON of build/bench/ceilings
   std::filesystem::path stability;       // stability.json of build/analysis/stability
   std::filesystem::path stability_plot;  // stability.svg
-  std::filesystem::path cmake_cache;     // the build's CMakeCache.txt (compiler and flags)
+  std::filesystem::path machine;         // machine.json of build/bench/baseline --machine-out (the System section)
   // The run skipped the stability run on purpose (scripts/profile_hotspots.sh --quick).
   bool quick = false;
 
   // Fills every empty path with its usual name inside `dir` (hotspots.json,
   // flamegraph.svg, bench.json, bench-counters.json, roofline.json, roofline.svg,
-  // ceilings.json, stability.json, stability.svg). Optional files that do
+  // ceilings.json, stability.json, stability.svg, machine.json). Optional files that do
   // not exist there stay empty, so their sections say they are missing;
   // the required ones are kept, so a missing one is reported by name. With
   // `quick` set the stability files are not taken (the run made none; any
@@ -45,18 +46,9 @@ struct ReportInputs {
   void fill_from_dir(const std::filesystem::path& dir);
 };
 
-// Where the system configuration is read (tests point these at fixtures).
-struct SystemSources {
-  std::filesystem::path proc = "/proc";
-  std::filesystem::path sys = "/sys";
-  std::filesystem::path os_release = "/etc/os-release";
-  bool read_live_machine = true;  // sysconf, uname and the compiler's --version; off in tests
-};
-
 struct ReportOptions {
   benchstats::TimeMeasure time = benchstats::TimeMeasure::cpu;  // which Google Benchmark time the tables use
   std::string date;                     // shown as given; empty: the current UTC time
-  SystemSources system;
 };
 
 struct ReportTexts {
