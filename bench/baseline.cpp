@@ -23,6 +23,7 @@
 #include "engram/bench_simulation.hpp"
 #include "engram/bench_suite.hpp"
 #include "engram/counters.hpp"
+#include "engram/io/cli.hpp"
 #include "engram/machine_snapshot.hpp"
 #include "engram/simd.hpp"
 #include "engram/work_counters.hpp"
@@ -115,202 +116,194 @@ std::map<std::string, SimulatedCounts> simulate(const std::vector<std::string>& 
   return results;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   const auto start = Clock::now();
   BaselineOptions options;
   try {
     options = parse_baseline_options(argc, argv);
   } catch (const OptionError& e) {
-    std::cerr << "baseline: " << e.what() << "\n(see " << argv[0] << " --help)\n";
-    return 2;
+    throw engram::io::UsageError(e.what());
   }
   if (options.help) {
     std::cout << baseline_help(argv[0]);
-    return 0;
+    return engram::io::kExitOk;
   }
   // Peers run single-threaded, like our kernels.
   setenv("OPENBLAS_NUM_THREADS", "1", 1);
   openblas_set_num_threads(1);
 
-  try {
-    if (!options.simulate_child.empty()) return run_simulation_child(options);
-    if (options.list) {
-      print_list();
-      return 0;
-    }
-    const std::string filter = benchmark_filter(options);
-    std::vector<std::string> selected;
-    for (const auto& name : benchmark_names()) {
-      if (filter_matches(filter, name)) selected.push_back(name);
-    }
-    if (selected.empty()) {
-      std::cerr << "baseline: --benchmark_filter=" << filter << " matches no benchmark (see --list)\n";
-      return 2;
-    }
-    if (!options.slow_variant.empty()) {
-      const auto all = benchmark_names();
-      if (std::find(all.begin(), all.end(), options.slow_variant) == all.end()) {
-        std::cerr << "baseline: --slow=" << options.slow_variant << " is not a benchmark (see --list)\n";
-        return 2;
-      }
-    }
-
-    // Open the counters first: an unknown name is a usage error, before any work.
-    std::optional<counters::CounterSet> set;
-    if (!options.counters.empty()) {
-      counters::Options counter_options;
-      counter_options.simulation = to_counters_mode(options.sim);
-      // A hardware event that opens but never counts (an emulated or virtual
-      // PMU) must not print as a measured 0.
-      counter_options.validate_hardware = true;
-      try {
-        set.emplace(counters::CounterSet::open(options.counters, counter_options));
-      } catch (const counters::UnknownCounterError& e) {
-        std::cerr << "baseline: " << e.what() << "\n";
-        return 2;
-      }
-      for (const auto& note : set->notes()) say("baseline: note: {}\n", note);
-    }
-
-    // Build each selected kernel's inputs once and check every variant
-    // against the reference before anything is timed; then measure each
-    // selected benchmark's work per iteration (one more untimed call) for
-    // the workload manifest.
-    const SuiteOptions suite{options.seed, options.slow_variant, options.slow_factor};
-    std::vector<std::unique_ptr<KernelBenchmark>> kernels;
-    std::set<std::string> needed;
-    for (const auto& name : selected) needed.insert(split_benchmark_name(name).first);
-    WorkloadManifest workload;
-    const auto is_selected = [&](const std::string& name) {
-      return std::find(selected.begin(), selected.end(), name) != selected.end();
-    };
-    for (const auto& kernel : kernel_names()) {
-      if (!needed.count(kernel)) continue;
-      kernels.push_back(std::make_unique<KernelBenchmark>(make_kernel_benchmark(kernel, suite)));
-      verify_answers(*kernels.back());
-      for (auto& entry : workload_entries(*kernels.back(), is_selected)) workload.benchmarks.push_back(std::move(entry));
-    }
-    say("baseline: every variant agrees with the reference on {} kernel(s); SIMD level {}\n", kernels.size(),
-        simd_level_name(active_simd_level()));
-
-    std::map<std::string, SimulatedCounts> simulated;
-    if (set && set->needs_simulation()) {
-      std::map<std::string, WorkModel> work;
-      for (const auto& k : kernels) work[k->kernel] = k->work;
-      simulated = simulate(selected, work, options, self_executable(argv[0]));
-    }
-
-    std::map<std::string, std::string> overhead_notes;  // the last run of each benchmark
-    counters::Reading status_reading;
-    if (set) {
-      status_reading = set->read();
-      if (!simulated.empty()) status_reading.merge_simulated(simulated.begin()->second.counts);
-    }
-    for (const auto& kernel : kernels) {
-      for (const auto& variant : kernel->variants) {
-        const std::string name = kernel->kernel + "/" + variant.name;
-        if (std::find(selected.begin(), selected.end(), name) == selected.end()) continue;
-        const KernelBenchmark* k = kernel.get();
-        const Variant* v = &variant;
-        const SimulatedCounts* sim = simulated.count(name) ? &simulated.at(name) : nullptr;
-        counters::CounterSet* counter_set = set ? &*set : nullptr;
-        benchmark::RegisterBenchmark(name.c_str(), [=, &overhead_notes](benchmark::State& state) {
-          const WorkCounts work_before = work_counts();
-          if (counter_set) {
-            counter_set->reset();
-            counter_set->start();
-          }
-          const auto region_start = Clock::now();
-          std::uint64_t n = 0;
-          for (auto _ : state) {
-            v->run();
-            if (v->reset_every != 0 && ++n % v->reset_every == 0) {
-              state.PauseTiming();
-              v->reset();
-              state.ResumeTiming();
-            }
-          }
-          const double region_ns = std::chrono::duration<double, std::nano>(Clock::now() - region_start).count();
-          if (counter_set) counter_set->stop();
-          const auto iterations = static_cast<double>(state.iterations());
-          state.SetItemsProcessed(static_cast<std::int64_t>(iterations * k->work.items));
-          state.SetBytesProcessed(static_cast<std::int64_t>(iterations * k->work.bytes));
-          state.counters["FLOP/s"] = benchmark::Counter(iterations * k->work.flops, benchmark::Counter::kIsRate);
-          if (v->engram_kernel) {
-            const WorkCounts sde = work_counts() - work_before;
-            state.counters["sde_bytes/s"] = benchmark::Counter(
-                static_cast<double>(sde.bytes_read + sde.bytes_written), benchmark::Counter::kIsRate);
-          }
-          if (!counter_set) return;
-          counters::Reading reading = counter_set->read();
-          if (sim) reading = merge_simulated_counts(std::move(reading), *sim, state.iterations());
-          for (const auto& c : reading.counters) {
-            if (c.value) state.counters[c.requested] = benchmark::Counter(*c.value, benchmark::Counter::kAvgIterations);
-          }
-          for (const auto& d : reading.derived) {
-            if (d.value) state.counters[d.name] = *d.value;
-          }
-          if (region_ns < 100.0 * counter_set->overhead_ns()) {
-            overhead_notes[name] = (fmt::format("{}: timed region {:.0f} ns is under 100x the counter overhead "
-                                                 "({:.0f} ns); its counts are dominated by it",
-                                                 name, region_ns, counter_set->overhead_ns()));
-          } else {
-            overhead_notes.erase(name);
-          }
-        })->Unit(benchmark::kMicrosecond);
-      }
-    }
-
-    // Google Benchmark sees only its own flags.
-    std::vector<char*> gb_argv;
-    for (auto& a : options.benchmark_args) gb_argv.push_back(a.data());
-    int gb_argc = static_cast<int>(gb_argv.size());
-    gb_argv.push_back(nullptr);
-    benchmark::Initialize(&gb_argc, gb_argv.data());
-    if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv.data())) return 2;
-
-    benchmark::AddCustomContext("engram.simd_level", std::string(simd_level_name(active_simd_level())));
-    if (!options.machine_out.empty()) {
-      // The machine as the measurements find it, before they run.
-      counters::MachineSnapshot machine = counters::take_machine_snapshot();
-      machine.simd_level = std::string(simd_level_name(active_simd_level()));
-      counters::write_machine_snapshot(options.machine_out, machine);
-      say("baseline: machine snapshot written to {}\n", options.machine_out);
-    }
-    benchmark::AddCustomContext("engram.seed", std::to_string(options.seed));
-    benchmark::AddCustomContext("engram.workload", to_json(workload).dump());
-    if (set) {
-      benchmark::AddCustomContext("engram.counters", counters::statuses_json(status_reading));
-      benchmark::AddCustomContext("engram.counter_overhead_ns", fmt::format("{:.1f}", set->overhead_ns()));
-      nlohmann::json iterations = nlohmann::json::object();
-      for (const auto& [name, s] : simulated) iterations[name] = s.iterations;
-      benchmark::AddCustomContext("engram.simulated_iterations", iterations.dump());
-      // Once, why the hardware could not count each counter and what stands in.
-      const counters::Reading opened = set->read();
-      for (std::size_t i = 0; i < opened.counters.size(); ++i) {
-        const auto& c = opened.counters[i];
-        if (c.status == counters::Status::counted) continue;
-        const auto& now = status_reading.counters[i];
-        const std::string stand_in = now.status == counters::Status::simulated
-                                         ? fmt::format(" It is {} instead ({}).", "simulated", now.reason)
-                                         : " It is left out of the results, never printed as 0.";
-        say("baseline: {}: {}.{}{}\n", c.requested, c.reason, stand_in,
-            c.fix.empty() ? "" : " Fix: " + c.fix);
-      }
-    }
-    const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    for (const auto& [name, note] : overhead_notes) say("baseline: note: {}\n", note);
-    say("baseline: {} benchmarks in {:.1f} s\n", ran,
-        std::chrono::duration<double>(Clock::now() - start).count());
-    return ran == 0 ? 1 : 0;
-  } catch (const counters::CounterError& e) {
-    std::cerr << "baseline: " << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "baseline: " << e.what() << "\n";
-    return 1;
+  if (!options.simulate_child.empty()) return run_simulation_child(options);
+  if (options.list) {
+    print_list();
+    return 0;
   }
+  const std::string filter = benchmark_filter(options);
+  std::vector<std::string> selected;
+  for (const auto& name : benchmark_names()) {
+    if (filter_matches(filter, name)) selected.push_back(name);
+  }
+  if (selected.empty()) {
+    throw engram::io::UsageError("--benchmark_filter=" + filter + " matches no benchmark (see --list)");
+  }
+  if (!options.slow_variant.empty()) {
+    const auto all = benchmark_names();
+    if (std::find(all.begin(), all.end(), options.slow_variant) == all.end()) {
+      throw engram::io::UsageError("--slow=" + options.slow_variant + " is not a benchmark (see --list)");
+    }
+  }
+
+  // Open the counters first: an unknown name is a usage error, before any work.
+  std::optional<counters::CounterSet> set;
+  if (!options.counters.empty()) {
+    counters::Options counter_options;
+    counter_options.simulation = to_counters_mode(options.sim);
+    // A hardware event that opens but never counts (an emulated or virtual
+    // PMU) must not print as a measured 0.
+    counter_options.validate_hardware = true;
+    try {
+      set.emplace(counters::CounterSet::open(options.counters, counter_options));
+    } catch (const counters::UnknownCounterError& e) {
+      throw engram::io::UsageError(e.what());  // a bad --counters value
+    }
+    for (const auto& note : set->notes()) say("baseline: note: {}\n", note);
+  }
+
+  // Build each selected kernel's inputs once and check every variant
+  // against the reference before anything is timed; then measure each
+  // selected benchmark's work per iteration (one more untimed call) for
+  // the workload manifest.
+  const SuiteOptions suite{options.seed, options.slow_variant, options.slow_factor};
+  std::vector<std::unique_ptr<KernelBenchmark>> kernels;
+  std::set<std::string> needed;
+  for (const auto& name : selected) needed.insert(split_benchmark_name(name).first);
+  WorkloadManifest workload;
+  const auto is_selected = [&](const std::string& name) {
+    return std::find(selected.begin(), selected.end(), name) != selected.end();
+  };
+  for (const auto& kernel : kernel_names()) {
+    if (!needed.count(kernel)) continue;
+    kernels.push_back(std::make_unique<KernelBenchmark>(make_kernel_benchmark(kernel, suite)));
+    verify_answers(*kernels.back());
+    for (auto& entry : workload_entries(*kernels.back(), is_selected)) workload.benchmarks.push_back(std::move(entry));
+  }
+  say("baseline: every variant agrees with the reference on {} kernel(s); SIMD level {}\n", kernels.size(),
+      simd_level_name(active_simd_level()));
+
+  std::map<std::string, SimulatedCounts> simulated;
+  if (set && set->needs_simulation()) {
+    std::map<std::string, WorkModel> work;
+    for (const auto& k : kernels) work[k->kernel] = k->work;
+    simulated = simulate(selected, work, options, self_executable(argv[0]));
+  }
+
+  std::map<std::string, std::string> overhead_notes;  // the last run of each benchmark
+  counters::Reading status_reading;
+  if (set) {
+    status_reading = set->read();
+    if (!simulated.empty()) status_reading.merge_simulated(simulated.begin()->second.counts);
+  }
+  for (const auto& kernel : kernels) {
+    for (const auto& variant : kernel->variants) {
+      const std::string name = kernel->kernel + "/" + variant.name;
+      if (std::find(selected.begin(), selected.end(), name) == selected.end()) continue;
+      const KernelBenchmark* k = kernel.get();
+      const Variant* v = &variant;
+      const SimulatedCounts* sim = simulated.count(name) ? &simulated.at(name) : nullptr;
+      counters::CounterSet* counter_set = set ? &*set : nullptr;
+      benchmark::RegisterBenchmark(name.c_str(), [=, &overhead_notes](benchmark::State& state) {
+        const WorkCounts work_before = work_counts();
+        if (counter_set) {
+          counter_set->reset();
+          counter_set->start();
+        }
+        const auto region_start = Clock::now();
+        std::uint64_t n = 0;
+        for (auto _ : state) {
+          v->run();
+          if (v->reset_every != 0 && ++n % v->reset_every == 0) {
+            state.PauseTiming();
+            v->reset();
+            state.ResumeTiming();
+          }
+        }
+        const double region_ns = std::chrono::duration<double, std::nano>(Clock::now() - region_start).count();
+        if (counter_set) counter_set->stop();
+        const auto iterations = static_cast<double>(state.iterations());
+        state.SetItemsProcessed(static_cast<std::int64_t>(iterations * k->work.items));
+        state.SetBytesProcessed(static_cast<std::int64_t>(iterations * k->work.bytes));
+        state.counters["FLOP/s"] = benchmark::Counter(iterations * k->work.flops, benchmark::Counter::kIsRate);
+        if (v->engram_kernel) {
+          const WorkCounts sde = work_counts() - work_before;
+          state.counters["sde_bytes/s"] = benchmark::Counter(
+              static_cast<double>(sde.bytes_read + sde.bytes_written), benchmark::Counter::kIsRate);
+        }
+        if (!counter_set) return;
+        counters::Reading reading = counter_set->read();
+        if (sim) reading = merge_simulated_counts(std::move(reading), *sim, state.iterations());
+        for (const auto& c : reading.counters) {
+          if (c.value) state.counters[c.requested] = benchmark::Counter(*c.value, benchmark::Counter::kAvgIterations);
+        }
+        for (const auto& d : reading.derived) {
+          if (d.value) state.counters[d.name] = *d.value;
+        }
+        if (region_ns < 100.0 * counter_set->overhead_ns()) {
+          overhead_notes[name] = (fmt::format("{}: timed region {:.0f} ns is under 100x the counter overhead "
+                                               "({:.0f} ns); its counts are dominated by it",
+                                               name, region_ns, counter_set->overhead_ns()));
+        } else {
+          overhead_notes.erase(name);
+        }
+      })->Unit(benchmark::kMicrosecond);
+    }
+  }
+
+  // Google Benchmark sees only its own flags.
+  std::vector<char*> gb_argv;
+  for (auto& a : options.benchmark_args) gb_argv.push_back(a.data());
+  int gb_argc = static_cast<int>(gb_argv.size());
+  gb_argv.push_back(nullptr);
+  benchmark::Initialize(&gb_argc, gb_argv.data());
+  if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv.data())) return engram::io::kExitBadInput;
+
+  benchmark::AddCustomContext("engram.simd_level", std::string(simd_level_name(active_simd_level())));
+  if (!options.machine_out.empty()) {
+    // The machine as the measurements find it, before they run.
+    counters::MachineSnapshot machine = counters::take_machine_snapshot();
+    machine.simd_level = std::string(simd_level_name(active_simd_level()));
+    counters::write_machine_snapshot(options.machine_out, machine);
+    say("baseline: machine snapshot written to {}\n", options.machine_out);
+  }
+  benchmark::AddCustomContext("engram.seed", std::to_string(options.seed));
+  benchmark::AddCustomContext("engram.workload", to_json(workload).dump());
+  if (set) {
+    benchmark::AddCustomContext("engram.counters", counters::statuses_json(status_reading));
+    benchmark::AddCustomContext("engram.counter_overhead_ns", fmt::format("{:.1f}", set->overhead_ns()));
+    nlohmann::json iterations = nlohmann::json::object();
+    for (const auto& [name, s] : simulated) iterations[name] = s.iterations;
+    benchmark::AddCustomContext("engram.simulated_iterations", iterations.dump());
+    // Once, why the hardware could not count each counter and what stands in.
+    const counters::Reading opened = set->read();
+    for (std::size_t i = 0; i < opened.counters.size(); ++i) {
+      const auto& c = opened.counters[i];
+      if (c.status == counters::Status::counted) continue;
+      const auto& now = status_reading.counters[i];
+      const std::string stand_in = now.status == counters::Status::simulated
+                                       ? fmt::format(" It is {} instead ({}).", "simulated", now.reason)
+                                       : " It is left out of the results, never printed as 0.";
+      say("baseline: {}: {}.{}{}\n", c.requested, c.reason, stand_in,
+          c.fix.empty() ? "" : " Fix: " + c.fix);
+    }
+  }
+  const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  for (const auto& [name, note] : overhead_notes) say("baseline: note: {}\n", note);
+  say("baseline: {} benchmarks in {:.1f} s\n", ran,
+      std::chrono::duration<double>(Clock::now() - start).count());
+  return ran == 0 ? engram::io::kExitFailure : engram::io::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return engram::io::run_tool("baseline", [&] { return run(argc, argv); });
 }

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "engram/ceilings.hpp"
+#include "engram/io/cli.hpp"
+#include "engram/io/safe_write.hpp"
 
 namespace po = boost::program_options;
 using namespace engram::ceilings;
@@ -16,14 +18,7 @@ namespace {
 
 constexpr const char* kTool = "ceilings";
 
-int usage_error(const std::string& message) {
-  std::cerr << kTool << ": error: " << message << "\nTry '" << kTool << " --help'.\n";
-  return 2;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   po::options_description visible("Options");
   visible.add_options()
       ("help,h", "print this help and exit")
@@ -43,13 +38,7 @@ int main(int argc, char** argv) {
       ("huge-pages", "put the sweep's arrays on transparent huge pages: the memory's own limit, above what "
                      "arrays on ordinary 4 KiB pages (the default, as the kernels' data) reach from DRAM")
       ("quiet,q", "no progress lines on standard error");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(visible).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return usage_error(e.what());
-  }
+  const po::variables_map vm = engram::io::parse_options(argc, argv, visible);
   if (vm.count("help")) {
     std::cout << "usage: " << kTool << " [--out FILE] [--quick] [options]\n\n"
               << "Measures the roofline ceilings of one core of this machine and writes them as JSON:\n"
@@ -65,8 +54,8 @@ int main(int argc, char** argv) {
                  "and keep the best of several; the default run takes about 20 s of CPU time (more\n"
                  "wall time on a loaded machine), --quick about 4 s. Progress goes to standard error.\n\n"
               << visible << "\nSizes take binary units: 16K, 16KiB, 1.5M, 128MiB, 1G.\n"
-              << "Exit status: 0 ok, 1 the measurement or the output failed, 2 bad usage.\n";
-    return 0;
+              << engram::io::exit_codes_help();
+    return engram::io::kExitOk;
   }
 
   MeasureOptions options;
@@ -76,56 +65,50 @@ int main(int argc, char** argv) {
     options.point_seconds = 0.003;
     options.point_repeats = 5;  // best of 5: a 3 ms point hit by a stolen time slice must not lose its level
   }
-  try {
-    if (vm.count("peak-seconds")) options.peak_seconds = vm["peak-seconds"].as<double>();
-    if (vm.count("repeats")) options.peak_repeats = vm["repeats"].as<int>();
-    if (vm.count("point-seconds")) options.point_seconds = vm["point-seconds"].as<double>();
-    if (vm.count("point-repeats")) options.point_repeats = vm["point-repeats"].as<int>();
-    if (vm.count("points-per-octave")) options.points_per_octave = vm["points-per-octave"].as<int>();
-    if (vm.count("min-size")) options.sweep_min_bytes = parse_size(vm["min-size"].as<std::string>());
-    if (vm.count("max-size")) options.sweep_max_bytes = parse_size(vm["max-size"].as<std::string>());
-    options.huge_pages = vm.count("huge-pages") != 0;
-    if (vm.count("stream-simd")) {
-      options.stream_simd = vm["stream-simd"].as<std::string>();
-      const std::string& s = options.stream_simd;
-      if (s != "auto" && s != "avx512" && s != "avx2" && s != "sse2") {
-        return usage_error(fmt::format("--stream-simd must be auto, avx512, avx2 or sse2, not '{}'", s));
-      }
+  if (vm.count("peak-seconds")) options.peak_seconds = vm["peak-seconds"].as<double>();
+  if (vm.count("repeats")) options.peak_repeats = vm["repeats"].as<int>();
+  if (vm.count("point-seconds")) options.point_seconds = vm["point-seconds"].as<double>();
+  if (vm.count("point-repeats")) options.point_repeats = vm["point-repeats"].as<int>();
+  if (vm.count("points-per-octave")) options.points_per_octave = vm["points-per-octave"].as<int>();
+  if (vm.count("min-size")) options.sweep_min_bytes = parse_size(vm["min-size"].as<std::string>());
+  if (vm.count("max-size")) options.sweep_max_bytes = parse_size(vm["max-size"].as<std::string>());
+  options.huge_pages = vm.count("huge-pages") != 0;
+  if (vm.count("stream-simd")) {
+    options.stream_simd = vm["stream-simd"].as<std::string>();
+    const std::string& s = options.stream_simd;
+    if (s != "auto" && s != "avx512" && s != "avx2" && s != "sse2") {
+      throw engram::io::UsageError(fmt::format("--stream-simd must be auto, avx512, avx2 or sse2, not '{}'", s));
     }
-  } catch (const std::invalid_argument& e) {
-    return usage_error(e.what());
   }
   if (!vm.count("quiet")) {
     options.progress = [](const std::string& line) { std::cerr << kTool << ": " << line << std::endl; };
   }
 
-  try {
-    MachineInfo machine = describe_machine();
-    machine.load_average_before = load_average();
-    if (options.progress) {
-      std::string load;
-      for (double v : machine.load_average_before) load += fmt::format(" {:.2f}", v);
-      options.progress(fmt::format("{} ({}), load average{}", machine.cpu_model, machine.vendor, load));
-    }
-    Ceilings ceilings;
-    try {
-      ceilings = measure_ceilings(options);
-    } catch (const std::invalid_argument& e) {
-      return usage_error(e.what());
-    }
-    machine.load_average_after = load_average();
-    const std::string json = to_json(ceilings, machine);
-    if (vm.count("out")) {
-      write_file_atomically(vm["out"].as<std::string>(), json);
-      if (options.progress) {
-        options.progress(fmt::format("wrote {} ({:.1f} s)", vm["out"].as<std::string>(), ceilings.seconds));
-      }
-    } else {
-      std::cout << json << std::flush;
-    }
-    return 0;
-  } catch (const std::exception& e) {
-    std::cerr << kTool << ": error: " << e.what() << "\n";
-    return 1;
+  MachineInfo machine = describe_machine();
+  machine.load_average_before = load_average();
+  if (options.progress) {
+    std::string load;
+    for (double v : machine.load_average_before) load += fmt::format(" {:.2f}", v);
+    options.progress(fmt::format("{} ({}), load average{}", machine.cpu_model, machine.vendor, load));
   }
+  // measure_ceilings checks the options first: a bad one is std::invalid_argument (exit 2).
+  const Ceilings ceilings = measure_ceilings(options);
+  machine.load_average_after = load_average();
+  const std::string json = to_json(ceilings, machine);
+  if (vm.count("out")) {
+    engram::io::write_file_atomically(vm["out"].as<std::string>(), json);
+    if (options.progress) {
+      options.progress(fmt::format("wrote {} ({:.1f} s)", vm["out"].as<std::string>(), ceilings.seconds));
+    }
+  } else {
+    std::cout << json << std::flush;
+  }
+  return engram::io::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  engram::io::remove_partial_output_on_interrupt();
+  return engram::io::run_tool(kTool, [&] { return run(argc, argv); });
 }

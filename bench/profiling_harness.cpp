@@ -5,10 +5,8 @@
 #include <chrono>
 #include <cstdio>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <iostream>
 #include <map>
@@ -19,6 +17,8 @@
 
 #include "engram/counters.hpp"
 #include "engram/harness.hpp"
+#include "engram/io/cli.hpp"
+#include "engram/io/safe_write.hpp"
 #include "engram/simd.hpp"
 
 namespace po = boost::program_options;
@@ -60,28 +60,10 @@ void write_json(const std::string& path, const engram::WorkloadConfig& config, b
     if (readings.count(p.name)) phase["counters"] = readings.at(p.name);
     j["phases"].push_back(phase);
   }
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temp);
-    out << j.dump(2) << "\n";
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temp, ignored);  // a partial file must not stay behind
-      throw std::runtime_error("cannot write " + temp);
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temp, path, error);
-  if (error) {
-    std::error_code ignored;
-    std::filesystem::remove(temp, ignored);
-    throw std::runtime_error("cannot write " + path + ": " + error.message());
-  }
+  engram::io::write_file_atomically(path, j.dump(2) + "\n");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   po::options_description desc("Options");
   desc.add_options()
@@ -97,137 +79,132 @@ int main(int argc, char** argv) {
       ("json", po::value<std::string>()->value_name("FILE"),
        "also write the phases, checksum, total time and peak RSS as JSON (temp file + rename)")
       ("simulate-child", "internal: the callgrind re-run of a simulated measurement");
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "profiling_harness: " << e.what() << "\n(see --help)\n";
-    return 2;
-  }
+  const po::variables_map vm = engram::io::parse_options(argc, argv, desc);
   if (vm.count("help")) {
     std::cout << "usage: profiling_harness [--seed N] [--scale S] [--reference] [--counters LIST [--sim MODE]]\n\n"
               << "Runs the seeded engram workload once: build the graph (10,000 memories, 768-d,\n"
               << "50,000 edges), 1,000 spreading queries, 1,000 find_similar queries, 1,000 decay\n"
               << "rounds. Prints each phase's time and a checksum that is identical for the same\n"
               << "seed, scale, kernels and SIMD level (ENGRAM_SIMD).\n\n"
-              << desc << "\nExit codes: 0 ok, 1 a run failed, 2 bad command line.\n";
-    return 0;
+              << desc << "\n"
+              << engram::io::exit_codes_help();
+    return engram::io::kExitOk;
   }
-  // A bad --sim is a bad command line (exit 2), found before any work.
+  // A bad --sim or counter name is a bad command line (exit 2), found before any work.
   counters::SimulationMode simulation = counters::SimulationMode::automatic;
   try {
     simulation = counters::parse_simulation_mode(vm["sim"].as<std::string>());
   } catch (const counters::CounterError& e) {
-    std::cerr << "profiling_harness: " << e.what() << "\n(see --help)\n";
-    return 2;
+    throw engram::io::UsageError(e.what());
   }
-  try {
-    const auto seed = vm["seed"].as<std::uint64_t>();
-    const auto config = engram::WorkloadConfig::scaled(vm["scale"].as<double>(), seed);
-    const bool reference = vm.count("reference") > 0;
-    const auto impl = reference ? engram::bench::Implementation::kReference
-                                : engram::bench::Implementation::kOptimized;
-    fmt::print("profiling_harness: seed {}, {} memories x {}-d, {} edges, {} spreading + {} similarity "
-               "queries, {} decay rounds; {} kernels, SIMD {}\n",
-               seed, config.memories, config.dim, config.edges, config.spread_queries,
-               config.similarity_queries, config.decay_rounds, reference ? "reference" : "optimized",
-               reference ? "n/a (scalar)" : engram::simd_level_name(engram::active_simd_level()));
-    std::fflush(stdout);
-    const auto names = counter_names(vm);
-    counters::Options counter_options;
-    counter_options.simulation = simulation;
+  const auto seed = vm["seed"].as<std::uint64_t>();
+  const auto config = engram::WorkloadConfig::scaled(vm["scale"].as<double>(), seed);
+  const bool reference = vm.count("reference") > 0;
+  const auto impl = reference ? engram::bench::Implementation::kReference
+                              : engram::bench::Implementation::kOptimized;
+  fmt::print("profiling_harness: seed {}, {} memories x {}-d, {} edges, {} spreading + {} similarity "
+             "queries, {} decay rounds; {} kernels, SIMD {}\n",
+             seed, config.memories, config.dim, config.edges, config.spread_queries,
+             config.similarity_queries, config.decay_rounds, reference ? "reference" : "optimized",
+             reference ? "n/a (scalar)" : engram::simd_level_name(engram::active_simd_level()));
+  std::fflush(stdout);
+  const auto names = counter_names(vm);
+  counters::Options counter_options;
+  counter_options.simulation = simulation;
 
-    if (vm.count("simulate-child")) {
-      // Under callgrind: one set per phase, each dumping its region by name.
-      counter_options.overhead_pairs = 0;
-      std::map<std::string, counters::CounterSet> sets;
-      engram::bench::PhaseHooks child_hooks;
-      child_hooks.before = [&](const std::string& phase) {
-        counter_options.simulation_region = phase;
-        sets.emplace(phase, counters::CounterSet::open(names.empty() ? std::vector<std::string>{"TOT_INS"} : names,
-                                                       counter_options));
-        sets.at(phase).start();
-      };
-      child_hooks.after = [&](const std::string& phase) { sets.at(phase).stop(); };
-      engram::bench::run_harness(config, impl, child_hooks);
-      return 0;
-    }
-
-    std::optional<counters::CounterSet> set;
-    if (!names.empty()) set.emplace(counters::CounterSet::open(names, counter_options));
-    std::map<std::string, counters::Reading> readings;
-    engram::bench::PhaseHooks hooks;
-    hooks.before = [&](const std::string&) {
-      if (set) {
-        set->reset();
-        set->start();
-      }
+  if (vm.count("simulate-child")) {
+    // Under callgrind: one set per phase, each dumping its region by name.
+    counter_options.overhead_pairs = 0;
+    std::map<std::string, counters::CounterSet> sets;
+    engram::bench::PhaseHooks child_hooks;
+    child_hooks.before = [&](const std::string& phase) {
+      counter_options.simulation_region = phase;
+      sets.emplace(phase, counters::CounterSet::open(names.empty() ? std::vector<std::string>{"TOT_INS"} : names,
+                                                     counter_options));
+      sets.at(phase).start();
     };
-    hooks.after = [&](const std::string& phase) {
-      if (set) {
-        set->stop();
-        readings[phase] = set->read();
-      }
-      fmt::print("  {:<10} done\n", phase);
-      std::fflush(stdout);
-    };
-    const auto result = engram::bench::run_harness(config, impl, hooks);
+    child_hooks.after = [&](const std::string& phase) { sets.at(phase).stop(); };
+    engram::bench::run_harness(config, impl, child_hooks);
+    return 0;
+  }
 
-    if (set && set->needs_simulation()) {
-      fmt::print("simulating the counters the hardware cannot count: re-running the workload under callgrind "
-                 "(~100x slower)...\n");
-      std::fflush(stdout);
-      std::vector<std::string> child(argv, argv + argc);
-      child[0] = std::filesystem::read_symlink("/proc/self/exe").string();
-      child.push_back("--simulate-child");
-      if (!reference && engram::active_simd_level() == engram::SimdLevel::kAvx512) {
-        fmt::print("note: valgrind has no AVX-512, so the simulated counts come from the AVX2 kernels\n");
-      }
-      const auto run = counters::run_under_callgrind(child);
-      const auto regions = run.profile.by_region();
-      for (auto& [phase, reading] : readings) {
-        const auto it = regions.find(phase);
-        if (it != regions.end()) reading.merge_simulated(it->second);
-      }
+  std::optional<counters::CounterSet> set;
+  if (!names.empty()) {
+    try {
+      set.emplace(counters::CounterSet::open(names, counter_options));
+    } catch (const counters::UnknownCounterError& e) {
+      throw engram::io::UsageError(e.what());  // a bad --counters value
     }
-
-    fmt::print("\n{:<12} {:>10} {:>10}  {:<16}", "phase", "seconds", "count", "checksum");
+  }
+  std::map<std::string, counters::Reading> readings;
+  engram::bench::PhaseHooks hooks;
+  hooks.before = [&](const std::string&) {
     if (set) {
-      for (const auto& c : readings.begin()->second.counters) fmt::print(" {:>16}", c.requested);
+      set->reset();
+      set->start();
+    }
+  };
+  hooks.after = [&](const std::string& phase) {
+    if (set) {
+      set->stop();
+      readings[phase] = set->read();
+    }
+    fmt::print("  {:<10} done\n", phase);
+    std::fflush(stdout);
+  };
+  const auto result = engram::bench::run_harness(config, impl, hooks);
+
+  if (set && set->needs_simulation()) {
+    fmt::print("simulating the counters the hardware cannot count: re-running the workload under callgrind "
+               "(~100x slower)...\n");
+    std::fflush(stdout);
+    std::vector<std::string> child(argv, argv + argc);
+    child[0] = std::filesystem::read_symlink("/proc/self/exe").string();
+    child.push_back("--simulate-child");
+    if (!reference && engram::active_simd_level() == engram::SimdLevel::kAvx512) {
+      fmt::print("note: valgrind has no AVX-512, so the simulated counts come from the AVX2 kernels\n");
+    }
+    const auto run = counters::run_under_callgrind(child);
+    const auto regions = run.profile.by_region();
+    for (auto& [phase, reading] : readings) {
+      const auto it = regions.find(phase);
+      if (it != regions.end()) reading.merge_simulated(it->second);
+    }
+  }
+
+  fmt::print("\n{:<12} {:>10} {:>10}  {:<16}", "phase", "seconds", "count", "checksum");
+  if (set) {
+    for (const auto& c : readings.begin()->second.counters) fmt::print(" {:>16}", c.requested);
+  }
+  fmt::print("\n");
+  for (const auto& p : result.phases) {
+    fmt::print("{:<12} {:>10.3f} {:>10} {:016x}", p.name, p.seconds, p.operations, p.checksum);
+    if (set) {
+      for (const auto& c : readings.at(p.name).counters) {
+        fmt::print(" {:>16}", c.value ? fmt::format("{:.4g}", *c.value) : std::string("n/a"));
+      }
     }
     fmt::print("\n");
-    for (const auto& p : result.phases) {
-      fmt::print("{:<12} {:>10.3f} {:>10} {:016x}", p.name, p.seconds, p.operations, p.checksum);
-      if (set) {
-        for (const auto& c : readings.at(p.name).counters) {
-          fmt::print(" {:>16}", c.value ? fmt::format("{:.4g}", *c.value) : std::string("n/a"));
-        }
-      }
-      fmt::print("\n");
+  }
+  fmt::print("checksum {:016x}\n", result.checksum);
+  if (vm.count("json")) {
+    write_json(vm["json"].as<std::string>(), config, reference, result, readings,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  if (set) {
+    for (const auto& c : readings.begin()->second.counters) {
+      fmt::print("  {}: {}{}{}\n", c.requested, counters::to_string(c.status),
+                 c.reason.empty() ? "" : ": " + c.reason, c.fix.empty() ? "" : "; fix: " + c.fix);
     }
-    fmt::print("checksum {:016x}\n", result.checksum);
-    if (vm.count("json")) {
-      write_json(vm["json"].as<std::string>(), config, reference, result, readings,
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    }
-    if (set) {
-      for (const auto& c : readings.begin()->second.counters) {
-        fmt::print("  {}: {}{}{}\n", c.requested, counters::to_string(c.status),
-                   c.reason.empty() ? "" : ": " + c.reason, c.fix.empty() ? "" : "; fix: " + c.fix);
-      }
-    }
-  } catch (const counters::UnknownCounterError& e) {
-    std::cerr << "profiling_harness: " << e.what() << "\n";
-    return 2;
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "profiling_harness: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "profiling_harness: " << e.what() << "\n";
-    return 1;
   }
   fmt::print("total {:.3f} s\n",
              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  return 0;
+  return engram::io::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  engram::io::remove_partial_output_on_interrupt();
+  return engram::io::run_tool("profiling_harness", [&] { return run(argc, argv); });
 }

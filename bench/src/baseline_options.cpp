@@ -4,6 +4,8 @@
 #include <regex>
 #include <sstream>
 
+#include "engram/io/cli.hpp"
+
 namespace engram::bench {
 namespace po = boost::program_options;
 namespace {
@@ -119,7 +121,7 @@ std::string baseline_help(const std::string& program) {
       << "  " << program << " --counters=L1_DCM,BR_MSP\n"
       << "  " << program << " --counters=task-clock,page-faults --benchmark_filter=decay\n"
       << "  " << program << " --machine-out=machine.json --benchmark_out=bench.json --benchmark_out_format=json\n"
-      << "Exit codes: 0 ok, 1 a run failed, 2 bad command line or counter name.\n";
+      << io::exit_codes_help();
   return out.str();
 }
 

@@ -3,11 +3,10 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "engram/counters.hpp"
+#include "engram/io/errors.hpp"
 
 namespace engram::ecount {
 
@@ -29,26 +28,6 @@ std::string group_digits(double value) {
     out += std::string(buffer).substr(1);
   }
   return negative ? "-" + out : out;
-}
-
-void write_file_atomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + temporary);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::filesystem::remove(temporary);
-      throw std::runtime_error("cannot write " + temporary);
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::filesystem::remove(temporary);
-    throw std::runtime_error("cannot rename " + temporary + " to " + path + ": " + error.message());
-  }
 }
 
 bool is_option(const std::string& arg, const std::string& name) {
@@ -77,8 +56,27 @@ void usage(std::ostream& out) {
          "  list     every counter name ecount resolves, with its backend and status\n"
          "  stat     count a command: ecount stat -e task-clock,page-faults -- COMMAND ARGS\n"
          "\n"
-         "`ecount <command> --help` describes a command. Exit status: 0 on success, 2 on bad\n"
-         "input; stat returns the command's own status.\n";
+         "`ecount <command> --help` describes a command.\n"
+         "\n"
+      << engram::io::exit_codes_help()
+      << "ecount stat returns the command's own status once the command ran.\n";
+}
+
+// The subcommand's body. A CounterError is about what was asked (an unknown
+// counter, a mode, a command that cannot run): bad input, exit 2; but a
+// valgrind that is missing or fails is a failure, exit 1.
+int run_command(const std::string& command, const std::vector<std::string>& args) {
+  try {
+    if (command == "doctor") return engram::ecount::run_doctor(args);
+    if (command == "list") return engram::ecount::run_list(args);
+    return engram::ecount::run_stat(args);
+  } catch (const engram::counters::ValgrindMissingError&) {
+    throw;
+  } catch (const engram::counters::CallgrindRunError&) {
+    throw;
+  } catch (const engram::counters::CounterError& e) {
+    throw engram::io::InputError(e.what());
+  }
 }
 
 }  // namespace
@@ -87,36 +85,24 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     usage(std::cerr);
-    return 2;
+    return engram::io::kExitBadInput;
   }
   const std::string command = args.front();
   args.erase(args.begin());
-  try {
+  if (command == "doctor" || command == "list" || command == "stat") {
+    // Errors name the subcommand, and point to its own --help.
+    return engram::io::run_tool("ecount " + command, [&] { return run_command(command, args); });
+  }
+  return engram::io::run_tool("ecount", [&] {
     if (command == "-h" || command == "--help" || command == "help") {
       if (command == "help" && !args.empty()) {
         const std::string topic = args.front();
-        if (topic == "doctor") return engram::ecount::run_doctor({"--help"});
-        if (topic == "list") return engram::ecount::run_list({"--help"});
-        if (topic == "stat") return engram::ecount::run_stat({"--help"});
+        if (topic == "doctor" || topic == "list" || topic == "stat") return run_command(topic, {"--help"});
         throw engram::ecount::UsageError("no command '" + topic + "'");
       }
       usage(std::cout);
-      return 0;
+      return engram::io::kExitOk;
     }
-    if (command == "doctor") return engram::ecount::run_doctor(args);
-    if (command == "list") return engram::ecount::run_list(args);
-    if (command == "stat") return engram::ecount::run_stat(args);
     throw engram::ecount::UsageError("unknown command '" + command + "' (doctor, list, stat)");
-  } catch (const engram::ecount::UsageError& e) {
-    std::cerr << "ecount " << (command.rfind('-', 0) == 0 ? "" : command + ": ") << e.what() << "\n"
-              << "(ecount " << (command == "doctor" || command == "list" || command == "stat" ? command + " " : "")
-              << "--help for usage)\n";
-    return 2;
-  } catch (const engram::counters::CounterError& e) {
-    std::cerr << "ecount " << command << ": " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "ecount " << command << ": " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

@@ -24,7 +24,9 @@ void doctor_usage(std::ostream& out) {
          "  --machine  print the machine snapshot instead (engram-machine JSON: CPU, SIMD\n"
          "             features, caches from every source, clock, PMU, kernel, OS, build;\n"
          "             the file `baseline --machine-out` writes, without the SIMD level)\n"
-         "  --help     this text\n";
+         "  --help     this text\n"
+         "\n"
+      << io::exit_codes_help();
 }
 
 }  // namespace

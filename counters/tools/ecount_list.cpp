@@ -21,7 +21,9 @@ void list_usage(std::ostream& out) {
          "  --sim=MODE      simulation of cache/branch counters: auto (default), never, only\n"
          "  --available     only counters that count or can be simulated here\n"
          "  --json          print JSON\n"
-         "  --help          this text\n";
+         "  --help          this text\n"
+         "\n"
+      << io::exit_codes_help();
 }
 
 }  // namespace

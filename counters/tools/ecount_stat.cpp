@@ -8,6 +8,7 @@
 
 #include "ecount.hpp"
 #include "engram/counters.hpp"
+#include "engram/io/safe_write.hpp"
 #include "process.hpp"
 
 namespace engram::ecount {
@@ -33,9 +34,12 @@ void stat_usage(std::ostream& out) {
          "  -o, --output FILE   write the report to FILE (atomically) instead of stderr\n"
          "  --help              this text\n"
          "\n"
-         "Exit status: COMMAND's own status; 2 when the input is bad (unknown or empty\n"
-         "counter list, a command that cannot be executed, valgrind missing when needed).\n"
-         "\n"
+         "Exit status: COMMAND's own status once it ran (as with `perf stat`), unless the\n"
+         "report cannot be written (1); otherwise the codes below: 2 for an unknown or\n"
+         "empty counter list or a command that cannot be executed, 1 when valgrind is\n"
+         "needed and missing.\n\n"
+      << io::exit_codes_help()
+      << "\n"
          "example: ecount stat -e task-clock,page-faults -- true\n";
 }
 
@@ -205,7 +209,7 @@ int run_stat(const std::vector<std::string>& args) {
   if (output.empty())
     std::cerr << report;
   else
-    write_file_atomically(output, report);
+    io::write_file_atomically(output, report);
   return status;
 }
 

@@ -71,22 +71,38 @@ TEST_F(CliTest, HelpAndBadUsage) {
   EXPECT_EQ(run(flamegraph_ + " --colors rainbow x.folded").status, 2);
   EXPECT_EQ(run(flamegraph_ + " --width -5 x.folded").status, 2);
   EXPECT_EQ(run(flamegraph_ + " --diff only_one.folded").status, 2);
+  EXPECT_THAT(help.output, HasSubstr("Exit codes:\n  0  ok\n  1  failure"));
+  EXPECT_THAT(run(flamegraph_ + " --no-such-option x").output, HasSubstr("Try 'flamegraph --help'."));
+  EXPECT_THAT(run(hotspots_ + " --help").output, HasSubstr("  2  bad usage or bad input"));
   EXPECT_EQ(run(hotspots_ + " --help").status, 0);
   EXPECT_EQ(run(hotspots_).status, 2);
+  EXPECT_EQ(run(hotspots_ + " a.folded b.folded").status, 2);
   EXPECT_EQ(run(hotspots_ + " --format xml x").status, 2);
 }
 
 TEST_F(CliTest, BadInputNamesFileAndLine) {
   const fs::path garbage = write("garbage.folded", "\nnot a stack\n");
   const CommandResult result = run(flamegraph_ + " " + garbage.string() + " -o " + (dir_ / "out.svg").string());
-  EXPECT_EQ(result.status, 1);
+  EXPECT_EQ(result.status, 2);
   EXPECT_THAT(result.output, HasSubstr(garbage.string() + ":2: no valid folded stack line"));
   EXPECT_FALSE(fs::exists(dir_ / "out.svg"));
   const CommandResult missing = run(flamegraph_ + " " + (dir_ / "none.folded").string());
-  EXPECT_EQ(missing.status, 1);
+  EXPECT_EQ(missing.status, 2);
   EXPECT_THAT(missing.output, HasSubstr("none.folded: cannot open"));
   const fs::path empty = write("empty.txt", "");
-  EXPECT_EQ(run(hotspots_ + " " + empty.string() + " --out-dir " + dir_.string()).status, 1);
+  EXPECT_EQ(run(hotspots_ + " " + empty.string() + " --out-dir " + dir_.string()).status, 2);
+}
+
+// An output that cannot be written (a path under a regular file) is a
+// failure (1), not bad input (2): the input was fine.
+TEST_F(CliTest, UnwritableOutputExitsOne) {
+  const fs::path input = write("ok.folded", "main;work 10\n");
+  const fs::path file = write("file.txt", "a regular file\n");
+  const CommandResult svg = run(flamegraph_ + " " + input.string() + " -o " + (file / "out.svg").string());
+  EXPECT_EQ(svg.status, 1) << svg.output;
+  EXPECT_THAT(svg.output, HasSubstr("flamegraph: error: cannot write"));
+  const CommandResult dir = run(hotspots_ + " " + input.string() + " --out-dir " + (file / "out").string());
+  EXPECT_EQ(dir.status, 1) << dir.output;
 }
 
 TEST_F(CliTest, FlamegraphWritesSvgAndWarnsAboutSkippedLines) {

@@ -3,15 +3,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <iostream>
 #include <stdexcept>
 
 namespace engram::benchstats {
-
-int stats_usage_error(std::string_view tool, const std::string& message) {
-  std::cerr << tool << ": error: " << message << "\nTry '" << tool << " --help'.\n";
-  return kStatsExitBadInput;
-}
 
 double parse_percent(const std::string& text, std::string_view option) {
   std::string number = text;

@@ -12,10 +12,10 @@
 #include <system_error>
 #include <vector>
 
-#include "engram/io/safe_write.hpp"
 #include "engram/benchstats/compare.hpp"
 #include "engram/benchstats/options.hpp"
-#include "engram/io/file_arguments.hpp"
+#include "engram/io/cli.hpp"
+#include "engram/io/safe_write.hpp"
 
 namespace po = boost::program_options;
 using namespace engram::benchstats;
@@ -53,19 +53,18 @@ void print_help(const po::options_description& options) {
                "--deterministic compares a simulated counter instead of time (run the baseline\n"
                "with --counters=TOT_INS --sim=only): identical binaries compare equal and any\n"
                "change beyond 1% is reported.\n\n"
-            << options
-            << "\nExit codes: 0 pass, 2 a regression, 3 no regression but something inconclusive,\n"
-               "1 bad input or bad command line.\n\n"
+            << options << "\n"
+            << engram::io::exit_codes_help(
+                   {{kCompareExitRegression, "a regression"},
+                    {kCompareExitInconclusive, "no regression, but something inconclusive"}})
+            << "\n"
                "Examples:\n"
                "  compare old.json new.json\n"
                "  compare --threshold 5 --time real old.json new.json\n"
                "  compare --deterministic --counter TOT_INS old_sim.json new_sim.json\n";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  engram::io::remove_partial_output_on_interrupt();
+int run(int argc, char** argv) {
   po::options_description visible("Options");
   visible.add_options()
       ("help,h", "print this help and exit")
@@ -87,44 +86,41 @@ int main(int argc, char** argv) {
 
   CompareOptions options;
   std::vector<std::string> inputs;
-  po::variables_map vm;
-  try {
-    vm = engram::io::parse_options_and_files(argc, argv, visible, inputs);
-    if (vm.count("help")) {
-      print_help(visible);
-      return 0;
-    }
-    if (inputs.size() != 2) {
-      throw std::invalid_argument(fmt::format("expected OLD.json and NEW.json, got {} file(s)", inputs.size()));
-    }
-    options.deterministic = vm["deterministic"].as<bool>();
-    options.counter = vm["counter"].as<std::string>();
-    options.measure = parse_time_measure(vm["time"].as<std::string>());
-    if (vm.count("threshold")) options.threshold = parse_percent(vm["threshold"].as<std::string>(), "--threshold");
-    options.alpha = vm["alpha"].as<double>();
-    if (!(options.alpha > 0 && options.alpha < 1)) throw std::invalid_argument("--alpha must be in (0, 1)");
-    const std::uint64_t resamples = parse_count(vm["resamples"].as<std::string>(), "--resamples");
-    if (resamples < kMinResamples || resamples > kMaxResamples) {
-      throw std::invalid_argument(
-          fmt::format("--resamples must be {} to {}, not {}", kMinResamples, kMaxResamples, resamples));
-    }
-    options.bootstrap.resamples = static_cast<std::size_t>(resamples);
-    options.bootstrap.seed = parse_count(vm["seed"].as<std::string>(), "--seed");
-  } catch (const std::exception& e) {
-    return stats_usage_error(kTool, e.what());
+  const po::variables_map vm = engram::io::parse_options(argc, argv, visible, &inputs);
+  if (vm.count("help")) {
+    print_help(visible);
+    return engram::io::kExitOk;
   }
+  if (inputs.size() != 2) {
+    throw engram::io::UsageError(fmt::format("expected OLD.json and NEW.json, got {} file(s)", inputs.size()));
+  }
+  options.deterministic = vm["deterministic"].as<bool>();
+  options.counter = vm["counter"].as<std::string>();
+  options.measure = parse_time_measure(vm["time"].as<std::string>());
+  if (vm.count("threshold")) options.threshold = parse_percent(vm["threshold"].as<std::string>(), "--threshold");
+  options.alpha = vm["alpha"].as<double>();
+  if (!(options.alpha > 0 && options.alpha < 1)) throw std::invalid_argument("--alpha must be in (0, 1)");
+  const std::uint64_t resamples = parse_count(vm["resamples"].as<std::string>(), "--resamples");
+  if (resamples < kMinResamples || resamples > kMaxResamples) {
+    throw std::invalid_argument(
+        fmt::format("--resamples must be {} to {}, not {}", kMinResamples, kMaxResamples, resamples));
+  }
+  options.bootstrap.resamples = static_cast<std::size_t>(resamples);
+  options.bootstrap.seed = parse_count(vm["seed"].as<std::string>(), "--seed");
 
-  try {
-    const BenchmarkFile old_run = read_benchmark_json(inputs[0]);
-    const BenchmarkFile new_run = read_benchmark_json(inputs[1]);
-    const ComparisonReport report = compare_runs(old_run, new_run, options);
-    const std::string json_text = render_comparison_json(report);
-    if (vm.count("json-out")) engram::io::write_file_atomically(vm["json-out"].as<std::string>(), json_text);
-    std::cout << (vm["json"].as<bool>() ? json_text : render_comparison_table(report));
-    std::cout.flush();
-    return report.exit_code();
-  } catch (const std::exception& e) {
-    std::cerr << kTool << ": error: " << e.what() << "\n";
-    return kCompareExitBadInput;
-  }
+  const BenchmarkFile old_run = read_benchmark_json(inputs[0]);
+  const BenchmarkFile new_run = read_benchmark_json(inputs[1]);
+  const ComparisonReport report = compare_runs(old_run, new_run, options);
+  const std::string json_text = render_comparison_json(report);
+  if (vm.count("json-out")) engram::io::write_file_atomically(vm["json-out"].as<std::string>(), json_text);
+  std::cout << (vm["json"].as<bool>() ? json_text : render_comparison_table(report));
+  std::cout.flush();
+  return report.exit_code();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  engram::io::remove_partial_output_on_interrupt();
+  return engram::io::run_tool(kTool, [&] { return run(argc, argv); });
 }

@@ -5,11 +5,13 @@
 //   memory:   peak RSS of the optimized run in MiB (what /usr/bin/time -v reports)
 #include <boost/program_options.hpp>
 #include <cmath>
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
+#include "engram/io/cli.hpp"
+#include "engram/io/json.hpp"
 #include "engram/io/safe_write.hpp"
 
 namespace po = boost::program_options;
@@ -17,102 +19,96 @@ using nlohmann::json;
 
 namespace {
 
-json read_harness(const std::string& path, const char* expected_implementation) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot be read");
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::exception& e) {
-    throw std::runtime_error(path + ": not valid JSON: " + e.what());
+constexpr const char* kTool = "harness_rows";
+
+// What the rows need of one `profiling_harness --json` file.
+struct HarnessRun {
+  double total_seconds = 0;
+  double peak_rss_kib = 0;
+  double kernel_seconds = 0;  // every phase but the shared "build" generator
+};
+
+HarnessRun read_harness(const std::string& path, const std::string& expected_implementation) {
+  const engram::io::JsonValue root = engram::io::read_json_file(path, "profiling_harness --json file");
+  if (!root.is_object() || !root.raw().contains("implementation") || !root.raw().contains("total_seconds") ||
+      !root.raw().contains("peak_rss_kib")) {
+    root.fail("not a profiling_harness --json file (implementation, total_seconds, peak_rss_kib missing)");
   }
-  if (!j.contains("implementation") || !j.contains("total_seconds") || !j.contains("peak_rss_kib")) {
-    throw std::runtime_error(path + ": not a profiling_harness --json file (implementation, total_seconds, "
-                             "peak_rss_kib missing)");
-  }
-  if (j["implementation"] != expected_implementation) {
-    throw std::runtime_error(path + ": expected a " + expected_implementation + " run, found " +
-                             j["implementation"].dump());
+  const std::string implementation = root.at("implementation").string();
+  if (implementation != expected_implementation) {
+    root.at("implementation").fail("expected a " + expected_implementation + " run, found \"" + implementation + "\"");
   }
   // Ratios of times: a time of 0 (or a negative one) would give an infinite
   // or negative ratio, which JSON cannot even hold (it would be written as null).
-  for (const char* field : {"total_seconds", "peak_rss_kib"}) {
-    const json& value = j[field];
-    if (!value.is_number() || !(value.get<double>() > 0) || !std::isfinite(value.get<double>())) {
-      throw std::runtime_error(path + ": " + field + " must be a number > 0, found " + value.dump());
-    }
+  const auto positive = [](const engram::io::JsonValue& value) {
+    const double number = value.number();
+    if (!(number > 0)) value.fail("must be a number > 0, found " + value.raw().dump());
+    return number;
+  };
+  HarnessRun run;
+  run.total_seconds = positive(root.at("total_seconds"));
+  run.peak_rss_kib = positive(root.at("peak_rss_kib"));
+  for (const auto& phase : root.at("phases").elements()) {
+    if (phase.at("name").string() != "build") run.kernel_seconds += phase.at("seconds").number();
   }
-  return j;
+  if (!(run.kernel_seconds > 0) || !std::isfinite(run.kernel_seconds)) {
+    root.at("phases").fail("the kernel phases (all but build) must take a time > 0, found " +
+                           std::to_string(run.kernel_seconds) + " s");
+  }
+  return run;
 }
 
-double kernel_seconds(const json& harness, const std::string& path) {
-  double seconds = 0;
-  for (const auto& phase : harness.at("phases")) {
-    if (phase.at("name") != "build") seconds += phase.at("seconds").get<double>();
-  }
-  if (!(seconds > 0) || !std::isfinite(seconds)) {
-    throw std::runtime_error(path + ": the kernel phases (all but build) must take a time > 0, found " +
-                             std::to_string(seconds) + " s");
-  }
-  return seconds;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   po::options_description desc("Options");
   desc.add_options()("help,h", "print this help and exit")(
       "pair", po::value<std::vector<std::string>>()->multitoken()->value_name("REF.json OPT.json"),
       "one run: the reference and the optimized harness JSON (repeat --pair per run)")(
       "out,o", po::value<std::string>()->value_name("FILE"), "write the rows to FILE (default: stdout)");
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "harness_rows: " << e.what() << "\n";
-    return 1;
-  }
+  const po::variables_map vm = engram::io::parse_options(argc, argv, desc);
   if (vm.count("help")) {
     std::cout << "usage: harness_rows --pair REF.json OPT.json [--pair ...] [-o FILE]\n\n"
               << "Rows for `ratios --extra` from `profiling_harness --json` runs (one pair per run):\n"
               << "the reference/optimized speed-up (target >= 8x) and the optimized peak RSS\n"
-              << "(target < 64 MiB).\n\n" << desc << "\nExit codes: 0 written, 1 bad input.\n";
-    return 0;
+              << "(target < 64 MiB).\n\n"
+              << desc << "\n"
+              << engram::io::exit_codes_help();
+    return engram::io::kExitOk;
   }
-  try {
-    if (!vm.count("pair")) throw std::runtime_error("at least one --pair REF.json OPT.json is needed");
-    const auto files = vm["pair"].as<std::vector<std::string>>();
-    if (files.size() % 2 != 0) throw std::runtime_error("--pair takes two files: REF.json OPT.json");
-    json speedup = {{"label", "profiling_harness full scale: reference / optimized total time"},
-                    {"target", "≥ 8× faster"}, {"bound", "at_least"}, {"limit", 8.0},
-                    {"source", "profiling_harness --json (wall time of all phases)"}, {"values", json::array()}};
-    json kernels = {{"label", "profiling_harness full scale: reference / optimized, kernel phases only"},
-                    {"target", "≥ 8× faster"}, {"bound", "at_least"}, {"limit", 8.0},
-                    {"source", "profiling_harness --json (spreading + similarity + decay; the build phase is "
-                               "the same generator for both)"},
-                    {"values", json::array()}};
-    json rss = {{"label", "profiling_harness full scale: optimized peak RSS, MiB"},
-                {"target", "< 64 MiB"}, {"bound", "at_most"}, {"limit", 64.0},
-                {"source", "profiling_harness --json (getrusage ru_maxrss, as /usr/bin/time -v)"},
-                {"unit", " MiB"},
-                {"values", json::array()}};
-    for (std::size_t i = 0; i < files.size(); i += 2) {
-      const json ref = read_harness(files[i], "reference");
-      const json opt = read_harness(files[i + 1], "optimized");
-      speedup["values"].push_back(ref["total_seconds"].get<double>() / opt["total_seconds"].get<double>());
-      kernels["values"].push_back(kernel_seconds(ref, files[i]) / kernel_seconds(opt, files[i + 1]));
-      rss["values"].push_back(opt["peak_rss_kib"].get<double>() / 1024.0);
-    }
-    const std::string text = json{{"rows", {speedup, kernels, rss}}}.dump(2) + "\n";
-    if (vm.count("out")) {
-      engram::io::write_file_atomically(vm["out"].as<std::string>(), text);
-    } else {
-      std::cout << text;
-    }
-  } catch (const std::exception& e) {
-    std::cerr << "harness_rows: " << e.what() << "\n";
-    return 1;
+  if (!vm.count("pair")) throw engram::io::UsageError("at least one --pair REF.json OPT.json is needed");
+  const auto files = vm["pair"].as<std::vector<std::string>>();
+  if (files.size() % 2 != 0) throw engram::io::UsageError("--pair takes two files: REF.json OPT.json");
+  json speedup = {{"label", "profiling_harness full scale: reference / optimized total time"},
+                  {"target", "≥ 8× faster"}, {"bound", "at_least"}, {"limit", 8.0},
+                  {"source", "profiling_harness --json (wall time of all phases)"}, {"values", json::array()}};
+  json kernels = {{"label", "profiling_harness full scale: reference / optimized, kernel phases only"},
+                  {"target", "≥ 8× faster"}, {"bound", "at_least"}, {"limit", 8.0},
+                  {"source", "profiling_harness --json (spreading + similarity + decay; the build phase is "
+                             "the same generator for both)"},
+                  {"values", json::array()}};
+  json rss = {{"label", "profiling_harness full scale: optimized peak RSS, MiB"},
+              {"target", "< 64 MiB"}, {"bound", "at_most"}, {"limit", 64.0},
+              {"source", "profiling_harness --json (getrusage ru_maxrss, as /usr/bin/time -v)"},
+              {"unit", " MiB"},
+              {"values", json::array()}};
+  for (std::size_t i = 0; i < files.size(); i += 2) {
+    const HarnessRun ref = read_harness(files[i], "reference");
+    const HarnessRun opt = read_harness(files[i + 1], "optimized");
+    speedup["values"].push_back(ref.total_seconds / opt.total_seconds);
+    kernels["values"].push_back(ref.kernel_seconds / opt.kernel_seconds);
+    rss["values"].push_back(opt.peak_rss_kib / 1024.0);
   }
-  return 0;
+  const std::string text = json{{"rows", {speedup, kernels, rss}}}.dump(2) + "\n";
+  if (vm.count("out")) {
+    engram::io::write_file_atomically(vm["out"].as<std::string>(), text);
+  } else {
+    std::cout << text;
+  }
+  return engram::io::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  engram::io::remove_partial_output_on_interrupt();
+  return engram::io::run_tool(kTool, [&] { return run(argc, argv); });
 }

@@ -3,16 +3,14 @@
 
 #include <boost/program_options.hpp>
 #include <exception>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "engram/io/safe_write.hpp"
-#include "engram/benchstats/options.hpp"
-#include "engram/io/file_arguments.hpp"
 #include "engram/benchstats/ratios.hpp"
+#include "engram/io/cli.hpp"
+#include "engram/io/json.hpp"
+#include "engram/io/safe_write.hpp"
 
 namespace po = boost::program_options;
 using namespace engram::benchstats;
@@ -20,6 +18,7 @@ using namespace engram::benchstats;
 namespace {
 
 constexpr const char* kTool = "ratios";
+constexpr int kExitTargetMissed = engram::io::kExitFirstVerdict;
 
 void print_help(const po::options_description& options) {
   std::cout << "usage: ratios [OPTIONS] RUN1.json [RUN2.json ...]\n\n"
@@ -36,22 +35,11 @@ void print_help(const po::options_description& options) {
                "              \"target\": \"≥ 8× faster\", \"bound\": \"at_least\", \"limit\": 8,\n"
                "              \"values\": [9.1, 8.7, 9.4], \"source\": \"how it was measured\"}]}\n"
                "with one value per run (null where a run lacks it).\n\n"
-               "Exit codes: 0 written, 1 bad input or bad command line, 2 a target failed or was not\n"
-               "measured (only with --check).\n";
+            << engram::io::exit_codes_help(
+                   {{kExitTargetMissed, "a target failed or was not measured (only with --check)"}});
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot read the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  engram::io::remove_partial_output_on_interrupt();
+int run(int argc, char** argv) {
   po::options_description visible("Options");
   visible.add_options()
       ("help,h", "print this help and exit")
@@ -64,57 +52,55 @@ int main(int argc, char** argv) {
        "a command that produced the runs, shown under \"To reproduce\" (repeatable)")
       ("time", po::value<std::string>()->default_value("cpu")->value_name("cpu|real"),
        "which Google Benchmark time to use")
-      ("check", po::bool_switch(), "exit 2 unless every target passes");
+      ("check", po::bool_switch(), "exit 3 unless every target passes");
 
   std::vector<std::string> inputs;
   TimeMeasure measure = TimeMeasure::cpu;
-  po::variables_map vm;
-  try {
-    vm = engram::io::parse_options_and_files(argc, argv, visible, inputs);
-    if (vm.count("help")) {
-      print_help(visible);
-      return 0;
-    }
-    if (vm.count("list-targets")) {
-      for (const auto& t : issue7_targets()) {
-        std::cout << fmt::format("{}\n    {} / {} {} {:g}  ({})\n", t.label, t.numerator, t.denominator,
-                                 t.bound == RatioBound::at_most ? "<=" : ">=", t.limit, t.target_text);
-      }
-      return 0;
-    }
-    if (inputs.empty()) throw std::invalid_argument("no run given");
-    measure = parse_time_measure(vm["time"].as<std::string>());
-  } catch (const std::exception& e) {
-    return stats_usage_error(kTool, e.what());
+  const po::variables_map vm = engram::io::parse_options(argc, argv, visible, &inputs);
+  if (vm.count("help")) {
+    print_help(visible);
+    return engram::io::kExitOk;
   }
+  if (vm.count("list-targets")) {
+    for (const auto& t : issue7_targets()) {
+      std::cout << fmt::format("{}\n    {} / {} {} {:g}  ({})\n", t.label, t.numerator, t.denominator,
+                               t.bound == RatioBound::at_most ? "<=" : ">=", t.limit, t.target_text);
+    }
+    return engram::io::kExitOk;
+  }
+  if (inputs.empty()) throw engram::io::UsageError("no run given");
+  measure = parse_time_measure(vm["time"].as<std::string>());
 
-  try {
-    std::vector<BenchmarkFile> runs;
-    for (const auto& input : inputs) runs.push_back(read_benchmark_json(input));
-    const auto targets = issue7_targets();
-    RatioReport report = compute_ratios(runs, targets, measure);
-    report.rows.push_back(counter_cost_row(runs));  // from the runs' context, "not measured" without --counters
-    if (vm.count("extra")) {
-      for (const auto& file : vm["extra"].as<std::vector<std::string>>()) {
-        for (auto& row : parse_extra_ratio_rows(read_text(file), file)) {
-          if (row.per_run.size() != runs.size()) {
-            throw std::runtime_error(fmt::format("{}: row \"{}\" has {} values but there are {} runs", file,
-                                                 row.label, row.per_run.size(), runs.size()));
-          }
-          report.rows.push_back(std::move(row));
+  std::vector<BenchmarkFile> runs;
+  for (const auto& input : inputs) runs.push_back(read_benchmark_json(input));
+  const auto targets = issue7_targets();
+  RatioReport report = compute_ratios(runs, targets, measure);
+  report.rows.push_back(counter_cost_row(runs));  // from the runs' context, "not measured" without --counters
+  if (vm.count("extra")) {
+    for (const auto& file : vm["extra"].as<std::vector<std::string>>()) {
+      for (auto& row : parse_extra_ratio_rows(engram::io::read_input_file(file, "extra rows JSON"), file)) {
+        if (row.per_run.size() != runs.size()) {
+          throw engram::io::InputError(fmt::format("{}: row \"{}\" has {} values but there are {} runs", file,
+                                                   row.label, row.per_run.size(), runs.size()));
         }
+        report.rows.push_back(std::move(row));
       }
     }
-    const std::vector<std::string> commands =
-        vm.count("command") ? vm["command"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    const std::string markdown =
-        ratios_markdown(report, commands, vm.count("title") ? vm["title"].as<std::string>() : std::string());
-    if (vm.count("markdown")) engram::io::write_file_atomically(vm["markdown"].as<std::string>(), markdown);
-    if (vm.count("json")) engram::io::write_file_atomically(vm["json"].as<std::string>(), ratios_json(report));
-    std::cout << markdown;
-    return vm["check"].as<bool>() && report.count(RatioStatus::pass) != report.rows.size() ? 2 : 0;
-  } catch (const std::exception& e) {
-    std::cerr << kTool << ": error: " << e.what() << "\n";
-    return kStatsExitBadInput;
   }
+  const std::vector<std::string> commands =
+      vm.count("command") ? vm["command"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const std::string markdown =
+      ratios_markdown(report, commands, vm.count("title") ? vm["title"].as<std::string>() : std::string());
+  if (vm.count("markdown")) engram::io::write_file_atomically(vm["markdown"].as<std::string>(), markdown);
+  if (vm.count("json")) engram::io::write_file_atomically(vm["json"].as<std::string>(), ratios_json(report));
+  std::cout << markdown;
+  return vm["check"].as<bool>() && report.count(RatioStatus::pass) != report.rows.size() ? kExitTargetMissed
+                                                                                       : engram::io::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  engram::io::remove_partial_output_on_interrupt();
+  return engram::io::run_tool(kTool, [&] { return run(argc, argv); });
 }

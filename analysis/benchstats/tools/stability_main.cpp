@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "engram/io/safe_write.hpp"
 #include "engram/benchstats/options.hpp"
-#include "engram/io/file_arguments.hpp"
 #include "engram/benchstats/stability.hpp"
+#include "engram/io/cli.hpp"
+#include "engram/io/safe_write.hpp"
 
 namespace po = boost::program_options;
 using namespace engram::benchstats;
@@ -18,6 +18,7 @@ using namespace engram::benchstats;
 namespace {
 
 constexpr const char* kTool = "stability";
+constexpr int kExitUnstable = engram::io::kExitFirstVerdict;
 
 void print_help(const po::options_description& options) {
   std::cout << "usage: stability [OPTIONS] RUN1.json RUN2.json [RUN3.json ...]\n\n"
@@ -28,17 +29,15 @@ void print_help(const po::options_description& options) {
                "variation (sample stddev / mean) of those run medians, against the < 5% criterion\n"
                "(pass / FAIL / incomplete when a run lacks the benchmark). Prints the markdown\n"
                "table; --markdown, --json and --plot also write files (through temp + rename).\n\n"
-            << options
-            << "\nExit codes: 0 written, 1 bad input or bad command line, 2 a benchmark failed the\n"
-               "criterion or was incomplete (only with --fail-on-unstable).\n\n"
+            << options << "\n"
+            << engram::io::exit_codes_help(
+                   {{kExitUnstable, "a benchmark is unstable or incomplete (only with --fail-on-unstable)"}})
+            << "\n"
                "Example:\n"
                "  stability --plot tmp/stability --json tmp/stability.json run*.json\n";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  engram::io::remove_partial_output_on_interrupt();
+int run(int argc, char** argv) {
   po::options_description visible("Options");
   visible.add_options()
       ("help,h", "print this help and exit")
@@ -50,41 +49,38 @@ int main(int argc, char** argv) {
       ("time", po::value<std::string>()->default_value("cpu")->value_name("cpu|real"),
        "which Google Benchmark time to use")
       ("gnuplot", po::value<std::string>()->default_value("gnuplot")->value_name("PATH"), "the gnuplot program")
-      ("fail-on-unstable", po::bool_switch(), "exit 2 when a benchmark fails the criterion or is incomplete");
+      ("fail-on-unstable", po::bool_switch(), "exit 3 when a benchmark fails the criterion or is incomplete");
 
   StabilityOptions options;
   std::vector<std::string> inputs;
-  po::variables_map vm;
-  try {
-    vm = engram::io::parse_options_and_files(argc, argv, visible, inputs);
-    if (vm.count("help")) {
-      print_help(visible);
-      return 0;
-    }
-    if (inputs.size() < 2) throw std::invalid_argument(fmt::format("need at least 2 runs, got {}", inputs.size()));
-    options.cv_limit = parse_percent(vm["cv-limit"].as<std::string>(), "--cv-limit");
-    if (!(options.cv_limit > 0)) throw std::invalid_argument("--cv-limit must be > 0");
-    options.measure = parse_time_measure(vm["time"].as<std::string>());
-  } catch (const std::exception& e) {
-    return stats_usage_error(kTool, e.what());
+  const po::variables_map vm = engram::io::parse_options(argc, argv, visible, &inputs);
+  if (vm.count("help")) {
+    print_help(visible);
+    return engram::io::kExitOk;
   }
+  if (inputs.size() < 2) throw engram::io::UsageError(fmt::format("need at least 2 runs, got {}", inputs.size()));
+  options.cv_limit = parse_percent(vm["cv-limit"].as<std::string>(), "--cv-limit");
+  if (!(options.cv_limit > 0)) throw std::invalid_argument("--cv-limit must be > 0");
+  options.measure = parse_time_measure(vm["time"].as<std::string>());
 
-  try {
-    std::vector<BenchmarkFile> runs;
-    for (const auto& input : inputs) runs.push_back(read_benchmark_json(input));
-    const StabilityReport report = analyse_stability(runs, options);
-    const std::string markdown = stability_markdown(report);
-    if (vm.count("markdown")) engram::io::write_file_atomically(vm["markdown"].as<std::string>(), markdown);
-    if (vm.count("json")) engram::io::write_file_atomically(vm["json"].as<std::string>(), stability_json(report));
-    if (vm.count("plot")) {
-      const std::string prefix = vm["plot"].as<std::string>();
-      plot_stability(report, prefix + ".svg", prefix + ".png", vm["gnuplot"].as<std::string>());
-    }
-    std::cout << markdown;
-    const bool unstable = report.count(StabilityStatus::pass) != report.benchmarks.size();
-    return vm["fail-on-unstable"].as<bool>() && unstable ? 2 : 0;
-  } catch (const std::exception& e) {
-    std::cerr << kTool << ": error: " << e.what() << "\n";
-    return kStatsExitBadInput;
+  std::vector<BenchmarkFile> runs;
+  for (const auto& input : inputs) runs.push_back(read_benchmark_json(input));
+  const StabilityReport report = analyse_stability(runs, options);
+  const std::string markdown = stability_markdown(report);
+  if (vm.count("markdown")) engram::io::write_file_atomically(vm["markdown"].as<std::string>(), markdown);
+  if (vm.count("json")) engram::io::write_file_atomically(vm["json"].as<std::string>(), stability_json(report));
+  if (vm.count("plot")) {
+    const std::string prefix = vm["plot"].as<std::string>();
+    plot_stability(report, prefix + ".svg", prefix + ".png", vm["gnuplot"].as<std::string>());
   }
+  std::cout << markdown;
+  const bool unstable = report.count(StabilityStatus::pass) != report.benchmarks.size();
+  return vm["fail-on-unstable"].as<bool>() && unstable ? kExitUnstable : engram::io::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  engram::io::remove_partial_output_on_interrupt();
+  return engram::io::run_tool(kTool, [&] { return run(argc, argv); });
 }

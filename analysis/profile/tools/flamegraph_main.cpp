@@ -33,9 +33,7 @@ StackTree read_profile(const std::string& path) {
   return tree;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   FlameGraphOptions options;
   std::string output;
   std::string colors = "hot";
@@ -67,20 +65,7 @@ int main(int argc, char** argv) {
       ("inverted", "icicle graph: the root at the top")
       ("colors", po::value(&colors)->default_value("hot"),
        ("palette: " + palette_list()).c_str());
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&inputs));
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("input", -1);
-
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    return engram::io::usage_error(kTool, error.what());
-  }
+  const po::variables_map vm = engram::io::parse_options(argc, argv, visible, &inputs);
   if (vm.count("help")) {
     std::cout << "Usage: flamegraph [options] INPUT.folded\n"
                  "       flamegraph [options] --diff OLD.folded NEW.folded\n\n"
@@ -88,56 +73,54 @@ int main(int argc, char** argv) {
                  "first, the count last; '-' reads standard input) as an SVG flame graph:\n"
                  "hover for \"name (N samples, P%)\", click to zoom, Reset Zoom, Ctrl-F or\n"
                  "Search for a regular expression (shows \"Matched: P%\").\n\n"
-              << visible
-              << "\nExit status: 0 success, 1 unreadable or malformed input (the message names\n"
-                 "the file and line) or unwritable output, 2 bad usage.\n";
+              << visible << "\n"
+              << engram::io::exit_codes_help();
     return engram::io::kExitOk;
   }
   const bool diff = vm.count("diff") > 0;
   options.inverted = vm.count("inverted") > 0;
   if (diff && inputs.size() != 2) {
-    return engram::io::usage_error(kTool, "--diff needs two inputs: OLD.folded NEW.folded");
+    throw engram::io::UsageError("--diff needs two inputs: OLD.folded NEW.folded");
   }
   if (!diff && inputs.size() != 1) {
-    return engram::io::usage_error(kTool, inputs.empty() ? "no input file given"
-                                                          : "one input file expected (or --diff OLD NEW)");
+    throw engram::io::UsageError(inputs.empty() ? "no input file given" : "one input file expected (or --diff OLD NEW)");
   }
   const auto palette = parse_palette(colors);
   if (!palette) {
-    return engram::io::usage_error(kTool, "unknown palette '" + colors + "' (choose from " +
-                                               palette_list() + ")");
+    throw engram::io::UsageError("unknown palette '" + colors + "' (choose from " + palette_list() + ")");
   }
   options.palette = *palette;
   if (width < 100 || width > 1'000'000 || frame_height < 4 || frame_height > 1000 ||
       font_size < 1 || font_size > 200 || !(options.min_width >= 0.0) ||
       !std::isfinite(options.min_width)) {
-    return engram::io::usage_error(kTool,
-                                    "--width must be 100..1000000, --height 4..1000, "
-                                    "--font-size 1..200 and --minwidth a number >= 0");
+    throw engram::io::UsageError(
+        "--width must be 100..1000000, --height 4..1000, --font-size 1..200 and --minwidth a number >= 0");
   }
   options.width = static_cast<unsigned>(width);
   options.frame_height = static_cast<unsigned>(frame_height);
   options.font_size = static_cast<unsigned>(font_size);
 
-  engram::io::remove_partial_output_on_interrupt();
-  try {
-    std::string svg;
-    if (diff) {
-      const StackTree before = read_profile(inputs[0]);
-      const StackTree after = read_profile(inputs[1]);
-      svg = render_differential_flamegraph(before, after, options);
-    } else {
-      svg = render_flamegraph(read_profile(inputs[0]), options);
-    }
-    if (output.empty() || output == "-") {
-      std::cout << svg;
-      std::cout.flush();
-      if (!std::cout) throw std::runtime_error("cannot write to standard output");
-    } else {
-      engram::io::write_file_atomically(output, svg);
-    }
-  } catch (...) {
-    return engram::io::report_current_exception(kTool);
+  std::string svg;
+  if (diff) {
+    const StackTree before = read_profile(inputs[0]);
+    const StackTree after = read_profile(inputs[1]);
+    svg = render_differential_flamegraph(before, after, options);
+  } else {
+    svg = render_flamegraph(read_profile(inputs[0]), options);
+  }
+  if (output.empty() || output == "-") {
+    std::cout << svg;
+    std::cout.flush();
+    if (!std::cout) throw std::runtime_error("cannot write to standard output");
+  } else {
+    engram::io::write_file_atomically(output, svg);
   }
   return engram::io::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  engram::io::remove_partial_output_on_interrupt();
+  return engram::io::run_tool(kTool, [&] { return run(argc, argv); });
 }

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "engram/io/cli.hpp"
 #include "engram/io/safe_write.hpp"
@@ -44,10 +45,8 @@ std::string read_input(const std::string& path) {
   return text.str();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::string input;
+int run(int argc, char** argv) {
+  std::vector<std::string> inputs;
   std::string out_dir = ".";
   std::string folded_path;
   std::string format = "auto";
@@ -68,19 +67,7 @@ int main(int argc, char** argv) {
       ("no-process-name", "perf script input: do not put the process name at the root of each stack")
       ("keep-parameters", "perf script input: keep C++ parameter lists in frame names")
       ("quiet,q", "do not print the tables");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&input));
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("input", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    return engram::io::usage_error(kTool, error.what());
-  }
+  const po::variables_map vm = engram::io::parse_options(argc, argv, visible, &inputs);
   if (vm.count("help")) {
     std::cout << "Usage: hotspots [options] INPUT\n\n"
                  "Reads a profile - `perf script` text (recorded with -g) or folded stacks;\n"
@@ -90,78 +77,81 @@ int main(int argc, char** argv) {
                  "                          shares against the expected bands, stack-quality checks\n"
                  "  OUT-DIR/hotspots.json   the same, for programs\n"
                  "then prints the top tables and the path of every file written.\n\n"
-              << visible
-              << "\nExit status: 0 success, 1 unreadable or malformed input (the message names\n"
-                 "the file and line) or unwritable output, 2 bad usage.\n";
+              << visible << "\n"
+              << engram::io::exit_codes_help();
     return engram::io::kExitOk;
   }
-  if (input.empty()) return engram::io::usage_error(kTool, "no input file given");
+  if (inputs.empty()) throw engram::io::UsageError("no input file given");
+  if (inputs.size() > 1) throw engram::io::UsageError("one input file expected, got " + std::to_string(inputs.size()));
+  const std::string& input = inputs.front();
   if (format != "auto" && format != "perf" && format != "folded") {
-    return engram::io::usage_error(kTool, "--format must be auto, perf or folded");
+    throw engram::io::UsageError("--format must be auto, perf or folded");
   }
-  if (top < 1 || top > 1000) return engram::io::usage_error(kTool, "--top must be 1 to 1000");
+  if (top < 1 || top > 1000) throw engram::io::UsageError("--top must be 1 to 1000");
 
-  engram::io::remove_partial_output_on_interrupt();
-  try {
-    const std::string text = read_input(input);
-    const std::string source = input == "-" ? "<stdin>" : input;
-    const bool perf = format == "perf" ||
-                      (format == "auto" && looks_like_perf_script(std::string_view(text).substr(0, 1 << 16)));
-    std::istringstream in(text);
-    StackTree tree;
-    ReportContext context;
-    context.input = source;
-    context.options.top_n = static_cast<std::size_t>(top);
-    if (perf) {
-      CollapseOptions collapse;
-      collapse.include_process_name = vm.count("no-process-name") == 0;
-      collapse.keep_parameters = vm.count("keep-parameters") > 0;
-      CollapseReport parsed;
-      collapse_perf_script(in, source, collapse, tree, parsed);
-      context.input_format = "perf script";
-      context.event = event.empty() ? parsed.event_summary() : event;
-      context.options.first_frame_is_process = collapse.include_process_name;
-      context.kernel_frames_annotated = true;
-      if (!parsed.warning().empty()) context.input_warnings.push_back(parsed.warning());
-      if (parsed.samples_without_frames > 0) {
-        context.input_warnings.push_back(std::to_string(parsed.samples_without_frames) +
-                                         " samples had no call chain (recorded without -g?)");
-      }
-    } else {
-      ParseReport parsed;
-      read_folded(in, source, tree, parsed);
-      context.input_format = "folded";
-      context.event = event;
-      context.options.first_frame_is_process = vm.count("process-root") > 0;
-      context.kernel_frames_annotated = has_kernel_annotation(tree);
-      if (!parsed.warning().empty()) context.input_warnings.push_back(parsed.warning());
+  const std::string text = read_input(input);
+  const std::string source = input == "-" ? "<stdin>" : input;
+  const bool perf = format == "perf" ||
+                    (format == "auto" && looks_like_perf_script(std::string_view(text).substr(0, 1 << 16)));
+  std::istringstream in(text);
+  StackTree tree;
+  ReportContext context;
+  context.input = source;
+  context.options.top_n = static_cast<std::size_t>(top);
+  if (perf) {
+    CollapseOptions collapse;
+    collapse.include_process_name = vm.count("no-process-name") == 0;
+    collapse.keep_parameters = vm.count("keep-parameters") > 0;
+    CollapseReport parsed;
+    collapse_perf_script(in, source, collapse, tree, parsed);
+    context.input_format = "perf script";
+    context.event = event.empty() ? parsed.event_summary() : event;
+    context.options.first_frame_is_process = collapse.include_process_name;
+    context.kernel_frames_annotated = true;
+    if (!parsed.warning().empty()) context.input_warnings.push_back(parsed.warning());
+    if (parsed.samples_without_frames > 0) {
+      context.input_warnings.push_back(std::to_string(parsed.samples_without_frames) +
+                                       " samples had no call chain (recorded without -g?)");
     }
-    context.binary = binary;
-    if (binary.empty()) {
-      context.frame_pointers.detail = "no binary given (--binary)";
-      context.frameless.detail = "no binary given (--binary)";
-    } else {
-      context.frame_pointers = check_frame_pointers(binary);
-      context.frameless = check_frameless_functions(binary);
-    }
-    context.settings = read_perf_settings();
+  } else {
+    ParseReport parsed;
+    read_folded(in, source, tree, parsed);
+    context.input_format = "folded";
+    context.event = event;
+    context.options.first_frame_is_process = vm.count("process-root") > 0;
+    context.kernel_frames_annotated = has_kernel_annotation(tree);
+    if (!parsed.warning().empty()) context.input_warnings.push_back(parsed.warning());
+  }
+  context.binary = binary;
+  if (binary.empty()) {
+    context.frame_pointers.detail = "no binary given (--binary)";
+    context.frameless.detail = "no binary given (--binary)";
+  } else {
+    context.frame_pointers = check_frame_pointers(binary);
+    context.frameless = check_frameless_functions(binary);
+  }
+  context.settings = read_perf_settings();
 
-    const HotspotReport report = make_hotspot_report(tree, std::move(context));
-    fs::create_directories(out_dir);
-    const fs::path folded = folded_path.empty() ? fs::path(out_dir) / "profile.folded" : fs::path(folded_path);
-    const fs::path markdown = fs::path(out_dir) / "hotspots.md";
-    const fs::path json = fs::path(out_dir) / "hotspots.json";
-    engram::io::write_file_atomically(folded, to_folded(tree));
-    engram::io::write_file_atomically(markdown, hotspots_markdown(report));
-    engram::io::write_file_atomically(json, hotspots_json(report));
-    for (const auto& warning : report.warnings) engram::io::warn(kTool, warning);
-    if (vm.count("quiet") == 0) {
-      std::cout << hotspots_console_table(report);
-      std::cout << "\nWrote " << folded.string() << "\nWrote " << markdown.string() << "\nWrote "
-                << json.string() << "\n";
-    }
-  } catch (...) {
-    return engram::io::report_current_exception(kTool);
+  const HotspotReport report = make_hotspot_report(tree, std::move(context));
+  fs::create_directories(out_dir);
+  const fs::path folded = folded_path.empty() ? fs::path(out_dir) / "profile.folded" : fs::path(folded_path);
+  const fs::path markdown = fs::path(out_dir) / "hotspots.md";
+  const fs::path json = fs::path(out_dir) / "hotspots.json";
+  engram::io::write_file_atomically(folded, to_folded(tree));
+  engram::io::write_file_atomically(markdown, hotspots_markdown(report));
+  engram::io::write_file_atomically(json, hotspots_json(report));
+  for (const auto& warning : report.warnings) engram::io::warn(kTool, warning);
+  if (vm.count("quiet") == 0) {
+    std::cout << hotspots_console_table(report);
+    std::cout << "\nWrote " << folded.string() << "\nWrote " << markdown.string() << "\nWrote "
+              << json.string() << "\n";
   }
   return engram::io::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  engram::io::remove_partial_output_on_interrupt();
+  return engram::io::run_tool(kTool, [&] { return run(argc, argv); });
 }

@@ -30,19 +30,16 @@ void print_help(const po::options_description& options) {
          "section says what is missing and which command makes it. --dir DIR fills every input\n"
          "not given explicitly with its usual name in DIR: hotspots.json, flamegraph.svg,\n"
          "bench.json, bench-counters.json, roofline.json, roofline.svg, ceilings.json,\n"
-         "stability.json, stability.svg (optional ones only when they exist; with --quick\n"
+         "stability.json, stability.svg, machine.json (optional ones only when they exist; with --quick\n"
          "the stability files are never taken from DIR: they would be an older run's).\n\n"
       << options
-      << "\nExit status: 0 written, 1 an input is missing, unreadable, empty or malformed (the\n"
-         "message names the file and the place) or an output could not be written, 2 bad usage.\n\n"
+      << "\n" << engram::io::exit_codes_help() << "\n"
          "Example:\n"
-         "  build/analysis/report --dir tmp --cmake-cache build/CMakeCache.txt \\\n"
+         "  build/analysis/report --dir tmp \\\n"
          "      --markdown docs/internal/profiling_results.md --html tmp/report.html [--quick]\n";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   engram::report::ReportInputs inputs;
   engram::report::ReportOptions options;
   std::string markdown, html, dir, time = "cpu";
@@ -62,43 +59,34 @@ int main(int argc, char** argv) {
       ("ceilings", path_option(&inputs.ceilings)->value_name("FILE"), "ceilings JSON of build/bench/ceilings")
       ("stability", path_option(&inputs.stability)->value_name("FILE"), "stability.json of build/analysis/stability")
       ("stability-plot", path_option(&inputs.stability_plot)->value_name("FILE"), "stability.svg of build/analysis/stability")
-      ("cmake-cache", path_option(&inputs.cmake_cache)->value_name("FILE"),
-       "the build's CMakeCache.txt (compiler and flags)")
+      ("machine", path_option(&inputs.machine)->value_name("FILE"),
+       "machine snapshot of build/bench/baseline --machine-out (the System section)")
       ("quick", "the run skipped the stability run on purpose (profile_hotspots.sh --quick)")
       ("markdown", po::value(&markdown)->value_name("FILE"), "Markdown output (required)")
       ("html", po::value(&html)->value_name("FILE"), "HTML output (required)")
       ("time", po::value(&time)->value_name("cpu|real")->default_value("cpu"),
        "Google Benchmark time to use (cpu excludes time spent descheduled)")
       ("date", po::value(&options.date)->value_name("TEXT"), "date shown in the report (default: now, UTC)");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return engram::io::usage_error(kTool, e.what());
-  }
+  const po::variables_map vm = engram::io::parse_options(argc, argv, desc);
   if (vm.count("help")) {
     print_help(desc);
     return engram::io::kExitOk;
   }
-  if (markdown.empty() || html.empty()) return engram::io::usage_error(kTool, "--markdown FILE and --html FILE are both required");
+  if (markdown.empty() || html.empty()) throw engram::io::UsageError("--markdown FILE and --html FILE are both required");
   if (dir.empty() && (inputs.hotspots.empty() || inputs.bench.empty())) {
-    return engram::io::usage_error(kTool, "give --dir DIR, or both --hotspots FILE and --bench FILE");
+    throw engram::io::UsageError("give --dir DIR, or both --hotspots FILE and --bench FILE");
   }
-  try {
-    options.time = engram::benchstats::parse_time_measure(time);
-  } catch (const std::exception& e) {
-    return engram::io::usage_error(kTool, e.what());
-  }
+  options.time = engram::benchstats::parse_time_measure(time);
   inputs.quick = vm.count("quick") > 0;
   if (!dir.empty()) inputs.fill_from_dir(dir);
 
   engram::io::remove_partial_output_on_interrupt();
-  try {
-    engram::report::write_report(inputs, options, markdown, html);
-  } catch (...) {
-    return engram::io::report_current_exception(kTool);
-  }
+  engram::report::write_report(inputs, options, markdown, html);
   std::cout << "report: wrote " << markdown << " and " << html << "\n";
   return engram::io::kExitOk;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  return engram::io::run_tool(kTool, [&] { return run(argc, argv); });
 }

@@ -25,73 +25,30 @@ constexpr std::string_view kTool = "roofline";
 void print_help(const po::options_description& options) {
   std::cout
       << "usage: roofline --ceilings CEILINGS.json --benchmarks BENCHMARKS.json [options]\n\n"
-         "Places every kernel benchmark variant (KERNEL/VARIANT entries with a FLOP/s counter) under\n"
-         "the machine's roofs. CEILINGS.json comes from build/bench/ceilings; BENCHMARKS.json from\n"
+         "Places every kernel benchmark variant under the machine's roofs. CEILINGS.json comes from\n"
+         "build/bench/ceilings; BENCHMARKS.json from\n"
          "  build/bench/baseline --benchmark_format=json --benchmark_out=BENCHMARKS.json\n"
-         "(with --benchmark_repetitions=N the medians are used).\n\n"
-         "Per variant: FLOPs per iteration (KERNELS.md work model), bytes per iteration (SDE counts\n"
-         "where the kernel has them, else the work model), arithmetic intensity, achieved GFLOP/s and\n"
-         "GB/s, the roof min(peak, I x bandwidth) of every memory level, the level its working set\n"
-         "lives in (the smallest cache that holds it), the fraction of that roof reached and what\n"
-         "bounds it (that level's bandwidth, or compute).\n\n"
-         "Writes OUT-DIR/roofline.md, roofline.json, roofline.svg and roofline.png (each through a\n"
-         "temporary file and a rename) and prints the table.\n\n"
+         "(with --benchmark_repetitions=N the medians are used), whose context carries the workload\n"
+         "manifest (engram.workload): each benchmark's kernel, variant, FLOPs and bytes per iteration\n"
+         "(measured by the kernels' work counters), working set and access pattern. A benchmark\n"
+         "without a manifest entry is left out, and the outputs say so.\n\n"
+         "Per variant: arithmetic intensity, achieved GFLOP/s and GB/s, the bandwidth the ceilings'\n"
+         "sweep measured at its working set (interpolated in log size between the sweep's points; the\n"
+         "gather sweep for gather kernels, the --bandwidth sweep for the others), the roof\n"
+         "min(peak, I x that bandwidth), the fraction of it reached and what bounds it.\n\n"
+         "Writes OUT-DIR/roofline.md, roofline.json (schema engram-roofline, version 1), roofline.svg\n"
+         "and roofline.png (each through a temporary file and a rename) and prints the table.\n\n"
       << options
-      << "\nExit status: 0 ok, 1 an input file is missing or malformed or an output failed, 2 bad usage.\n\n"
+      << "\n" << engram::io::exit_codes_help() << "\n"
          "Examples:\n"
          "  roofline -c ceilings.json -b baseline.json -d tmp/\n"
          "  roofline -c ceilings.json -b baseline.json --bandwidth triad --time real --no-plot\n";
 }
 
-// "KERNEL=VALUE" -> (KERNEL, VALUE); the kernel may itself hold '=' only
-// before the last one.
-std::pair<std::string, std::string> split_assignment(const std::string& text, const char* option) {
-  const auto eq = text.rfind('=');
-  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
-    throw std::invalid_argument(fmt::format("{} takes KERNEL=VALUE, not '{}'", option, text));
-  }
-  return {text.substr(0, eq), text.substr(eq + 1)};
-}
-
-double parse_number(const std::string& text, const char* option) {
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || !std::isfinite(value)) {
-    throw std::invalid_argument(fmt::format("{}: '{}' is not a number", option, text));
-  }
-  return value;
-}
-
-// "3000000", "2.9MiB", "64K": binary units.
-double parse_size(const std::string& text) {
-  std::size_t digits = 0;
-  while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
-    ++digits;
-  }
-  std::string unit = text.substr(digits);
-  for (char& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  const std::map<std::string, double> scale = {{"", 1},         {"b", 1},       {"k", 1024.0},   {"kib", 1024.0},
-                                               {"m", 1048576.0}, {"mib", 1048576.0}, {"g", 1073741824.0},
-                                               {"gib", 1073741824.0}};
-  const auto it = scale.find(unit);
-  if (digits == 0 || it == scale.end()) {
-    throw std::invalid_argument(fmt::format("--working-set: '{}' is not a size (e.g. 3000000, 2.9MiB, 64K)", text));
-  }
-  return parse_number(text.substr(0, digits), "--working-set") * it->second;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   engram::io::remove_partial_output_on_interrupt();
   std::string ceilings_path, benchmarks_path, out_dir = ".", markdown, json_out, svg, png;
   std::string time = "cpu", bandwidth = "load", peak = "auto";
-  std::vector<std::string> passes, working_sets;
   po::options_description visible("Options");
   visible.add_options()
       ("help,h", "print this help and exit")
@@ -109,59 +66,28 @@ int main(int argc, char** argv) {
        "which bandwidth sweep of the ceilings makes the memory roofs")
       ("peak", po::value(&peak)->value_name("auto|scalar|avx2|avx512")->default_value("auto"),
        "compute peak for every variant (auto: scalar for reference variants, else the run's SIMD level)")
-      ("passes", po::value(&passes)->value_name("KERNEL=N")->composing(),
-       "passes over the working set per iteration of KERNEL (default 100 for spreading_activation_*, else 1)")
-      ("working-set", po::value(&working_sets)->value_name("KERNEL=SIZE")->composing(),
-       "working set of KERNEL, overriding bytes per iteration / passes")
       ("quiet,q", "do not print the table");
-  po::variables_map vm;
   RooflineOptions options;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(visible).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-      print_help(visible);
-      return engram::io::kExitOk;
-    }
-    if (ceilings_path.empty()) return engram::io::usage_error(kTool, "--ceilings FILE is required");
-    if (benchmarks_path.empty()) return engram::io::usage_error(kTool, "--benchmarks FILE is required");
-    options.time = engram::benchstats::parse_time_measure(time);
-    if (bandwidth != "load" && bandwidth != "copy" && bandwidth != "triad") {
-      return engram::io::usage_error(kTool, fmt::format("--bandwidth must be load, copy or triad, not '{}'", bandwidth));
-    }
-    if (peak != "auto") options.peak_simd = peak;
-    for (const std::string& p : passes) {
-      const auto [kernel, value] = split_assignment(p, "--passes");
-      options.passes[kernel] = parse_number(value, "--passes");
-      if (options.passes[kernel] < 1) {
-        return engram::io::usage_error(kTool, fmt::format("--passes {}: must be at least 1", p));
-      }
-    }
-    for (const std::string& w : working_sets) {
-      const auto [kernel, value] = split_assignment(w, "--working-set");
-      options.working_set[kernel] = parse_size(value);
-      if (options.working_set[kernel] <= 0) {
-        return engram::io::usage_error(kTool, fmt::format("--working-set {}: must be positive", w));
-      }
-    }
-  } catch (const po::error& e) {
-    return engram::io::usage_error(kTool, e.what());
-  } catch (const std::invalid_argument& e) {
-    return engram::io::usage_error(kTool, e.what());
+  const po::variables_map vm = engram::io::parse_options(argc, argv, visible);
+  if (vm.count("help")) {
+    print_help(visible);
+    return engram::io::kExitOk;
   }
-
-  try {
+  if (ceilings_path.empty()) throw engram::io::UsageError("--ceilings FILE is required");
+  if (benchmarks_path.empty()) throw engram::io::UsageError("--benchmarks FILE is required");
+  options.time = engram::benchstats::parse_time_measure(time);
+  if (bandwidth != "load" && bandwidth != "copy" && bandwidth != "triad") {
+    throw engram::io::UsageError(fmt::format("--bandwidth must be load, copy or triad, not '{}'", bandwidth));
+  }
+  if (peak != "auto") options.peak_simd = peak;
+  {
     const MachineCeilings ceilings = read_ceilings_json(ceilings_path, bandwidth);
     const engram::benchstats::BenchmarkFile benchmarks = engram::benchstats::read_benchmark_json(benchmarks_path);
-    RooflineResult result;
-    try {
-      result = compute_roofline(ceilings, benchmarks, options);
-    } catch (const std::invalid_argument& e) {
-      return engram::io::usage_error(kTool, e.what());
-    }
+    // An unknown --peak level is an std::invalid_argument: bad usage (2).
+    const RooflineResult result = compute_roofline(ceilings, benchmarks, options);
     if (result.points.empty()) {
       std::cerr << kTool << ": error: " << benchmarks_path
-                << ": no kernel benchmark with a FLOP/s counter to place under the roofs\n";
+                << ": no benchmark with a workload manifest entry to place under the roofs\n";
       for (const std::string& s : result.skipped) std::cerr << "  " << s << "\n";
       return engram::io::kExitBadInput;
     }
@@ -185,7 +111,11 @@ int main(int argc, char** argv) {
       for (const std::string& w : written) std::cout << "  " << w << "\n";
     }
     return engram::io::kExitOk;
-  } catch (...) {
-    return engram::io::report_current_exception(kTool);
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return engram::io::run_tool(kTool, [&] { return run(argc, argv); });
 }

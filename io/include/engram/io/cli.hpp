@@ -1,18 +1,68 @@
 #pragma once
-// What the command-line tools share: exit codes and error reporting.
+// What every command-line tool shares: one exit-code table, option parsing
+// and error reporting. A script (or a CI step) can then tell "the job could
+// not be done" from "it was asked wrongly" from a tool's own verdict the same
+// way for every tool, and every tool's --help prints the same table.
+#include <boost/program_options.hpp>
+#include <functional>
+#include <initializer_list>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace engram::io {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitBadInput = 1;  // an input file is missing or malformed; an output failed
-inline constexpr int kExitUsage = 2;     // bad command line
+// The exit-code table (README.md "Exit codes"; exit_codes_help() prints it):
+inline constexpr int kExitOk = 0;  // the job was done
+// The job could not be done: an output could not be written, a needed
+// program is missing or failed, a measurement failed.
+inline constexpr int kExitFailure = 1;
+// Bad usage or bad input: an unknown option, a bad value, a missing,
+// unreadable or malformed input file. Nothing was written.
+inline constexpr int kExitBadInput = 2;
+// 3 and up: a tool's own verdicts about a job that was done (compare: 3 a
+// regression, 4 inconclusive; ratios --check and stability
+// --fail-on-unstable: 3 a target or the criterion was missed).
+inline constexpr int kExitFirstVerdict = 3;
 
-// Prints "TOOL: error: MESSAGE" and a pointer to --help; returns kExitUsage.
+// A bad command line found after parsing (a missing argument, a value out of
+// range): exit 2, with a pointer to --help.
+class UsageError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// One tool-specific exit code (3 and up), for the --help table.
+struct ExitVerdict {
+  int code;
+  std::string_view meaning;
+};
+
+// The table as --help text ("Exit codes:" and one line per code), ending
+// with the tool's own verdicts. Written once here so that no tool restates it.
+std::string exit_codes_help(std::initializer_list<ExitVerdict> verdicts = {});
+
+// Parses argv against `options`. Every non-option argument goes to
+// `arguments`; without `arguments`, a non-option argument is an error.
+// Throws boost::program_options::error on a bad command line.
+boost::program_options::variables_map parse_options(int argc, const char* const* argv,
+                                                    const boost::program_options::options_description& options,
+                                                    std::vector<std::string>* arguments = nullptr);
+
+// A tool's main: runs `body` and returns what it returns; what it throws is
+// printed as "TOOL: error: MESSAGE" and mapped to the table:
+//   boost::program_options::error, std::invalid_argument (UsageError)
+//                      -> 2, followed by "Try 'TOOL --help'."
+//   io::InputError     -> 2 (the message names the file and the place)
+//   other exceptions   -> 1
+int run_tool(std::string_view tool, const std::function<int()>& body);
+
+// For tools that return early instead of throwing: prints
+// "TOOL: error: MESSAGE" and "Try 'TOOL --help'."; returns kExitBadInput.
 int usage_error(std::string_view tool, const std::string& message);
-// Call inside a catch block: prints the current exception as "TOOL: error: ..."
-// (InputError already names the file and line) and returns kExitBadInput.
+// Call inside a catch block: prints the current exception as run_tool does
+// and returns its code.
 int report_current_exception(std::string_view tool);
 void warn(std::string_view tool, const std::string& message);
 
