@@ -267,8 +267,4 @@ std::vector<double> load_average();  // /proc/loadavg: 1, 5, 15 minutes
 // report_json.cpp). Its one reader: ceilings_from_json in engram/ceilings_file.hpp.
 std::string to_json(const Ceilings& ceilings, const MachineInfo& machine);
 
-// Writes through "<dir>/.<name>.tmp.<pid>" and rename(); throws
-// std::runtime_error naming the file on failure.
-void write_file_atomically(const std::string& path, std::string_view content);
-
 }  // namespace engram::ceilings

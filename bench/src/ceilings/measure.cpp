@@ -19,7 +19,7 @@
 
 #include <fmt/format.h>
 
-#include "byte_format.hpp"
+#include "engram/io/format.hpp"
 #include "engram/ceilings.hpp"
 #include "kernels.hpp"
 
@@ -82,7 +82,7 @@ class HugeBuffer {
  public:
   HugeBuffer(std::size_t bytes, bool huge_pages) : bytes_(round_up(bytes, kHuge)) {
     data_ = static_cast<float*>(std::aligned_alloc(kHuge, bytes_));
-    if (data_ == nullptr) throw std::runtime_error(fmt::format("cannot allocate {}", format_bytes(bytes_)));
+    if (data_ == nullptr) throw std::runtime_error(fmt::format("cannot allocate {}", io::bytes(bytes_)));
 #if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
     // Advice only: failure is harmless. NOHUGEPAGE too, so that a system with
     // THP "always" still measures ordinary pages when asked to.
@@ -336,8 +336,8 @@ Ceilings measure_ceilings(const MeasureOptions& options_in) {
   const std::vector<std::uint64_t> sizes =
       sweep_sizes(options.sweep_min_bytes, options.sweep_max_bytes, options.points_per_octave);
   const std::uint64_t largest = sizes.back();
-  say(options, fmt::format("sweep: {} sizes from {} to {}; allocating {}", sizes.size(), format_bytes(sizes.front()),
-                           format_bytes(largest), format_bytes(largest + largest / 2 + largest / 3)));
+  say(options, fmt::format("sweep: {} sizes from {} to {}; allocating {}", sizes.size(), io::bytes(sizes.front()),
+                           io::bytes(largest), io::bytes(largest + largest / 2 + largest / 3)));
   // Array offsets of 0, 17 and 34 cache lines (see HugeBuffer::at_line).
   HugeBuffer a_buffer(largest + 64 * 64, options.huge_pages);
   HugeBuffer b_buffer(largest / 2 + 64 * 64, options.huge_pages);
@@ -360,7 +360,7 @@ Ceilings measure_ceilings(const MeasureOptions& options_in) {
     }
     std::string line = "streaming instruction set:";
     for (const StreamProbe& p : result.stream_probes) line += fmt::format(" {} {:.0f} GB/s", p.simd, p.gbps);
-    say(options, fmt::format("{} at {} -> {}", line, format_bytes(l1_plan.bytes()), streams->simd));
+    say(options, fmt::format("{} at {} -> {}", line, io::bytes(l1_plan.bytes()), streams->simd));
   } else {
     for (const StreamKernels* s : available) {
       if (options.stream_simd == s->simd) streams = s;
@@ -383,8 +383,8 @@ Ceilings measure_ceilings(const MeasureOptions& options_in) {
     sweep.plateaus = detect_plateaus(sweep.points, hints);
     std::string line = fmt::format("{:>5} ({}):", kernel, streams->simd);
     for (const Plateau& p : sweep.plateaus) {
-      line += fmt::format(" {} {:.1f} GB/s [{} - {}]", level_name(p.level), p.gbps, format_bytes(p.first_bytes),
-                          format_bytes(p.last_bytes));
+      line += fmt::format(" {} {:.1f} GB/s [{} - {}]", level_name(p.level), p.gbps, io::bytes(p.first_bytes),
+                          io::bytes(p.last_bytes));
     }
     say(options, line);
     result.sweeps.push_back(std::move(sweep));
@@ -408,8 +408,8 @@ Ceilings measure_ceilings(const MeasureOptions& options_in) {
     sweep.plateaus = detect_plateaus(sweep.points, hints);
     std::string line = "gather (scalar):";
     for (const Plateau& p : sweep.plateaus) {
-      line += fmt::format(" {} {:.1f} GB/s [{} - {}]", level_name(p.level), p.gbps, format_bytes(p.first_bytes),
-                          format_bytes(p.last_bytes));
+      line += fmt::format(" {} {:.1f} GB/s [{} - {}]", level_name(p.level), p.gbps, io::bytes(p.first_bytes),
+                          io::bytes(p.last_bytes));
     }
     say(options, line);
     result.sweeps.push_back(std::move(sweep));

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "byte_format.hpp"
+#include "engram/io/format.hpp"
 #include "engram/ceilings.hpp"
 
 namespace engram::ceilings {
@@ -278,15 +278,15 @@ std::vector<CacheSizeFinding> reconcile_cache_sizes(const CacheSizes& cpuid, con
       const std::string where =
           f.sweep->estimate
               ? fmt::format("the sweep's bandwidth is half-way to the next level at {} (plateau until {}, next from {})",
-                            format_bytes(f.sweep->estimate), format_bytes(f.sweep->low), format_bytes(f.sweep->high))
-              : fmt::format("the sweep sees it hold at least {}", format_bytes(f.sweep->low));
+                            io::bytes(f.sweep->estimate), io::bytes(f.sweep->low), io::bytes(f.sweep->high))
+              : fmt::format("the sweep sees it hold at least {}", io::bytes(f.sweep->low));
       for (const auto& [bytes, source] : candidates) {
         if (bytes == 0) continue;
         if (size_agrees_with_sweep(bytes, *f.sweep)) {
           if (f.chosen.bytes == 0) f.chosen = {bytes, source};
         } else {
           notes.push_back(fmt::format("{} says {}, which disagrees with the sweep ({})", source,
-                                      format_bytes(bytes), where));
+                                      io::bytes(bytes), where));
         }
       }
       if (f.chosen.bytes != 0) {

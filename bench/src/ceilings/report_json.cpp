@@ -16,8 +16,6 @@
 //   sweeps    [{kernel, simd, bytes_counted, points [{bytes, gbps, level}],
 //             plateaus}]: the raw sweep
 //   stream_probes, options, timer, seconds, notes
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
@@ -29,7 +27,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "byte_format.hpp"
+#include "engram/io/format.hpp"
 #include "engram/ceilings.hpp"
 
 namespace engram::ceilings {
@@ -93,7 +91,7 @@ json level_json(Level level, const Ceilings& c) {
       figure = plateau_json(p);
       figure.erase("level");
       figure["source"] = fmt::format("sweep: median of the {} points of the {} plateau ({} to {})", p.points(),
-                                     sweep.kernel, format_bytes(p.first_bytes), format_bytes(p.last_bytes));
+                                     sweep.kernel, io::bytes(p.first_bytes), io::bytes(p.last_bytes));
     }
     bandwidth[sweep.kernel] = std::move(figure);
   }
@@ -188,34 +186,6 @@ std::string to_json(const Ceilings& c, const MachineInfo& m) {
   }
   out["notes"] = std::move(notes);
   return out.dump(2) + "\n";
-}
-
-void write_file_atomically(const std::string& path, std::string_view content) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string temp = (dir / fmt::format(".{}.tmp.{}", target.filename().string(), ::getpid())).string();
-  auto fail = [&](const std::string& what) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(temp.c_str());
-    return std::runtime_error(fmt::format("cannot write {}: {}: {}", path, what, reason));
-  };
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(fmt::format("cannot write {}: cannot create {}: {}", path, temp, std::strerror(errno)));
-  const char* data = content.data();
-  std::size_t left = content.size();
-  while (left > 0) {
-    const ssize_t wrote = ::write(fd, data, left);
-    if (wrote < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      throw fail("write failed");
-    }
-    data += wrote;
-    left -= static_cast<std::size_t>(wrote);
-  }
-  if (::close(fd) != 0) throw fail("close failed");
-  if (std::rename(temp.c_str(), path.c_str()) != 0) throw fail("rename failed");
 }
 
 }  // namespace engram::ceilings
