@@ -47,6 +47,9 @@ void write_json(const std::string& path, const engram::WorkloadConfig& config, b
                 const engram::bench::HarnessResult& result,
                 const std::map<std::string, counters::Reading>& readings, double total_seconds) {
   nlohmann::json j;
+  // Read by build/analysis/harness_rows (read_harness), which checks both.
+  j["schema"] = "engram-harness";
+  j["version"] = 1;
   j["seed"] = config.seed;
   j["memories"] = config.memories;
   j["implementation"] = reference ? "reference" : "optimized";

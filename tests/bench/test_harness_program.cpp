@@ -296,7 +296,7 @@ class HarnessRowsProgram : public engram::bench_test::ProgramTest {
   fs::path harness_json(const std::string& name, const std::string& implementation, double total_seconds,
                         std::vector<double> phase_seconds, double peak_rss_kib) {
     const char* phase_names[] = {"build", "spreading", "similarity", "decay"};
-    json j = {{"implementation", implementation}, {"total_seconds", total_seconds}, {"peak_rss_kib", peak_rss_kib},
+    json j = {{"schema", "engram-harness"}, {"version", 1}, {"implementation", implementation}, {"total_seconds", total_seconds}, {"peak_rss_kib", peak_rss_kib},
               {"seed", 42}, {"memories", 10000}, {"checksum", "0123456789abcdef"}};
     for (std::size_t i = 0; i < phase_seconds.size(); ++i) {
       j["phases"].push_back({{"name", phase_names[i]}, {"seconds", phase_seconds[i]}, {"operations", 1}});
@@ -389,8 +389,10 @@ TEST_F(HarnessRowsProgram, BadInputExitsTwoAndSaysWhy) {
   engram::bench_test::write_text(dir_ / "broken.json", "{\"implementation\": ");
   expect_rejected("--pair " + ref.string() + " " + (dir_ / "broken.json").string(), "truncated JSON");
   engram::bench_test::write_text(dir_ / "other.json", "{\"rows\": []}");
-  expect_rejected("--pair " + ref.string() + " " + (dir_ / "other.json").string(),
-                  "not a profiling_harness --json file");
+  expect_rejected("--pair " + ref.string() + " " + (dir_ / "other.json").string(), "not an engram-harness file");
+  engram::bench_test::write_text(dir_ / "newer.json", "{\"schema\": \"engram-harness\", \"version\": 2}");
+  expect_rejected("--pair " + ref.string() + " " + (dir_ / "newer.json").string(),
+                  "engram-harness version 2; this build reads version 1");
   expect_rejected("--frobnicate", "frobnicate");
   // Times that would make an infinite or negative ratio.
   const auto zero_total = harness_json("zero.json", "optimized", 0, {2, 3, 4, 1}, 40'960);

@@ -368,6 +368,8 @@ std::string render_comparison_table(const ComparisonReport& report) {
 std::string render_comparison_json(const ComparisonReport& report) {
   const CompareOptions& o = report.options;
   json j;
+  j["schema"] = "engram-comparison";
+  j["version"] = 1;
   j["old"] = report.old_source;
   j["new"] = report.new_source;
   j["mode"] = o.deterministic ? "deterministic" : "time";

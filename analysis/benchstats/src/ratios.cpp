@@ -112,7 +112,7 @@ RatioRow counter_cost_row(std::span<const BenchmarkFile> runs) {
   row.target_text = "< 1%";
   row.bound = RatioBound::at_most;
   row.limit = 1.0;
-  row.unit = "%";
+  row.unit = std::string(1, '%');  // not = "%": GCC 12 -O3 warns falsely (-Wrestrict, PR105651)
   row.source = "baseline --counters=...: context engram.counter_overhead_ns (median of 31 empty start/stop pairs)";
   for (const auto& run : runs) {
     const auto it = run.context.find("engram.counter_overhead_ns");
@@ -261,6 +261,8 @@ std::string ratios_markdown(const RatioReport& report, const std::vector<std::st
 
 std::string ratios_json(const RatioReport& report) {
   json j;
+  j["schema"] = "engram-ratios";
+  j["version"] = 1;
   j["runs"] = report.sources;
   j["repetitions"] = report.repetitions;
   j["time"] = std::string(to_string(report.measure));

@@ -30,6 +30,7 @@ struct HarnessRun {
 
 HarnessRun read_harness(const std::string& path, const std::string& expected_implementation) {
   const engram::io::JsonValue root = engram::io::read_json_file(path, "profiling_harness --json file");
+  engram::io::check_schema(root, "engram-harness", 1);
   if (!root.is_object() || !root.raw().contains("implementation") || !root.raw().contains("total_seconds") ||
       !root.raw().contains("peak_rss_kib")) {
     root.fail("not a profiling_harness --json file (implementation, total_seconds, peak_rss_kib missing)");
