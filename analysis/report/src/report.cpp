@@ -40,34 +40,27 @@ void ReportInputs::fill_from_dir(const fs::path& dir) {
 }
 
 
+// Each input's producing step, with only what the report relies on (the
+// output path, and repetitions for the confidence intervals). The whole
+// chain with its options lives in one place, scripts/profile_hotspots.sh,
+// which add_missing() names first.
 InputCommands input_commands(const std::string& dir_in) {
   const std::string dir = dir_in.empty() ? std::string(".") : dir_in;
   InputCommands c;
   c.profile = "scripts/profile_hotspots.sh --out " + dir;
-  c.bench = fmt::format(
-      "build/bench/baseline --machine-out {0}/machine.json --benchmark_repetitions=5 "
-      "--benchmark_enable_random_interleaving=true --benchmark_min_time=0.05 --benchmark_format=json "
-      "--benchmark_out={0}/bench.json",
-      dir);
+  c.bench = fmt::format("build/bench/baseline --machine-out {0}/machine.json --benchmark_repetitions=5 "
+                        "--benchmark_out={0}/bench.json",
+                        dir);
   // The snapshot is taken by the benchmark run itself, so that it describes
   // the machine the benchmarks ran on.
   c.machine = c.bench;
-  c.counters = fmt::format(
-      "build/bench/baseline --counters=L1_DCM,BR_MSP,BR_INS,TOT_INS --benchmark_min_time=0.05 "
-      "--benchmark_format=json --benchmark_out={}/bench-counters.json",
-      dir);
+  c.counters = fmt::format("build/bench/baseline --counters=LIST --benchmark_out={}/bench-counters.json", dir);
   c.ceilings = fmt::format("build/bench/ceilings --out {}/ceilings.json", dir);
   c.roofline = fmt::format("build/analysis/roofline --ceilings {0}/ceilings.json --benchmarks {0}/bench.json --out-dir {0}",
                            dir);
   c.stability = fmt::format(
-      "mkdir -p {0}/stability\n"
-      "for i in $(seq 10); do\n"
-      "  build/bench/baseline --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true \\\n"
-      "    --benchmark_min_time=0.05 \\\n"
-      "    --benchmark_format=json --benchmark_out={0}/stability/run$i.json\n"
-      "done\n"
       "build/analysis/stability --json {0}/stability.json --markdown {0}/stability.md --plot {0}/stability "
-      "{0}/stability/run*.json",
+      "RUN1.json ... RUN10.json   # ten runs of build/bench/baseline --benchmark_repetitions=5",
       dir);
   return c;
 }
@@ -75,7 +68,7 @@ InputCommands input_commands(const std::string& dir_in) {
 void add_missing(Document& doc, const Text& what, const std::string& command) {
   Text text;
   text << strong("Missing:") << " " << what << ". To make it, run the main command " << code("scripts/profile_hotspots.sh")
-       << ", or by hand:";
+       << " (it runs every step with the options the report expects), or this step alone:";
   doc.add(Paragraph{text});
   doc.add(CodeBlock{command});
 }
