@@ -21,10 +21,12 @@
 #include <thread>
 
 #include "engram/io/json.hpp"
+#include "temp_folder.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using engram::testing::TempFolder;
 using engram::io::check_schema;
 using engram::io::InputError;
 using engram::io::JsonOptions;
@@ -53,29 +55,6 @@ std::string error_of(F&& f) {
 std::string parse_error(const std::string& text, JsonOptions options = {}) {
   return error_of([&] { parse_json_text(text, "t.json", options); });
 }
-
-class TempFolder {
- public:
-  TempFolder() {
-    std::string pattern = (fs::temp_directory_path() / "engram_json_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error(std::strerror(errno));
-    path_ = pattern;
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  fs::path file(const std::string& name, const std::string& content) const {
-    std::ofstream(path_ / name, std::ios::binary) << content;
-    return path_ / name;
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // ---------------------------------------------------------------- syntax
 

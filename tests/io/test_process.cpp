@@ -22,44 +22,16 @@
 #include "engram/io/gnuplot.hpp"
 #include "engram/io/process.hpp"
 #include "required_tool.hpp"
+#include "temp_folder.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using engram::testing::TempFolder;
 using engram::io::gnuplot_quote;
 using engram::io::render_gnuplot;
 using engram::io::run_program;
 using ::testing::HasSubstr;
-
-class TempFolder {
- public:
-  TempFolder() {
-    std::string pattern = (fs::temp_directory_path() / "engram_process_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error(std::strerror(errno));
-    path_ = pattern;
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& name, const std::string& content, bool executable = false) const {
-    std::ofstream(path_ / name, std::ios::binary) << content;
-    if (executable) fs::permissions(path_ / name, fs::perms::owner_all);
-    return path_ / name;
-  }
-  std::vector<std::string> names() const {
-    std::vector<std::string> out;
-    for (const auto& entry : fs::directory_iterator(path_)) out.push_back(entry.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  fs::path path_;
-};
 
 std::string read(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -139,7 +111,7 @@ TEST(RunProgram, AMissingProgramDoesNotStart) {
   EXPECT_FALSE(run_program({"/nonexistent/dir/prog"}).started);
   EXPECT_FALSE(run_program({}).started);
   TempFolder dir;
-  const fs::path not_executable = dir.write("plain", "#!/bin/sh\nexit 0\n");
+  const fs::path not_executable = dir.file("plain", "#!/bin/sh\nexit 0\n");
   EXPECT_FALSE(run_program({not_executable.string()}).started);
 }
 
@@ -211,9 +183,9 @@ TEST(GnuplotProgram, AFailingGnuplotLeavesTheTargetAndNoTemporary) {
 TEST(GnuplotProgram, AGnuplotThatDrawsNothingOrIsKilledFails) {
   TempFolder dir;
   const fs::path out = dir.path() / "plot.svg";
-  const fs::path silent = dir.write("silent-gnuplot", "#!/bin/sh\nexit 0\n", true);
+  const fs::path silent = dir.file("silent-gnuplot", "#!/bin/sh\nexit 0\n", true);
   EXPECT_THROW(render_gnuplot("plot x", out, silent.string()), std::runtime_error);
-  const fs::path killed = dir.write("killed-gnuplot",
+  const fs::path killed = dir.file("killed-gnuplot",
                                     std::string("#!/bin/sh\n") + kOutputOfScript + "echo x > \"$out\"; kill -KILL $$\n",
                                     true);
   try {
@@ -227,7 +199,7 @@ TEST(GnuplotProgram, AGnuplotThatDrawsNothingOrIsKilledFails) {
 
 TEST(GnuplotProgram, ASucceedingGnuplotReplacesTheTarget) {
   TempFolder dir;
-  const fs::path fake = dir.write("fake-gnuplot",
+  const fs::path fake = dir.file("fake-gnuplot",
                                   std::string("#!/bin/sh\n") + kOutputOfScript +
                                       "grep -q '^set terminal svg size 640,480' \"$1\" || exit 2\n"
                                       "grep -q '^plot sin(x)$' \"$1\" || exit 3\n"

@@ -102,29 +102,5 @@ TEST(ReportDocument, HeadingsGetUniqueAnchorsAndAContentsList) {
   EXPECT_THAT(html, HasSubstr("<a href=\"#benchmarks-2\">"));
 }
 
-TEST(ReportFormat, NumbersKeepAboutThreeSignificantDigits) {
-  EXPECT_EQ(io::significant(1234.4), "1234");
-  EXPECT_EQ(io::significant(12.345), "12.3");
-  EXPECT_EQ(io::significant(1.2345), "1.23");
-  EXPECT_EQ(io::significant(0.012345), "0.0123");
-  EXPECT_EQ(io::duration(1530), "1.53 µs");
-  EXPECT_EQ(io::duration(12e6), "12.0 ms");
-  EXPECT_EQ(io::duration(999), "999 ns");
-  EXPECT_EQ(io::duration_in_unit_of(900, 12000), "0.900 µs");
-  EXPECT_EQ(io::percent(0.1234), "12.3%");
-  EXPECT_EQ(io::bytes(1536), "1.50 KiB");
-  EXPECT_EQ(io::bytes(32768), "32 KiB");
-  EXPECT_EQ(io::thousands(1234567), "1,234,567");
-}
-
-TEST(ReportFormat, InputPathsBelowTheWorkingDirectoryAreShownRelative) {
-  const auto cwd = std::filesystem::current_path();
-  EXPECT_EQ(io::display_path(cwd / "tmp" / "bench.json"), "tmp/bench.json");
-  EXPECT_EQ(io::display_path("tmp/bench.json"), "tmp/bench.json");
-  if (cwd != cwd.root_path()) {
-    EXPECT_EQ(io::display_path(cwd.parent_path() / "elsewhere.json"), (cwd.parent_path() / "elsewhere.json").generic_string());
-  }
-}
-
 }  // namespace
 }  // namespace engram::report
