@@ -2,14 +2,11 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
-
-extern char** environ;
 
 namespace engram::io {
 
@@ -24,20 +21,47 @@ ProgramResult run_program(const std::vector<std::string>& argv) {
     ::close(out_pipe[1]);
     return result;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawn_error = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  // fork + exec with a close-on-exec pipe rather than posix_spawnp: whether
+  // the exec happened is then known for certain. posix_spawnp learns of a
+  // failed exec only through vfork's shared memory, which an emulator such
+  // as qemu-user does not give it: there a missing program looked like one
+  // that ran and exited 127.
+  int exec_pipe[2];
+  if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    for (const int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
+    return result;
+  }
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // The child: only async-signal-safe calls until the exec.
+    ::close(exec_pipe[0]);
+    const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (in >= 0 && ::dup2(in, STDIN_FILENO) >= 0 && ::dup2(out_pipe[1], STDOUT_FILENO) >= 0 &&
+        ::dup2(err_pipe[1], STDERR_FILENO) >= 0) {
+      ::execvp(args[0], args.data());
+    }
+    const int error = errno;
+    [[maybe_unused]] const ssize_t told = ::write(exec_pipe[1], &error, sizeof error);
+    ::_exit(127);
+  }
+  ::close(exec_pipe[1]);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
-  if (spawn_error != 0) {
+  int exec_error = 0;
+  ssize_t told = 0;
+  if (pid > 0) {
+    while ((told = ::read(exec_pipe[0], &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {
+    }
+  }
+  ::close(exec_pipe[0]);
+  if (pid < 0 || told == static_cast<ssize_t>(sizeof exec_error)) {
+    if (pid > 0) {
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
     return result;

@@ -147,17 +147,22 @@ TEST_P(WorkCountersAtLevel, EveryKernelAddsTheWorkItDid) {
   EXPECT_EQ(measure([&] { EXPECT_ANY_THROW(optimized::find_similar(g, q, 0)); }), WorkCounts{});
 }
 
-// The optimized similarity reads rows as stored: padded to 16 floats.
+// The optimized similarity reads rows as stored: padded to the row stride
+// (a multiple of 16 floats on x86-64, of 64 on arm64 for SVE's widest
+// registers).
 TEST_P(WorkCountersAtLevel, OptimizedSimilarityCountsThePaddingItReads) {
   Rng rng(6);
   const auto m = test::random_matrix(rng, 7, 10);
   const auto q = test::normal_vector(rng, 7);
   std::vector<float> out(10);
-  // d = 7, rows padded to 16: flops 2 * 16 * 10 = 320, bytes_read (4 * 16 + 4)
-  // * 10 = 680. The reference reads the 7 floats: flops 2 * 2 * 7 * 10 = 280,
-  // bytes_read 4 * 7 * 10 = 280.
+  const auto stride = static_cast<std::int64_t>(m.stride());
+  ASSERT_GT(stride, 7);
+  // d = 7, rows padded to the stride s: flops 2 * s * 10, bytes_read
+  // (4 * s + 4) * 10 (the padded row and its stored norm). The reference
+  // reads the 7 floats: flops 2 * 2 * 7 * 10 = 280, bytes_read 4 * 7 * 10 = 280.
   EXPECT_EQ(measure([&] { optimized::cosine_batch(q, m, out); }),
-            (WorkCounts{.flops = 320, .bytes_read = 680, .bytes_written = 40, .candidates_scored = 10}));
+            (WorkCounts{.flops = 2 * stride * 10, .bytes_read = (4 * stride + 4) * 10, .bytes_written = 40,
+                        .candidates_scored = 10}));
   EXPECT_EQ(measure([&] { reference::cosine_batch(q, m, out); }),
             (WorkCounts{.flops = 280, .bytes_read = 280, .bytes_written = 40, .candidates_scored = 10}));
   // find_similar_many: each query's pass over every row, as find_similar
@@ -167,7 +172,8 @@ TEST_P(WorkCountersAtLevel, OptimizedSimilarityCountsThePaddingItReads) {
   for (std::size_t i = 0; i < 10; ++i) g.add_memory(m.row_span(i));
   g.freeze();
   EXPECT_EQ(measure([&] { optimized::find_similar_many(g, queries, 2, 0.0f); }),
-            (WorkCounts{.flops = 960, .bytes_read = 2'040, .bytes_written = 120, .candidates_scored = 30}));
+            (WorkCounts{.flops = 3 * 2 * stride * 10, .bytes_read = 3 * (4 * stride + 4) * 10, .bytes_written = 120,
+                        .candidates_scored = 30}));
 }
 
 // The optimized spreading kernel's counts against the reference-derived
