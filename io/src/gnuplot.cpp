@@ -65,32 +65,20 @@ void render_gnuplot(const std::string& commands, const std::filesystem::path& ou
                    : fmt::format("set terminal png size {},{} noenhanced background rgb 'white'", size.width,
                                  size.height);
   }
-  const std::filesystem::path temp_plot = create_temporary_beside(output, extension);
+  TemporaryFile plot(output, extension);
+  plot.close();
+  TemporaryFile script(output, ".gp");
+  script.write(terminal + "\nset output " + gnuplot_quote(plot.path().string()) + "\n" + commands + "\nunset output\n");
+  script.close();
+  const ProgramResult result = run_program({program, script.path().string()});
   std::error_code ec;
-  std::filesystem::path script;
-  try {
-    script = create_temporary_beside(output, ".gp");
-    write_file_atomically(script, terminal + "\nset output " + gnuplot_quote(temp_plot.string()) + "\n" + commands +
-                                      "\nunset output\n");
-  } catch (...) {
-    std::filesystem::remove(temp_plot, ec);
-    if (!script.empty()) std::filesystem::remove(script, ec);
-    throw;
-  }
-  const ProgramResult result = run_program({program, script.string()});
-  std::filesystem::remove(script, ec);
-  const bool drawn = std::filesystem::file_size(temp_plot, ec) > 0 && !ec;
-  if (!result.started || result.exit_code != 0 || !drawn) {
-    std::filesystem::remove(temp_plot, ec);
-    if (!result.started) throw std::runtime_error(missing_gnuplot(program));
+  const bool drawn = std::filesystem::file_size(plot.path(), ec) > 0 && !ec;
+  if (!result.started) throw std::runtime_error(missing_gnuplot(program));
+  if (result.exit_code != 0 || !drawn) {
     throw std::runtime_error(fmt::format("gnuplot could not draw {} (exit {}): {}", output.string(), result.exit_code,
                                          result.err.empty() ? "no message" : result.err));
   }
-  std::filesystem::rename(temp_plot, output, ec);
-  if (ec) {
-    std::filesystem::remove(temp_plot, ec);
-    throw std::runtime_error(fmt::format("cannot write {}: {}", output.string(), ec.message()));
-  }
+  plot.rename_over(output);
 }
 
 }  // namespace engram::io

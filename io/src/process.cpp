@@ -38,11 +38,18 @@ ProgramResult run_program(const std::vector<std::string>& argv) {
   if (pid == 0) {
     // The child: only async-signal-safe calls until the exec.
     ::close(exec_pipe[0]);
-    const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (in >= 0 && ::dup2(in, STDIN_FILENO) >= 0 && ::dup2(out_pipe[1], STDOUT_FILENO) >= 0 &&
-        ::dup2(err_pipe[1], STDERR_FILENO) >= 0) {
-      ::execvp(args[0], args.data());
+    // Each source first moves above 2 (close-on-exec copies), so that none
+    // is clobbered by another's dup2 and none keeps close-on-exec on its
+    // target: with the parent's stdin closed, /dev/null or a pipe end would
+    // otherwise land on 0, 1 or 2 itself.
+    int sources[3] = {::open("/dev/null", O_RDONLY | O_CLOEXEC), out_pipe[1], err_pipe[1]};
+    bool ready = sources[0] >= 0;
+    for (int& fd : sources) {
+      if (ready) fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+      ready = ready && fd >= 0;
     }
+    for (int target = 0; ready && target < 3; ++target) ready = ::dup2(sources[target], target) >= 0;
+    if (ready) ::execvp(args[0], args.data());
     const int error = errno;
     [[maybe_unused]] const ssize_t told = ::write(exec_pipe[1], &error, sizeof error);
     ::_exit(127);

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <iterator>
+#include <mutex>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -15,15 +17,44 @@
 namespace engram::io {
 namespace {
 
-// The temporary file being written, for the signal handler (which may only
-// use async-signal-safe calls: unlink, signal, raise).
-char g_partial_path[4096];
-volatile std::sig_atomic_t g_partial_active = 0;
+// The temporaries being written, for the signal handler (which may only use
+// async-signal-safe calls: unlink, signal, raise). A few slots: a plot has
+// two temporaries at once (script and image). An output that finds no free
+// slot (or a path longer than a slot) is still removed on any error, only
+// not on an interrupt.
+struct PartialSlot {
+  char path[4096];
+  volatile std::sig_atomic_t active;
+};
+PartialSlot g_partial[8];
+std::mutex g_partial_mutex;  // between threads registering; never taken by the handler
 
 void on_interrupt(int signal_number) {
-  if (g_partial_active != 0) ::unlink(g_partial_path);
+  for (const PartialSlot& slot : g_partial) {
+    if (slot.active != 0) ::unlink(slot.path);
+  }
   std::signal(signal_number, SIG_DFL);
   std::raise(signal_number);
+}
+
+int register_partial(const std::string& path) {
+  if (path.size() >= sizeof g_partial[0].path) return -1;
+  std::lock_guard lock(g_partial_mutex);
+  for (int i = 0; i < static_cast<int>(std::size(g_partial)); ++i) {
+    if (g_partial[i].active != 0) continue;
+    std::memcpy(g_partial[i].path, path.c_str(), path.size() + 1);
+    std::atomic_signal_fence(std::memory_order_seq_cst);  // the path is whole before the handler may see it
+    g_partial[i].active = 1;
+    return i;
+  }
+  return -1;
+}
+
+void unregister_partial(int& slot) {
+  if (slot < 0) return;
+  g_partial[slot].active = 0;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  slot = -1;
 }
 
 std::runtime_error failure(const std::filesystem::path& path, const std::string& what) {
@@ -66,10 +97,45 @@ Created create_exclusive(const std::filesystem::path& target, std::string_view e
 
 }  // namespace
 
-std::filesystem::path create_temporary_beside(const std::filesystem::path& target, std::string_view extension) {
+TemporaryFile::TemporaryFile(const std::filesystem::path& target, std::string_view extension) {
   Created created = create_exclusive(target, extension);
-  ::close(created.fd);
-  return created.path;
+  path_ = created.path;
+  fd_ = created.fd;
+  slot_ = register_partial(created.path);
+}
+
+TemporaryFile::~TemporaryFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!path_.empty()) ::unlink(path_.c_str());
+  unregister_partial(slot_);
+}
+
+void TemporaryFile::write(std::string_view text) {
+  const char* data = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    const ssize_t wrote = fd_ >= 0 ? ::write(fd_, data, left) : -1;
+    if (wrote < 0) {
+      if (fd_ >= 0 && errno == EINTR) continue;
+      throw failure(path_, std::string("write failed: ") + std::strerror(fd_ >= 0 ? errno : EBADF));
+    }
+    data += wrote;
+    left -= static_cast<std::size_t>(wrote);
+  }
+}
+
+void TemporaryFile::close() {
+  if (fd_ < 0) return;
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) throw failure(path_, std::string("close failed: ") + std::strerror(errno));
+}
+
+void TemporaryFile::rename_over(const std::filesystem::path& target) {
+  close();
+  if (std::rename(path_.c_str(), target.c_str()) != 0) throw failure(target, std::string("rename failed: ") + std::strerror(errno));
+  path_.clear();
+  unregister_partial(slot_);
 }
 
 AtomicOutput::AtomicOutput(std::filesystem::path target) : target_(std::move(target)) {
@@ -78,19 +144,13 @@ AtomicOutput::AtomicOutput(std::filesystem::path target) : target_(std::move(tar
   Created created = create_exclusive(target_, "");
   temporary_ = created.path;
   fd_ = created.fd;
-  if (created.path.size() < sizeof g_partial_path) {
-    g_partial_active = 0;
-    std::memcpy(g_partial_path, created.path.c_str(), created.path.size() + 1);
-    g_partial_active = 1;
-  }
+  slot_ = register_partial(created.path);
 }
 
 AtomicOutput::~AtomicOutput() {
   if (fd_ >= 0) ::close(fd_);
-  if (!temporary_.empty()) {
-    ::unlink(temporary_.c_str());
-    g_partial_active = 0;
-  }
+  if (!temporary_.empty()) ::unlink(temporary_.c_str());
+  unregister_partial(slot_);
 }
 
 void AtomicOutput::give_up(const std::string& what) {
@@ -99,7 +159,7 @@ void AtomicOutput::give_up(const std::string& what) {
   fd_ = -1;
   ::unlink(temporary_.c_str());
   temporary_.clear();
-  g_partial_active = 0;
+  unregister_partial(slot_);
   throw failure(target_, what + ": " + std::strerror(saved));
 }
 
@@ -127,7 +187,7 @@ void AtomicOutput::commit() {
   if (::close(fd) != 0) give_up("close failed");
   if (std::rename(temporary_.c_str(), target_.c_str()) != 0) give_up("rename failed");
   temporary_.clear();
-  g_partial_active = 0;
+  unregister_partial(slot_);
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view content) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -127,6 +128,26 @@ TEST(RunProgram, NoStatusIsNotSuccess) {
   EXPECT_TRUE(r.started);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(r.exit_code, -1);
+}
+
+// With this process's own stdin, stdout and stderr closed, the program still
+// gets /dev/null as its stdin and its two pipes: the pipes' ends would
+// otherwise land on 0, 1 and 2 themselves, keep close-on-exec there and be
+// lost at the exec. Run in a child, so that this test binary keeps its own.
+TEST(RunProgram, ClosedStandardStreamsStillGiveTheProgramItsThreeStreams) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(STDIN_FILENO);
+    ::close(STDOUT_FILENO);
+    ::close(STDERR_FILENO);
+    const auto r = run_program({"sh", "-c", "cat && echo out && echo err >&2"});
+    ::_exit(r.started && r.exit_code == 0 && r.out == "out\n" && r.err == "err\n" ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the program lost a stream";
 }
 
 // ---------------------------------------------------------------- gnuplot

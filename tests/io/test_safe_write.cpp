@@ -337,4 +337,52 @@ TEST_F(SafeWrite, AnInterruptAfterTheWriteRemovesNothing) {
   EXPECT_EQ(read(target), "finished");
 }
 
+// Two outputs at once (a plot's script and image): the interrupt removes
+// both, and one that finished first does not take the other off the list.
+TEST_F(SafeWrite, AnInterruptRemovesEveryOutputStillBeingWritten) {
+  int ready[2], hold[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(hold), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(ready[0]);
+    ::close(hold[1]);
+    engram::io::remove_partial_output_on_interrupt();
+    try {
+      engram::io::AtomicOutput first(dir_ / "first.txt");
+      engram::io::TemporaryFile second(dir_ / "second.svg", ".svg");
+      {
+        engram::io::AtomicOutput done(dir_ / "done.txt");
+        done.write("finished");
+        done.commit();
+      }
+      first.write("partial");
+      const std::string line = first.temporary().string() + "\n" + second.path().string() + "\n";
+      if (::write(ready[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) ::_exit(3);
+      char byte = 0;
+      (void)::read(hold[0], &byte, 1);  // waits here for the signal
+    } catch (...) {
+      ::_exit(4);
+    }
+    ::_exit(5);
+  }
+  ChildGuard guard(child);
+  ::close(ready[1]);
+  ::close(hold[0]);
+  const fs::path first = receive_line(ready[0]);
+  const fs::path second = receive_line(ready[0]);
+  ASSERT_FALSE(first.empty() || second.empty()) << "the child could not start its outputs";
+  EXPECT_TRUE(fs::exists(first));
+  EXPECT_TRUE(fs::exists(second));
+  ASSERT_EQ(::kill(child, SIGTERM), 0);  // our own child
+  const int status = guard.wait();
+  ::close(ready[0]);
+  ::close(hold[1]);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(first)));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(second)));
+  EXPECT_THAT(names_in(dir_), ::testing::ElementsAre("done.txt"));
+}
+
 }  // namespace

@@ -36,6 +36,7 @@ class AtomicOutput {
   std::filesystem::path target_;
   std::filesystem::path temporary_;
   int fd_ = -1;
+  int slot_ = -1;  // its place in the interrupt handler's list, or -1
 };
 
 // AtomicOutput for content that is all in memory.
@@ -47,10 +48,27 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
 // time is tracked: the tools write their files one after another.
 void remove_partial_output_on_interrupt();
 
-// A new, empty temporary file beside `target` (same folder, so a rename
-// replaces the target atomically), created exclusively; returns its path.
-// For writers that are other programs (gnuplot), which open the path and
-// truncate it. The caller removes or renames it.
-std::filesystem::path create_temporary_beside(const std::filesystem::path& target, std::string_view extension);
+// A new temporary file beside `target` (same folder, so a rename replaces the
+// target atomically), created exclusively like AtomicOutput's, for outputs
+// that another program writes (gnuplot opens the path and truncates it).
+// Removed when the object goes, and by the interrupt handler, unless it was
+// renamed over a target.
+class TemporaryFile {
+ public:
+  TemporaryFile(const std::filesystem::path& target, std::string_view extension);
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  ~TemporaryFile();
+
+  const std::filesystem::path& path() const { return path_; }
+  void write(std::string_view text);  // through the descriptor it was created with
+  void close();                       // before another program writes the path
+  void rename_over(const std::filesystem::path& target);
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  int slot_ = -1;
+};
 
 }  // namespace engram::io
