@@ -30,19 +30,10 @@ std::optional<double> optional_number(const io::JsonValue& object, std::string_v
   return value.number();
 }
 
-// A whole number in [min, max]; else an error at its pointer.
-long long whole(const io::JsonValue& value, long long min, long long max) {
-  const double number = value.number();
-  if (number != static_cast<double>(static_cast<long long>(number)) || number < static_cast<double>(min) ||
-      number > static_cast<double>(max))
-    value.fail("expected a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-  return static_cast<long long>(number);
-}
-
 std::optional<int> optional_int(const io::JsonValue& object, std::string_view key, int min = 0) {
   const io::JsonValue value = object.at(key);
   if (value.is_null()) return std::nullopt;
-  return static_cast<int>(whole(value, min, 1 << 30));
+  return static_cast<int>(value.whole(min, 1 << 30));
 }
 
 std::optional<bool> optional_bool(const io::JsonValue& object, std::string_view key) {
@@ -60,7 +51,7 @@ std::vector<std::string> strings(const io::JsonValue& array) {
 std::optional<unsigned> optional_unsigned(const io::JsonValue& object, std::string_view key) {
   const io::JsonValue value = object.at(key);
   if (value.is_null()) return std::nullopt;
-  return static_cast<unsigned>(whole(value, 1, 1LL << 31));
+  return static_cast<unsigned>(value.whole(1, 1LL << 31));
 }
 
 }  // namespace
@@ -148,12 +139,12 @@ MachineSnapshot machine_snapshot_from_json(const io::JsonValue& root) {
   for (const io::JsonValue& c : root.at("caches").elements()) {
     CacheLevel level;
     level.name = c.at("name").string();
-    level.level = static_cast<int>(whole(c.at("level"), 1, 4));
+    level.level = static_cast<int>(c.at("level").whole(1, 4));
     level.type = c.at("type").string();
     for (const io::JsonValue& f : c.at("figures").elements()) {
       CacheFigure figure;
       figure.source = f.at("source").string();
-      figure.bytes = static_cast<std::uint64_t>(whole(f.at("bytes"), 1, 1LL << 50));
+      figure.bytes = static_cast<std::uint64_t>(f.at("bytes").whole(1, 1LL << 50));
       figure.ways = optional_unsigned(f, "ways");
       figure.line_bytes = optional_unsigned(f, "line_bytes");
       figure.shared_by_cpus = optional_int(f, "shared_by_cpus", 1);
@@ -175,7 +166,7 @@ MachineSnapshot machine_snapshot_from_json(const io::JsonValue& root) {
   s.cpufreq_driver = optional_string(clock, "cpufreq_driver");
 
   if (const io::JsonValue total = root.at("memory").at("total_bytes"); !total.is_null())
-    s.memory_bytes = static_cast<std::uint64_t>(whole(total, 1, 1LL << 60));
+    s.memory_bytes = static_cast<std::uint64_t>(total.whole(1, 1LL << 60));
 
   const io::JsonValue pmu = root.at("pmu");
   s.hardware_counters = optional_bool(pmu, "hardware_counters");

@@ -200,22 +200,6 @@ std::string counter_statuses_json(const CounterStatuses& statuses) {
 
 std::string statuses_json(const Reading& reading) { return counter_statuses_json(counter_statuses(reading)); }
 
-namespace {
-
-// The enum whose to_string() is `text`; fails naming the value and the names it knows.
-template <typename Enum, std::size_t N>
-Enum enum_named(const io::JsonValue& value, const Enum (&all)[N], std::string_view what) {
-  const std::string text = value.string();
-  std::string known;
-  for (const Enum e : all) {
-    if (to_string(e) == text) return e;
-    known += (known.empty() ? "" : ", ") + std::string(to_string(e));
-  }
-  value.fail("unknown " + std::string(what) + " \"" + text + "\" (expected one of " + known + ")");
-}
-
-}  // namespace
-
 CounterStatuses counter_statuses_from_json(const io::JsonValue& root) {
   if (!root.is_object()) root.fail("expected a JSON object (counter statuses of bench/baseline --counters)");
   io::check_schema(root, kCounterStatusesSchema, kCounterStatusesVersion);
@@ -227,8 +211,9 @@ CounterStatuses counter_statuses_from_json(const io::JsonValue& root) {
     CounterStatusEntry c;
     c.counter = item.at("counter").string();
     c.canonical = item.at("canonical").string();
-    c.status = enum_named(item.at("status"), kStatuses, "counter status");
-    c.backend = enum_named(item.at("backend"), kBackends, "backend");
+    c.status =
+        io::enum_from_names(item.at("status"), kStatuses, [](Status s) { return to_string(s); }, "counter status");
+    c.backend = io::enum_from_names(item.at("backend"), kBackends, [](Backend b) { return to_string(b); }, "backend");
     c.running_fraction = item.at("running_fraction").number();
     if (c.running_fraction < 0 || c.running_fraction > 1) item.at("running_fraction").fail("expected a fraction in [0, 1]");
     c.reason = item.optional_string("reason").value_or("");

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "json_position.hpp"
@@ -302,6 +303,56 @@ double JsonValue::number() const {
   const double x = value_->get<double>();
   if (!std::isfinite(x)) fail("not a finite number");
   return x;
+}
+
+namespace {
+
+// The value as an exact integer when it is a whole number that fits the type;
+// nullopt otherwise. Floating values are range-checked as doubles first (the
+// bounds 2^63 and 2^64 are exact in a double), so the cast is always defined.
+std::optional<std::int64_t> exact_signed(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    return static_cast<std::int64_t>(u);
+  }
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  if (!v.is_number_float()) return std::nullopt;
+  const double x = v.get<double>();
+  if (!std::isfinite(x) || x != std::floor(x) || x < -0x1p63 || x >= 0x1p63) return std::nullopt;
+  return static_cast<std::int64_t>(x);
+}
+
+std::optional<std::uint64_t> exact_unsigned(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+  if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (i < 0) return std::nullopt;
+    return static_cast<std::uint64_t>(i);
+  }
+  if (!v.is_number_float()) return std::nullopt;
+  const double x = v.get<double>();
+  if (!std::isfinite(x) || x != std::floor(x) || x < 0 || x >= 0x1p64) return std::nullopt;
+  return static_cast<std::uint64_t>(x);
+}
+
+// What was found instead: the number as written, or the kind of value.
+std::string found(const nlohmann::json& v) { return v.is_number() ? v.dump() : type_name(v); }
+
+}  // namespace
+
+std::int64_t JsonValue::whole(std::int64_t min, std::int64_t max) const {
+  const auto n = exact_signed(*value_);
+  if (!n || *n < min || *n > max) {
+    fail(fmt::format("expected a whole number in [{}, {}], found {}", min, max, found(*value_)));
+  }
+  return *n;
+}
+
+std::uint64_t JsonValue::count(std::uint64_t max) const {
+  const auto n = exact_unsigned(*value_);
+  if (!n || *n > max) fail(fmt::format("expected a whole number in [0, {}], found {}", max, found(*value_)));
+  return *n;
 }
 
 std::string JsonValue::string() const {

@@ -51,13 +51,6 @@ TEST(XmlEscape, ReplacesWhatXmlCannotHold) {
   EXPECT_EQ(xml_escape("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
 }
 
-TEST(GroupThousands, Commas) {
-  EXPECT_EQ(group_thousands(0), "0");
-  EXPECT_EQ(group_thousands(999), "999");
-  EXPECT_EQ(group_thousands(1000), "1,000");
-  EXPECT_EQ(group_thousands(18446744073709551615ULL), "18,446,744,073,709,551,615");
-}
-
 TEST(FlameGraphSvg, EveryNameIsEscaped) {
   const std::string svg = render_flamegraph(tree_from_folded(kProfile), {});
   EXPECT_THAT(svg, HasSubstr("<title>std::vector&lt;int, std::allocator&lt;int&gt; &gt;::push_back (10 samples, 10.00%)</title>"));

@@ -512,6 +512,22 @@ TEST(HotspotsJson, AnotherVersionOrSchemaAndBadMembersAreClearErrors) {
   EXPECT_THAT(hotspots_read_error(bad), HasSubstr("/top_self/0/samples: expected a whole number"));
 }
 
+// Hostile numbers are refused at their pointer before any cast.
+TEST(HotspotsJson, HostileNumbersAreRefusedBeforeAnyCast) {
+  const auto good = nlohmann::json::parse(hotspots_json(fixture_report()));
+  auto bad = good;
+  bad["top_self"][0]["samples"] = 1e300;
+  EXPECT_THAT(hotspots_read_error(bad),
+              HasSubstr("/top_self/0/samples: expected a whole number in [0, 9007199254740992], found 1e+300"));
+  bad = good;
+  bad["total_samples"] = -1;
+  EXPECT_THAT(hotspots_read_error(bad), HasSubstr("/total_samples: expected a whole number in [0, 9007199254740992], found -1"));
+  bad = good;
+  bad["diagnostics"]["perf_event_paranoid"] = 1e300;
+  EXPECT_THAT(hotspots_read_error(bad),
+              HasSubstr("/diagnostics/perf_event_paranoid: expected a whole number in [-1000, 1000], found 1e+300"));
+}
+
 TEST(KernelFamilies, NamesAndBandsAreTheWorkloads) {
   // Every family a frame pattern names is one of the workload's, and the
   // bands are the workload's own numbers (not a copy of them).

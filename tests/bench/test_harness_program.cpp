@@ -401,6 +401,10 @@ TEST_F(HarnessRowsProgram, BadInputExitsTwoAndSaysWhy) {
   expect_rejected("--pair " + ref.string() + " " + negative_rss.string(), "/peak_rss_kib: must be a number > 0");
   const auto build_only = harness_json("build.json", "optimized", 10, {2, 0, 0, 0}, 40'960);
   expect_rejected("--pair " + ref.string() + " " + build_only.string(), "kernel phases");
+  // A negative phase must not hide inside a positive sum (3 - 1 + 4 > 0).
+  const auto negative_phase = harness_json("phase.json", "optimized", 10, {2, 3, -1, 4}, 40'960);
+  expect_rejected("--pair " + ref.string() + " " + negative_phase.string(),
+                  "/phases/2/seconds: a phase time must be >= 0, found -1");
   // An output that cannot be written is a failure (1), not bad input.
   expect_rejected("--pair " + ref.string() + " " + opt.string() + " -o " + (dir_ / "no" / "rows.json").string(),
                   "rows.json", 1);

@@ -366,6 +366,21 @@ TEST_F(MachineSnapshotFixture, AnotherVersionOrSchemaOrAMissingFieldIsRefused) {
   expect_refused(j, "/caches/0/figures/0/bytes");
 }
 
+// Hostile numbers are refused at their pointer before any cast (1e300 used to
+// reach a long long cast: undefined behaviour).
+TEST_F(MachineSnapshotFixture, HostileNumbersAreRefusedBeforeAnyCast) {
+  const nlohmann::json good = to_json(take_machine_snapshot(sources_));
+  nlohmann::json j = good;
+  j["memory"]["total_bytes"] = 1e300;
+  expect_refused(j, "/memory/total_bytes: expected a whole number in [1, 1152921504606846976], found 1e+300");
+  j = good;
+  j["cpu"]["logical_cpus"] = -1;
+  expect_refused(j, "/cpu/logical_cpus: expected a whole number in [1, 1073741824], found -1");
+  j = good;
+  j["caches"][0]["level"] = 1.5;
+  expect_refused(j, "/caches/0/level: expected a whole number in [1, 4], found 1.5");
+}
+
 // ---- the live machine
 
 TEST(MachineSnapshotLive, ThisMachineHasCpusAndAnL1) {

@@ -151,6 +151,7 @@ TEST(FormatThousands, CommasEveryThreeDigits) {
   EXPECT_EQ(io::thousands(0), "0");
   EXPECT_EQ(io::thousands(999), "999");
   EXPECT_EQ(io::thousands(1000), "1,000");
+  EXPECT_EQ(io::thousands(18446744073709551615ULL), "18,446,744,073,709,551,615");
   EXPECT_EQ(io::thousands(1234567), "1,234,567");
   EXPECT_EQ(io::thousands(std::numeric_limits<std::uint64_t>::max()), "18,446,744,073,709,551,615");
 }

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -352,6 +353,50 @@ TEST(JsonValueAccess, OptionalMembersAreAbsentOrNullOrOfTheirType) {
   // The parsed tree outlives the value it was reached from.
   const JsonValue kept = parse_json_text(R"({"deep": {"er": [4]}})", "t.json").at("deep").at("er");
   EXPECT_EQ(kept.elements().at(0).number(), 4.0);
+}
+
+// Whole numbers: the range is checked before any cast, so a hostile number is
+// an error at its pointer, never undefined behaviour.
+TEST(JsonValueAccess, WholeNumbersAreCheckedBeforeAnyCast) {
+  const JsonValue v = parse_json_text(
+      R"({"huge": 1e300, "neg": -1, "half": 0.5, "nan": NaN, "s": "3", "lo": -5, "hi": 7, "two": 2.0,)"
+      R"( "max": 9007199254740992, "over": 9007199254740993, "u64": 18446744073709551615, "big": 1e19})",
+      "t.json", JsonOptions{.non_finite_as_null = true});
+  EXPECT_EQ(v.at("lo").whole(-5, 7), -5);  // the bounds themselves are inside
+  EXPECT_EQ(v.at("hi").whole(-5, 7), 7);
+  EXPECT_EQ(v.at("two").whole(0, 2), 2);   // 2.0 is whole
+  EXPECT_EQ(v.at("hi").count(7), 7u);
+  EXPECT_EQ(v.at("max").count(), engram::io::kMaxExactCount);
+  EXPECT_EQ(error_of([&] { v.at("huge").whole(0, 10); }),
+            "t.json: /huge: expected a whole number in [0, 10], found 1e+300");
+  EXPECT_EQ(error_of([&] { v.at("huge").count(); }),
+            "t.json: /huge: expected a whole number in [0, 9007199254740992], found 1e+300");
+  EXPECT_EQ(error_of([&] { v.at("neg").count(); }),
+            "t.json: /neg: expected a whole number in [0, 9007199254740992], found -1");
+  EXPECT_EQ(error_of([&] { v.at("neg").whole(0, 10); }), "t.json: /neg: expected a whole number in [0, 10], found -1");
+  EXPECT_EQ(error_of([&] { v.at("half").whole(0, 10); }), "t.json: /half: expected a whole number in [0, 10], found 0.5");
+  EXPECT_EQ(error_of([&] { v.at("nan").count(); }),
+            "t.json: /nan: expected a whole number in [0, 9007199254740992], found null");
+  EXPECT_THAT(error_of([&] { v.at("s").whole(0, 10); }), HasSubstr("found a string"));
+  EXPECT_THAT(error_of([&] { v.at("lo").whole(-4, 7); }), HasSubstr("[-4, 7], found -5"));
+  EXPECT_THAT(error_of([&] { v.at("hi").whole(-5, 6); }), HasSubstr("[-5, 6], found 7"));
+  EXPECT_THAT(error_of([&] { v.at("over").count(); }), HasSubstr("found 9007199254740993"));
+  EXPECT_THAT(error_of([&] { v.at("u64").whole(0, std::numeric_limits<std::int64_t>::max()); }),
+              HasSubstr("found 18446744073709551615"));
+  EXPECT_THAT(error_of([&] { v.at("big").whole(0, std::numeric_limits<std::int64_t>::max()); }),
+              HasSubstr("found 1e+19"));
+  EXPECT_EQ(v.at("u64").count(std::numeric_limits<std::uint64_t>::max()), std::numeric_limits<std::uint64_t>::max());
+}
+
+enum class Colour { red, green };
+std::string_view colour_name(Colour c) { return c == Colour::red ? "red" : "green"; }
+
+TEST(JsonValueAccess, EnumsAreReadByNameAndUnknownNamesListTheKnownOnes) {
+  constexpr Colour kAll[] = {Colour::red, Colour::green};
+  const JsonValue v = parse_json_text(R"({"a": "green", "b": "blue"})", "t.json");
+  EXPECT_EQ(engram::io::enum_from_names(v.at("a"), kAll, colour_name, "colour"), Colour::green);
+  EXPECT_EQ(error_of([&] { engram::io::enum_from_names(v.at("b"), kAll, colour_name, "colour"); }),
+            "t.json: /b: unknown colour \"blue\" (expected one of red, green)");
 }
 
 }  // namespace

@@ -50,7 +50,11 @@ HarnessRun read_harness(const std::string& path, const std::string& expected_imp
   run.total_seconds = positive(root.at("total_seconds"));
   run.peak_rss_kib = positive(root.at("peak_rss_kib"));
   for (const auto& phase : root.at("phases").elements()) {
-    if (phase.at("name").string() != "build") run.kernel_seconds += phase.at("seconds").number();
+    // Each phase on its own: a negative one would hide inside a positive sum.
+    const engram::io::JsonValue seconds = phase.at("seconds");
+    const double s = seconds.number();
+    if (s < 0) seconds.fail("a phase time must be >= 0, found " + seconds.raw().dump());
+    if (phase.at("name").string() != "build") run.kernel_seconds += s;
   }
   if (!(run.kernel_seconds > 0) || !std::isfinite(run.kernel_seconds)) {
     root.at("phases").fail("the kernel phases (all but build) must take a time > 0, found " +

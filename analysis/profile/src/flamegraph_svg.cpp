@@ -5,6 +5,7 @@
 #include <iterator>
 #include <limits>
 
+#include "engram/io/format.hpp"
 #include "engram/profile/flamegraph.hpp"
 #include "flamegraph_viewer_js.hpp"  // generated from flamegraph_viewer.js
 #include "xml_text.hpp"
@@ -75,7 +76,7 @@ std::string default_subtitle(const FlameGraphOptions& options, std::uint64_t tot
     subtitle += part;
   };
   add(options.event.empty() ? "" : "event: " + options.event);
-  add(group_thousands(total) + " samples");
+  add(io::thousands(total) + " samples");
   add(options.date);
   add(options.command.empty() ? "" : "command: " + options.command);
   return subtitle;
@@ -193,7 +194,7 @@ std::string render(const StackTree& tree, const FlameGraphOptions& options,
     }
     put("<g data-o=\"{}\" data-n=\"{}\" data-d=\"{}\"><title>", frame.offset, node.total, frame.depth);
     detail::append_escaped(out, name);
-    put(" ({} samples, {}%{})</title>", group_thousands(node.total), percent_text(node.total, total),
+    put(" ({} samples, {}%{})</title>", io::thousands(node.total), percent_text(node.total, total),
         delta_note);
     put("<rect x=\"{:.2f}\" y=\"{:.1f}\" width=\"{:.2f}\" height=\"{:.1f}\" fill=\"rgb({},{},{})\" "
         "rx=\"2\" ry=\"2\"/>",
@@ -215,18 +216,6 @@ std::string render(const StackTree& tree, const FlameGraphOptions& options,
 }
 
 }  // namespace
-
-std::string group_thousands(std::uint64_t value) {
-  std::string digits = std::to_string(value);
-  std::string out;
-  const std::size_t lead = digits.size() % 3 == 0 ? 3 : digits.size() % 3;
-  out.append(digits, 0, lead);
-  for (std::size_t i = lead; i < digits.size(); i += 3) {
-    out.push_back(',');
-    out.append(digits, i, 3);
-  }
-  return out;
-}
 
 std::string render_flamegraph(const StackTree& tree, const FlameGraphOptions& options) {
   return render(tree, options, nullptr);

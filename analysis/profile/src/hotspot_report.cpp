@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engram/profile/flamegraph.hpp"
+#include "engram/io/format.hpp"
 #include "engram/profile/hotspots.hpp"
 
 namespace engram::profile {
@@ -38,7 +39,7 @@ void add_table(std::string& md, const std::vector<FunctionCost>& rows) {
   md += "| # | Function | Samples | Share |\n|---:|---|---:|---:|\n";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     md += fmt::format("| {} | {} | {} | {} |\n", i + 1, markdown_code(rows[i].name),
-                      group_thousands(rows[i].samples), percent2(rows[i].percent));
+                      io::thousands(rows[i].samples), percent2(rows[i].percent));
   }
 }
 
@@ -84,7 +85,7 @@ HotspotReport make_hotspot_report(const StackTree& tree, ReportContext context) 
     warnings.push_back(fmt::format(
         "only {} samples (fewer than {}): shares are coarse; profile longer or at a higher "
         "frequency",
-        group_thousands(hot.total_samples), group_thousands(kLowSampleThreshold)));
+        io::thousands(hot.total_samples), io::thousands(kLowSampleThreshold)));
   }
   if (hot.self_sum != hot.total_samples) {
     warnings.push_back(fmt::format("self times add up to {} samples, not the {} recorded",
@@ -134,7 +135,7 @@ std::string hotspots_markdown(const HotspotReport& report) {
   std::string md = "# Hotspots\n\n";
   md += fmt::format("- Profile: {} ({})\n", markdown_code(ctx.input), ctx.input_format);
   md += fmt::format("- Sampling event: {}\n", ctx.event.empty() ? "unknown" : ctx.event);
-  md += fmt::format("- Samples: {}\n", group_thousands(hot.total_samples));
+  md += fmt::format("- Samples: {}\n", io::thousands(hot.total_samples));
   if (!ctx.binary.empty()) md += fmt::format("- Binary: {}\n", markdown_code(ctx.binary));
   md += "\n";
 
@@ -147,15 +148,15 @@ std::string hotspots_markdown(const HotspotReport& report) {
   add_table(md, hot.top_self);
   md += fmt::format(
       "\nSelf time over all {} functions adds up to {} samples; the profile has {} samples ({}).\n",
-      group_thousands(hot.function_count), group_thousands(hot.self_sum),
-      group_thousands(hot.total_samples), hot.self_sum == hot.total_samples ? "equal" : "MISMATCH");
+      io::thousands(hot.function_count), io::thousands(hot.self_sum),
+      io::thousands(hot.total_samples), hot.self_sum == hot.total_samples ? "equal" : "MISMATCH");
 
   md += "\n## Kernel families\n\n";
   md += "Rule: " + std::string(kFamilyRule) + ".\n\n";
   md += "| Family | Samples | Share | Expected | Verdict |\n|---|---:|---:|---:|---|\n";
   for (const auto& share : hot.families) {
     md += fmt::format("| {} | {} | {} | {} | {} |\n", share.family,
-                      group_thousands(share.samples), percent2(share.percent),
+                      io::thousands(share.samples), percent2(share.percent),
                       band_text(share.band),
                       share.band ? std::string(verdict_name(share.verdict)) : "-");
   }
@@ -163,21 +164,21 @@ std::string hotspots_markdown(const HotspotReport& report) {
         "expectations to check, not figures to reproduce.\n";
 
   md += "\n## Stack quality\n\n| Check | Result |\n|---|---|\n";
-  md += fmt::format("| Samples | {} (event: {}){} |\n", group_thousands(hot.total_samples),
+  md += fmt::format("| Samples | {} (event: {}){} |\n", io::thousands(hot.total_samples),
                     ctx.event.empty() ? "unknown" : ctx.event,
                     hot.total_samples < kLowSampleThreshold ? " - fewer than 1,000" : "");
   md += fmt::format("| Unresolved frames (`[unknown]` or a bare DSO) | {} of {} frames; {} of "
                     "samples have one |\n",
-                    percent2(q.unresolved_frame_percent()), group_thousands(q.frames),
+                    percent2(q.unresolved_frame_percent()), io::thousands(q.frames),
                     percent2(hot.total_samples ? 100.0 * static_cast<double>(q.samples_with_unresolved) /
                                                      static_cast<double>(hot.total_samples)
                                                : 0.0));
   md += fmt::format("| User stacks not reaching main, _start or a thread entry | {} ({} of {} "
                     "samples) |\n",
                     percent2(q.not_reaching_entry_percent()),
-                    group_thousands(q.user_samples_not_reaching_entry),
-                    group_thousands(q.user_samples));
-  md += fmt::format("| Kernel-only stacks | {} samples |\n", group_thousands(q.kernel_only_samples));
+                    io::thousands(q.user_samples_not_reaching_entry),
+                    io::thousands(q.user_samples));
+  md += fmt::format("| Kernel-only stacks | {} samples |\n", io::thousands(q.kernel_only_samples));
   md += fmt::format("| Frame pointers in the binary | {}: {} |\n",
                     frame_pointers_name(ctx.frame_pointers.verdict),
                     ctx.frame_pointers.detail.empty() ? "no binary given"
@@ -192,7 +193,7 @@ std::string hotspots_markdown(const HotspotReport& report) {
                       percent2(hot.total_samples ? 100.0 * static_cast<double>(report.frameless_leaves.samples) /
                                                        static_cast<double>(hot.total_samples)
                                                  : 0.0),
-                      group_thousands(report.frameless_leaves.samples), names.empty() ? "" : ": ",
+                      io::thousands(report.frameless_leaves.samples), names.empty() ? "" : ": ",
                       names);
   } else {
     md += fmt::format("| Samples in functions without a frame pointer | not checked: {} |\n",
@@ -287,40 +288,24 @@ std::string hotspots_json(const HotspotReport& report) {
 
 namespace {
 
-std::uint64_t count_of(const io::JsonValue& value) {
-  const double x = value.number();
-  if (x < 0 || x != std::floor(x)) value.fail("expected a whole number >= 0");
-  return static_cast<std::uint64_t>(x);
-}
-
 std::vector<FunctionCost> cost_rows_from_json(const io::JsonValue& list) {
   std::vector<FunctionCost> rows;
   for (const auto& item : list.elements()) {
-    rows.push_back({item.at("function").string(), count_of(item.at("samples")), item.at("percent").number()});
+    rows.push_back({item.at("function").string(), item.at("samples").count(), item.at("percent").number()});
   }
   return rows;
 }
 
+// A small setting (perf_event_paranoid -1..4, kptr_restrict 0..2): bounded
+// well beyond its known values so the int cast is always defined.
 std::optional<int> optional_int_from_json(const io::JsonValue& object, std::string_view key) {
-  const auto value = object.optional_number(key);
+  const auto value = object.find(key);
   if (!value) return std::nullopt;
-  if (*value != std::floor(*value)) object.at(key).fail("expected a whole number");
-  return static_cast<int>(*value);
+  return static_cast<int>(value->whole(-1000, 1000));
 }
 
 std::string optional_text_from_json(const io::JsonValue& object, std::string_view key) {
   return object.optional_string(key).value_or("");
-}
-
-template <typename Enum, typename Name, std::size_t N>
-Enum enum_from_json(const io::JsonValue& value, const Enum (&all)[N], Name name_of, std::string_view what) {
-  const std::string text = value.string();
-  std::string known;
-  for (const Enum e : all) {
-    if (name_of(e) == text) return e;
-    known += (known.empty() ? "" : ", ") + std::string(name_of(e));
-  }
-  value.fail(fmt::format("unknown {} \"{}\" (expected one of {})", what, text, known));
 }
 
 }  // namespace
@@ -334,28 +319,28 @@ HotspotReport hotspots_from_json(const io::JsonValue& root) {
   ctx.input = input.at("path").string();
   ctx.input_format = input.at("format").string();
   const io::JsonValue options = root.at("options");
-  ctx.options.top_n = count_of(options.at("top_n"));
+  ctx.options.top_n = options.at("top_n").count();
   ctx.options.first_frame_is_process = options.at("first_frame_is_process").boolean();
   ctx.event = optional_text_from_json(root, "event");
   ctx.binary = optional_text_from_json(root, "binary");
 
   Hotspots& hot = report.hotspots;
-  hot.total_samples = count_of(root.at("total_samples"));
-  hot.function_count = count_of(root.at("functions"));
-  hot.self_sum = count_of(root.at("self_samples_sum"));
+  hot.total_samples = root.at("total_samples").count();
+  hot.function_count = root.at("functions").count();
+  hot.self_sum = root.at("self_samples_sum").count();
   hot.top_inclusive = cost_rows_from_json(root.at("top_inclusive"));
   hot.top_self = cost_rows_from_json(root.at("top_self"));
   static constexpr BandVerdict kVerdicts[] = {BandVerdict::kBelow, BandVerdict::kInside, BandVerdict::kAbove};
   for (const auto& item : root.at("families").at("shares").elements()) {
     FamilyShare share;
     share.family = item.at("family").string();
-    share.samples = count_of(item.at("samples"));
+    share.samples = item.at("samples").count();
     share.percent = item.at("percent").number();
     if (const auto band = item.find("expected_percent")) {
       const auto bounds = band->elements();
       if (bounds.size() != 2 || bounds[0].number() > bounds[1].number()) band->fail("expected [low, high]");
       share.band = ShareBand{bounds[0].number(), bounds[1].number()};
-      share.verdict = enum_from_json(item.at("verdict"), kVerdicts, verdict_name, "verdict");
+      share.verdict = io::enum_from_names(item.at("verdict"), kVerdicts, verdict_name, "verdict");
     } else if (item.optional_string("verdict")) {
       item.at("verdict").fail("a verdict without an expected band");
     }
@@ -364,26 +349,27 @@ HotspotReport hotspots_from_json(const io::JsonValue& root) {
 
   const io::JsonValue diag = root.at("diagnostics");
   StackQuality& q = report.quality;
-  q.samples = count_of(diag.at("samples"));
+  q.samples = diag.at("samples").count();
   const io::JsonValue unresolved = diag.at("unresolved_frames");
-  q.unresolved_frames = count_of(unresolved.at("frames"));
-  q.frames = count_of(unresolved.at("of_frames"));
-  q.samples_with_unresolved = count_of(unresolved.at("samples_with_unresolved"));
+  q.unresolved_frames = unresolved.at("frames").count();
+  q.frames = unresolved.at("of_frames").count();
+  q.samples_with_unresolved = unresolved.at("samples_with_unresolved").count();
   const io::JsonValue entry = diag.at("stacks_not_reaching_entry");
-  q.user_samples_not_reaching_entry = count_of(entry.at("samples"));
-  q.user_samples = count_of(entry.at("of_user_samples"));
-  q.kernel_only_samples = count_of(diag.at("kernel_only_samples"));
+  q.user_samples_not_reaching_entry = entry.at("samples").count();
+  q.user_samples = entry.at("of_user_samples").count();
+  q.kernel_only_samples = diag.at("kernel_only_samples").count();
   const io::JsonValue fp = diag.at("frame_pointers");
   static constexpr FramePointers kFramePointers[] = {FramePointers::kYes, FramePointers::kNo, FramePointers::kPartial,
                                                      FramePointers::kUnknown};
-  ctx.frame_pointers.verdict = enum_from_json(fp.at("verdict"), kFramePointers, frame_pointers_name, "frame-pointer verdict");
+  ctx.frame_pointers.verdict =
+      io::enum_from_names(fp.at("verdict"), kFramePointers, frame_pointers_name, "frame-pointer verdict");
   ctx.frame_pointers.detail = fp.at("detail").string();
   const io::JsonValue frameless = diag.at("frameless_leaves");
   // The binary's whole list of frameless functions is not in the file, only
   // the sampled leaves among them.
   ctx.frameless.checked = frameless.at("checked").boolean();
   ctx.frameless.detail = frameless.at("detail").string();
-  report.frameless_leaves.samples = count_of(frameless.at("samples"));
+  report.frameless_leaves.samples = frameless.at("samples").count();
   report.frameless_leaves.functions = cost_rows_from_json(frameless.at("functions"));
   ctx.settings.perf_event_paranoid = optional_int_from_json(diag, "perf_event_paranoid");
   ctx.settings.kptr_restrict = optional_int_from_json(diag, "kptr_restrict");
@@ -392,8 +378,8 @@ HotspotReport hotspots_from_json(const io::JsonValue& root) {
   report.kernel_frames.status = kernel.at("status").string();
   report.kernel_frames.explanation = kernel.at("explanation").string();
   ctx.kernel_frames_annotated = kernel.at("annotated").boolean();
-  q.samples_with_kernel = count_of(kernel.at("samples_with_kernel"));
-  q.samples_with_unresolved_kernel = count_of(kernel.at("samples_with_unresolved_kernel"));
+  q.samples_with_kernel = kernel.at("samples_with_kernel").count();
+  q.samples_with_unresolved_kernel = kernel.at("samples_with_unresolved_kernel").count();
   // The parse warnings are part of these (make_hotspot_report merged them).
   for (const auto& w : root.at("warnings").elements()) report.warnings.push_back(w.string());
   return report;
@@ -406,11 +392,11 @@ std::string hotspots_console_table(const HotspotReport& report) {
     out += fmt::format("{:>3}  {:>8}  {:>12}  {}\n", "#", "share", "samples", "function");
     for (std::size_t i = 0; i < rows.size(); ++i) {
       out += fmt::format("{:>3}  {:>8}  {:>12}  {}\n", i + 1, percent2(rows[i].percent),
-                         group_thousands(rows[i].samples), rows[i].name);
+                         io::thousands(rows[i].samples), rows[i].name);
     }
   };
   table(fmt::format("Top {} functions by inclusive time ({} samples):",
-                    report.context.options.top_n, group_thousands(report.hotspots.total_samples)),
+                    report.context.options.top_n, io::thousands(report.hotspots.total_samples)),
         report.hotspots.top_inclusive);
   out += "\n";
   table(fmt::format("Top {} functions by self time:", report.context.options.top_n),

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "engram/io/format.hpp"
 #include "engram/profile/flamegraph.hpp"
 #include "engram/profile/frame_names.hpp"
 #include "engram/profile/hotspots.hpp"
@@ -153,7 +154,7 @@ KernelFrameCheck check_kernel_frames(const PerfSettings& settings, const StackQu
                           "; " + where;
     } else {
       check.status = "present";
-      check.explanation = "kernel frames in " + group_thousands(quality.samples_with_kernel) +
+      check.explanation = "kernel frames in " + io::thousands(quality.samples_with_kernel) +
                           " samples; " + where;
     }
     return check;

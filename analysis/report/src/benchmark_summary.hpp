@@ -1,7 +1,7 @@
 #pragma once
 // Per-benchmark medians with bootstrap confidence intervals, and the ratios
 // of each kernel's variants to its peers, from one Google Benchmark file with
-// repetitions. The statistics themselves are those of engram/statistics.hpp.
+// repetitions. The statistics themselves are those of engram/benchstats/statistics.hpp.
 #include <cstddef>
 #include <optional>
 #include <string>

@@ -10,12 +10,9 @@ namespace fs = std::filesystem;
 namespace {
 
 benchstats::BenchmarkFile read_bench(const fs::path& path, std::string_view what) {
-  const std::string text = io::read_input_file(path, what);
-  try {
-    return benchstats::parse_benchmark_json(text, path.string());
-  } catch (const benchstats::BenchmarkJsonError& e) {
-    throw ReportInputError(e.what());
-  }
+  // `what` names the input in a missing-file message; a parse error is
+  // already an io::InputError naming the file and the place.
+  return benchstats::parse_benchmark_json(io::read_input_file(path, what), path.string());
 }
 
 std::string read_svg(const fs::path& path, std::string_view what) {

@@ -61,18 +61,26 @@ json sweep_json(const std::vector<ceilings::SweepPoint>& sweep) {
   return out;
 }
 
+// A bandwidth: the roofs divide by it, so 0 is as wrong as a negative one.
+double positive(const io::JsonValue& value) {
+  const double x = value.number();
+  if (!(x > 0)) value.fail(fmt::format("must be a number > 0, found {}", x));
+  return x;
+}
+
 std::optional<LevelBandwidth> plateau_from(const io::JsonValue& level, std::string_view key) {
   const auto f = level.find(key);
   if (!f) return std::nullopt;
-  return LevelBandwidth{f->at("gbps").number(), static_cast<std::uint64_t>(f->at("from_bytes").number()),
-                        static_cast<std::uint64_t>(f->at("to_bytes").number())};
+  const LevelBandwidth b{positive(f->at("gbps")), f->at("from_bytes").count(), f->at("to_bytes").count()};
+  if (b.to_bytes < b.from_bytes) {
+    f->at("to_bytes").fail(fmt::format("{} is below from_bytes {}", b.to_bytes, b.from_bytes));
+  }
+  return b;
 }
 
 std::vector<ceilings::SweepPoint> sweep_from(const io::JsonValue& list) {
   std::vector<ceilings::SweepPoint> out;
-  for (const auto& p : list.elements()) {
-    out.push_back({static_cast<std::uint64_t>(p.at("bytes").number()), p.at("gbps").number()});
-  }
+  for (const auto& p : list.elements()) out.push_back({p.at("bytes").count(), positive(p.at("gbps"))});
   return out;
 }
 
@@ -203,7 +211,7 @@ RooflineResult roofline_from_json(const io::JsonValue& root) {
   for (const auto& l : c.at("levels").elements()) {
     MemoryCeiling level;
     level.level = l.at("level").string();
-    if (const auto size = l.optional_number("size_bytes")) level.size = static_cast<std::uint64_t>(*size);
+    if (const auto size = l.find("size_bytes")) level.size = size->count();
     level.size_source = string_or_empty(l, "size_source");
     level.stream = plateau_from(l, "stream");
     level.gather = plateau_from(l, "gather");
@@ -228,7 +236,7 @@ RooflineResult roofline_from_json(const io::JsonValue& root) {
     point.kernel = p.at("kernel").string();
     point.variant = p.at("variant").string();
     point.access = p.at("access").string();
-    point.repetitions = static_cast<std::size_t>(p.at("repetitions").number());
+    point.repetitions = p.at("repetitions").count();
     point.seconds_per_iteration = p.at("seconds_per_iteration").number();
     point.flops_per_iteration = p.at("flops_per_iteration").number();
     point.bytes_per_iteration = p.at("bytes_per_iteration").number();

@@ -16,8 +16,9 @@ double positive(const io::JsonValue& value) {
   return x;
 }
 
+// Whole bytes in [1, 2^53]: checked before the cast (llround of 1e300 was undefined).
 std::uint64_t positive_bytes(const io::JsonValue& value) {
-  return static_cast<std::uint64_t>(std::llround(positive(value)));
+  return static_cast<std::uint64_t>(value.whole(1, static_cast<std::int64_t>(io::kMaxExactCount)));
 }
 
 std::optional<std::uint64_t> optional_bytes(const io::JsonValue& object, std::string_view key) {
@@ -33,7 +34,7 @@ PlateauFigure plateau_figure(const io::JsonValue& f) {
   p.from_bytes = positive_bytes(f.at("from_bytes"));
   p.to_bytes = positive_bytes(f.at("to_bytes"));
   if (p.to_bytes < p.from_bytes) f.at("to_bytes").fail(fmt::format("{} is below from_bytes {}", p.to_bytes, p.from_bytes));
-  if (const auto n = f.optional_number("points")) p.points = static_cast<std::size_t>(*n);
+  if (const auto n = f.find("points")) p.points = n->count();
   return p;
 }
 

@@ -107,7 +107,7 @@ inline ToolRun run_report_tool(const std::vector<std::string>& args) {
   return engram::testing::run_program(ENGRAM_REPORT_TOOL, args);
 }
 
-// Files in `dir` whose names mark a temporary output (".NAME.tmp.PID").
+// Files in `dir` whose names mark a temporary output (".NAME.tmp.RANDOM").
 inline std::vector<std::string> temporary_files(const fs::path& dir) {
   std::vector<std::string> found;
   if (!fs::exists(dir)) return found;

@@ -241,4 +241,30 @@ TEST(CeilingsJson, TheOneReaderReadsBackWhatTheWriterWrote) {
   EXPECT_EQ(f.notes.size(), 2u);
 }
 
+// Hostile numbers in the ceilings file are refused at their pointer before any
+// cast (llround(1e300) and a size_t cast of -1 were undefined behaviour).
+TEST(CeilingsJson, HostileNumbersAreRefusedAtTheirPointer) {
+  const json good = json::parse(to_json(synthetic_measurements(), synthetic_machine()));
+  const auto error_of = [](const json& j) -> std::string {
+    try {
+      ceilings_from_json(engram::io::parse_json_text(j.dump(), "ceilings.json"));
+    } catch (const engram::io::InputError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  json j = good;
+  j["levels"]["L1"]["size"]["bytes"] = 1e300;
+  EXPECT_EQ(error_of(j), "ceilings.json: /levels/L1/size/bytes: expected a whole number in [1, 9007199254740992], "
+                         "found 1e+300");
+  j = good;
+  j["levels"]["L1"]["bandwidth"]["load"]["points"] = -1;
+  EXPECT_EQ(error_of(j), "ceilings.json: /levels/L1/bandwidth/load/points: expected a whole number in "
+                         "[0, 9007199254740992], found -1");
+  j = good;
+  j["levels"]["L1"]["bandwidth"]["load"]["from_bytes"] = 0.5;
+  EXPECT_EQ(error_of(j), "ceilings.json: /levels/L1/bandwidth/load/from_bytes: expected a whole number in "
+                         "[1, 9007199254740992], found 0.5");
+}
+
 }  // namespace

@@ -313,10 +313,51 @@ TEST(RooflineFile, AnotherSchemaOrVersionIsAClearError) {
       << error_of(j);
   j["version"] = 1;
   j["schema"] = "engram-roofline/1";
-  EXPECT_NE(error_of(j).find("expected \"engram-roofline\""), std::string::npos) << error_of(j);
+  EXPECT_NE(error_of(j).find("expected \"engram-roofline\""), std::string::npos)
+      << error_of(j);
   j["schema"] = "engram-roofline";
   j["points"][0].erase("attainable_gflops");
-  EXPECT_NE(error_of(j).find("r.json: /points/0/attainable_gflops"), std::string::npos) << error_of(j);
+  EXPECT_NE(error_of(j).find("r.json: /points/0/attainable_gflops"), std::string::npos)
+      << error_of(j);
+}
+
+// Hostile numbers are refused at their pointer before any cast, and a
+// negative bandwidth or a plateau that ends before it starts is nonsense.
+TEST(RooflineFile, HostileNumbersAreRefusedAtTheirPointer) {
+  const json good = json::parse(roofline_json(analyse({{"k/optimized", 2e6, 4e6}}, {100})));
+  auto error_of = [](const json& doc) {
+    try {
+      roofline_from_json(engram::io::parse_json_text(doc.dump(), "r.json"));
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  ASSERT_TRUE(good["ceilings"]["levels"][0]["stream"].is_object());
+  json j = good;
+  j["ceilings"]["levels"][0]["stream"]["from_bytes"] = 1e300;
+  EXPECT_EQ(error_of(j), "r.json: /ceilings/levels/0/stream/from_bytes: expected a whole number in "
+                         "[0, 9007199254740992], found 1e+300");
+  j = good;
+  j["ceilings"]["stream_sweep"][0]["bytes"] = -1;
+  EXPECT_NE(error_of(j).find("/ceilings/stream_sweep/0/bytes: expected a whole number"), std::string::npos)
+      << error_of(j);
+  j = good;
+  j["ceilings"]["levels"][0]["size_bytes"] = 0.5;
+  EXPECT_NE(error_of(j).find("/ceilings/levels/0/size_bytes: expected a whole number"), std::string::npos)
+      << error_of(j);
+  j = good;
+  j["points"][0]["repetitions"] = 1e300;
+  EXPECT_NE(error_of(j).find("/points/0/repetitions: expected a whole number"), std::string::npos)
+      << error_of(j);
+  j = good;
+  j["ceilings"]["levels"][0]["stream"]["gbps"] = -3;
+  EXPECT_NE(error_of(j).find("/ceilings/levels/0/stream/gbps: must be a number > 0, found -3"), std::string::npos)
+      << error_of(j);
+  j = good;
+  j["ceilings"]["levels"][0]["stream"]["to_bytes"] = 0;
+  EXPECT_NE(error_of(j).find("/ceilings/levels/0/stream/to_bytes: 0 is below from_bytes"), std::string::npos)
+      << error_of(j);
 }
 
 }  // namespace

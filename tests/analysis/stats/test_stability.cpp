@@ -166,6 +166,18 @@ TEST(StabilityJson, AnotherVersionUnknownStatusAndBadShapesAreClearErrors) {
   EXPECT_THAT(stability_read_error(bad), HasSubstr("/time"));
 }
 
+// A hostile repetition count is refused at its pointer before the size_t cast.
+TEST(StabilityJson, HostileRepetitionCountsAreRefused) {
+  const nlohmann::json good = nlohmann::json::parse(ea::stability_json(ea::analyse_stability(three_runs())));
+  nlohmann::json bad = good;
+  bad["benchmarks"][0]["repetitions"][1] = 1e300;
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/benchmarks/0/repetitions/1: expected a whole number in "
+                                                   "[0, 9007199254740992], found 1e+300"));
+  bad = good;
+  bad["benchmarks"][0]["repetitions"][0] = -1;
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/benchmarks/0/repetitions/0: expected a whole number"));
+}
+
 TEST(Stability, GnuplotCommandsQuoteNames) {
   auto runs = three_runs();
   runs[0].benchmarks[0].name = "it's/a_name";

@@ -25,6 +25,9 @@ namespace engram::io {
 inline constexpr std::uintmax_t kMaxInputBytes = std::uintmax_t{1} << 30;
 // Deeper nesting is refused (no format here nests beyond a handful of levels).
 inline constexpr std::size_t kMaxJsonDepth = 256;
+// The largest count a JSON number carries exactly: past 2^53 a double no
+// longer tells neighbouring integers apart, so "whole" stops meaning anything.
+inline constexpr std::uint64_t kMaxExactCount = std::uint64_t{1} << 53;
 
 // The whole file as text; throws InputError for a missing, unreadable, empty
 // (whitespace only) or too large file, naming `what` it should have been.
@@ -51,6 +54,12 @@ class JsonValue {
   bool is_number() const { return value_->is_number(); }
 
   double number() const;  // finite
+  // A whole number in [min, max], else an error at the pointer ("expected a
+  // whole number in [min, max], found X"): the range is checked before any
+  // conversion, so 1e300, -1, 0.5 or null never reach an out-of-range cast.
+  std::int64_t whole(std::int64_t min, std::int64_t max) const;
+  // A count: a whole number in [0, max], checked the same way.
+  std::uint64_t count(std::uint64_t max = kMaxExactCount) const;
   std::string string() const;
   bool boolean() const;
   // Optional members of a given type: nullopt when absent or null, an error
@@ -90,5 +99,20 @@ JsonValue read_json_file(const std::filesystem::path& path, std::string_view wha
 // another name, or another version, is an error that says which was found and
 // which this build reads.
 void check_schema(const JsonValue& root, std::string_view schema, int version);
+
+// The element of `all` whose name_of(e) is the value's string; else an error
+// naming the value and every name known: "unknown WHAT "x" (expected one of
+// a, b)". One place, so every enum in every format is read (and refused) alike.
+template <typename Enum, std::size_t N, typename NameOf>
+Enum enum_from_names(const JsonValue& value, const Enum (&all)[N], NameOf name_of, std::string_view what) {
+  const std::string text = value.string();
+  std::string known;
+  for (const Enum e : all) {
+    if (std::string_view(name_of(e)) == text) return e;
+    if (!known.empty()) known += ", ";
+    known += std::string_view(name_of(e));
+  }
+  value.fail("unknown " + std::string(what) + " \"" + text + "\" (expected one of " + known + ")");
+}
 
 }  // namespace engram::io

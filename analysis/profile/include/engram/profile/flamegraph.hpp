@@ -67,7 +67,5 @@ std::vector<double> differential_deltas(const StackTree& before, const StackTree
 // tab/newline replaced with '?', invalid UTF-8 replaced with U+FFFD.
 std::string xml_escape(std::string_view text);
 
-// "1234567" -> "1,234,567"
-std::string group_thousands(std::uint64_t value);
 
 }  // namespace engram::profile
