@@ -211,7 +211,7 @@ EnvironmentReport detail::diagnose_environment(const SystemFacts& facts) {
   }
 
   // libpfm4.
-  if (const std::string& error = detail::pfm_init_error(); !error.empty()) {
+  if (const std::string error = detail::pfm_init_error(); !error.empty()) {
     report.findings.push_back(finding("libpfm4", Severity::problem, error));
   } else {
     std::vector<std::string> pmus;

@@ -16,11 +16,16 @@ std::mutex& pfm_mutex() {
   return mutex;
 }
 
+// libpfm4's state is shared with PAPI, whose perf_event component calls
+// pfm_terminate() when it disables itself (perf_event_paranoid 3 for a user
+// without CAP_PERFMON): every name lookup after that failed ("unknown counter
+// 'task-clock'; close matches: task-clock"). So libpfm4 is initialized
+// again on every entry: pfm_initialize() returns at once when it already
+// is, and restores the tables when PAPI has torn them down.
 const std::string& init_once() {
-  static const std::string error = [] {
-    const int rc = pfm_initialize();
-    return rc == PFM_SUCCESS ? std::string() : std::string("libpfm4 failed to initialize: ") + pfm_strerror(rc);
-  }();
+  static std::string error;
+  const int rc = pfm_initialize();
+  error = rc == PFM_SUCCESS ? std::string() : std::string("libpfm4 failed to initialize: ") + pfm_strerror(rc);
   return error;
 }
 
@@ -91,7 +96,7 @@ int core_pmu_counters() {
 
 }  // namespace
 
-const std::string& pfm_init_error() {
+std::string pfm_init_error() {
   std::lock_guard lock(pfm_mutex());
   return init_once();
 }

@@ -31,7 +31,7 @@ struct PfmPmu {
 };
 
 // Empty string when libpfm4 initialized, else its error.
-const std::string& pfm_init_error();
+std::string pfm_init_error();  // a copy: libpfm4 is initialized again on each call
 
 // nullopt when libpfm4 does not know the name (or failed to initialize).
 std::optional<PfmEvent> pfm_encode(std::string_view name);
