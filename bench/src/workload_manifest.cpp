@@ -34,17 +34,6 @@ nlohmann::json to_json(const WorkloadManifest& manifest) {
   return {{"schema", kWorkloadSchema}, {"version", kWorkloadVersion}, {"benchmarks", std::move(benchmarks)}};
 }
 
-namespace {
-
-double non_negative(const io::JsonValue& object, std::string_view key) {
-  const io::JsonValue v = object.at(key);
-  const double x = v.number();
-  if (x < 0) v.fail("must not be negative");
-  return x;
-}
-
-}  // namespace
-
 WorkloadManifest workload_manifest_from_json(const io::JsonValue& root) {
   io::check_schema(root, kWorkloadSchema, kWorkloadVersion);
   WorkloadManifest manifest;
@@ -56,11 +45,11 @@ WorkloadManifest workload_manifest_from_json(const io::JsonValue& root) {
     e.kernel = b.at("kernel").string();
     e.variant = b.at("variant").string();
     e.family = b.at("family").string();
-    e.flops_per_iteration = non_negative(b, "flops_per_iteration");
-    e.bytes_read_per_iteration = non_negative(b, "bytes_read_per_iteration");
-    e.bytes_written_per_iteration = non_negative(b, "bytes_written_per_iteration");
+    e.flops_per_iteration = b.at("flops_per_iteration").non_negative();
+    e.bytes_read_per_iteration = b.at("bytes_read_per_iteration").non_negative();
+    e.bytes_written_per_iteration = b.at("bytes_written_per_iteration").non_negative();
     e.work_measured_on = b.at("work_measured_on").string();
-    e.working_set_bytes = non_negative(b, "working_set_bytes");
+    e.working_set_bytes = b.at("working_set_bytes").non_negative();
     const io::JsonValue passes = b.at("passes");
     e.passes = passes.number();
     if (!(e.passes >= 1)) passes.fail("must be at least 1");

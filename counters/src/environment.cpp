@@ -60,7 +60,8 @@ Finding validate_hardware_events() {
   for (const char* name : kEvents) {
     try {
       const CounterSet set = CounterSet::open({name}, options);
-      const CounterValue& c = set.read().counters.front();
+      const Reading reading = set.read();  // kept: c refers into it
+      const CounterValue& c = reading.counters.front();
       if (c.status != Status::unsupported && c.status != Status::no_permission)
         counting.push_back(name);
       else if (c.reason.find(detail::kCountedZeroReason) != std::string::npos)

@@ -24,10 +24,10 @@ std::optional<std::string> optional_string(const io::JsonValue& object, std::str
   return value.string();
 }
 
-std::optional<double> optional_number(const io::JsonValue& object, std::string_view key) {
+std::optional<double> optional_clock_mhz(const io::JsonValue& object, std::string_view key) {
   const io::JsonValue value = object.at(key);
   if (value.is_null()) return std::nullopt;
-  return value.number();
+  return value.clock_mhz();
 }
 
 std::optional<int> optional_int(const io::JsonValue& object, std::string_view key, int min = 0) {
@@ -160,8 +160,8 @@ MachineSnapshot machine_snapshot_from_json(const io::JsonValue& root) {
   }
 
   const io::JsonValue clock = root.at("clock");
-  s.cpuinfo_mhz = optional_number(clock, "cpuinfo_mhz");
-  s.cpufreq_max_mhz = optional_number(clock, "cpufreq_max_mhz");
+  s.cpuinfo_mhz = optional_clock_mhz(clock, "cpuinfo_mhz");
+  s.cpufreq_max_mhz = optional_clock_mhz(clock, "cpufreq_max_mhz");
   s.governors = strings(clock.at("governors"));
   s.cpufreq_driver = optional_string(clock, "cpufreq_driver");
 

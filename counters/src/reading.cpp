@@ -28,7 +28,7 @@ bool same_counter_name(std::string_view a, std::string_view b) {
 }  // namespace
 
 UnknownCounterError::UnknownCounterError(std::string name, std::vector<std::string> close_matches, std::string hint)
-    : CounterError(unknown_message(name, close_matches, hint)),
+    : CounterListError(unknown_message(name, close_matches, hint)),
       name_(std::move(name)),
       close_matches_(std::move(close_matches)) {}
 
@@ -214,8 +214,7 @@ CounterStatuses counter_statuses_from_json(const io::JsonValue& root) {
     c.status =
         io::enum_from_names(item.at("status"), kStatuses, [](Status s) { return to_string(s); }, "counter status");
     c.backend = io::enum_from_names(item.at("backend"), kBackends, [](Backend b) { return to_string(b); }, "backend");
-    c.running_fraction = item.at("running_fraction").number();
-    if (c.running_fraction < 0 || c.running_fraction > 1) item.at("running_fraction").fail("expected a fraction in [0, 1]");
+    c.running_fraction = item.at("running_fraction").in_range(0, 1);
     c.reason = item.optional_string("reason").value_or("");
     c.fix = item.optional_string("fix").value_or("");
     if (out.find(c.counter) != nullptr) item.at("counter").fail("counter \"" + c.counter + "\" listed twice");

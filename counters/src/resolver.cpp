@@ -1,6 +1,9 @@
 #include "resolver.hpp"
 
+#include <papi.h>
+
 #include <cctype>
+#include <cstdio>
 #include <set>
 #include <utility>
 
@@ -9,6 +12,29 @@
 
 namespace engram::counters::detail {
 namespace {
+
+static_assert(kMaxCounterNameLength == PAPI_HUGE_STR_LEN - 1, "the bound is PAPI's name buffer");
+
+// A name PAPI or libpfm4 may safely see: not longer than their buffers, and,
+// once trimmed, printable ASCII (every event name is; a control byte or a
+// NUL, which c_str() would cut the name at, is a mistake or an attack).
+void check_counter_name(const std::string& raw_name) {
+  if (raw_name.size() > kMaxCounterNameLength) {
+    throw CounterListError("counter name of " + std::to_string(raw_name.size()) + " characters ('" +
+                           raw_name.substr(0, 32) + "...'): longer than the " + std::to_string(kMaxCounterNameLength) +
+                           " PAPI and libpfm4 accept");
+  }
+  const std::string name = trim(raw_name);
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(name[i]);
+    if (byte < 0x20 || byte > 0x7e) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", byte);
+      throw CounterListError("counter name has a byte that is not printable ASCII (" + std::string(hex) +
+                             " at position " + std::to_string(i + 1) + "): event names are printable ASCII");
+    }
+  }
+}
 
 std::string perf_key(const perf_event_attr& attr) {
   return "perf:" + std::to_string(attr.type) + ":" + std::to_string(attr.config) + ":" +
@@ -100,8 +126,9 @@ std::vector<std::string> resolvable_names() {
 }
 
 ResolvedCounter resolve_counter_name(const std::string& raw_name) {
+  check_counter_name(raw_name);
   const std::string name = trim(raw_name);
-  if (name.empty()) throw CounterError("empty counter name in the list");
+  if (name.empty()) throw CounterListError("empty counter name in the list");
 
   std::optional<ResolvedCounter> found;
   if (istarts_with(name, "sde:::")) {
@@ -142,7 +169,7 @@ ResolvedCounter resolve_counter_name(const std::string& raw_name) {
                  : "SDE counters exist only once a library of this process registered them";
     }
     if (auto problem = pfm_encoding_problem(name))
-      throw CounterError("counter '" + name + "': " + *problem);
+      throw CounterListError("counter '" + name + "': " + *problem);
     throw UnknownCounterError(name, close_matches(name, resolvable_names()), hint);
   }
   found->requested = name;
@@ -150,24 +177,24 @@ ResolvedCounter resolve_counter_name(const std::string& raw_name) {
 }
 
 Resolution resolve_counter_names(const std::vector<std::string>& names) {
-  if (names.empty()) throw CounterError("no counters requested: give at least one counter name");
+  if (names.empty()) throw CounterListError("no counters requested: give at least one counter name");
+  // Every name is checked before any is resolved: PAPI or libpfm4 sees none
+  // of a list that holds a bad one.
+  for (const std::string& name : names) check_counter_name(name);
   Resolution resolution;
-  std::vector<std::string> keys;
   for (const std::string& name : names) {
     ResolvedCounter counter = resolve_counter_name(name);
-    bool duplicate = false;
-    for (std::size_t i = 0; i < resolution.counters.size(); ++i) {
-      if (keys[i] != counter.dedup_key) continue;
-      duplicate = true;
-      const ResolvedCounter& kept = resolution.counters[i];
-      resolution.notes.push_back("duplicate counter '" + counter.requested + "' removed" +
-                                 (iequals(kept.requested, counter.requested)
-                                      ? std::string()
-                                      : " (same counter as '" + kept.requested + "', " + kept.canonical + ")"));
-      break;
+    // The same counter twice is refused rather than merged: merged, the
+    // second spelling's column would be missing from the results, and a
+    // tool that does not print notes would drop it without a word.
+    for (const ResolvedCounter& kept : resolution.counters) {
+      if (kept.dedup_key != counter.dedup_key) continue;
+      throw CounterListError("counter '" + counter.requested + "' is listed twice" +
+                             (kept.requested == counter.requested
+                                  ? std::string()
+                                  : " (the same counter as '" + kept.requested + "', " + kept.canonical + ")") +
+                             ": give each counter once");
     }
-    if (duplicate) continue;
-    keys.push_back(counter.dedup_key);
     resolution.counters.push_back(std::move(counter));
   }
   return resolution;

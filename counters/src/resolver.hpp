@@ -1,7 +1,7 @@
 #pragma once
 // Name resolution: every accepted spelling of a counter becomes one resolved
 // counter with a canonical name and the encodings its backends need.
-// Duplicates (the same counter under two spellings) collapse with a note.
+// The same counter twice (under two spellings) is refused.
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,7 +39,8 @@ struct Resolution {
 };
 
 // Throws UnknownCounterError (with close matches) for a name nothing knows,
-// CounterError for an empty list or an empty name.
+// CounterListError for an empty list, an empty, too long or unprintable name,
+// or a counter listed twice. Names are checked before PAPI or libpfm4 sees them.
 Resolution resolve_counter_names(const std::vector<std::string>& names);
 ResolvedCounter resolve_counter_name(const std::string& name);
 

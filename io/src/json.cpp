@@ -23,6 +23,9 @@ std::string type_name(const nlohmann::json& value) {
   return "an object";
 }
 
+// What was found instead: the number as written ("-3.5"), or the kind of value.
+std::string shown(const nlohmann::json& value) { return value.is_number() ? value.dump() : type_name(value); }
+
 // RFC 6901: '~' -> "~0", '/' -> "~1".
 std::string escape_pointer_token(std::string_view key) {
   std::string out;
@@ -305,6 +308,41 @@ double JsonValue::number() const {
   return x;
 }
 
+double JsonValue::non_negative() const {
+  const double x = number();
+  if (!(x >= 0)) fail(fmt::format("expected a number >= 0, found {}", shown(*value_)));
+  return x;
+}
+
+double JsonValue::positive() const {
+  const double x = number();
+  if (!(x > 0)) fail(fmt::format("expected a number > 0, found {}", shown(*value_)));
+  return x;
+}
+
+double JsonValue::in_range(double min, double max) const {
+  const double x = number();
+  if (!(x >= min && x <= max)) fail(fmt::format("expected a number in [{}, {}], found {}", min, max, shown(*value_)));
+  return x;
+}
+
+double JsonValue::clock_ghz() const {
+  const double x = number();
+  if (!(x >= kMinClockGhz && x <= kMaxClockGhz)) {
+    fail(fmt::format("expected a clock rate in [{}, {}] GHz, found {}", kMinClockGhz, kMaxClockGhz, shown(*value_)));
+  }
+  return x;
+}
+
+double JsonValue::clock_mhz() const {
+  const double x = number();
+  if (!(x >= kMinClockGhz * 1000 && x <= kMaxClockGhz * 1000)) {
+    fail(fmt::format("expected a clock rate in [{}, {}] MHz, found {}", kMinClockGhz * 1000, kMaxClockGhz * 1000,
+                     shown(*value_)));
+  }
+  return x;
+}
+
 namespace {
 
 // The value as an exact integer when it is a whole number that fits the type;
@@ -336,22 +374,20 @@ std::optional<std::uint64_t> exact_unsigned(const nlohmann::json& v) {
   return static_cast<std::uint64_t>(x);
 }
 
-// What was found instead: the number as written, or the kind of value.
-std::string found(const nlohmann::json& v) { return v.is_number() ? v.dump() : type_name(v); }
 
 }  // namespace
 
 std::int64_t JsonValue::whole(std::int64_t min, std::int64_t max) const {
   const auto n = exact_signed(*value_);
   if (!n || *n < min || *n > max) {
-    fail(fmt::format("expected a whole number in [{}, {}], found {}", min, max, found(*value_)));
+    fail(fmt::format("expected a whole number in [{}, {}], found {}", min, max, shown(*value_)));
   }
   return *n;
 }
 
 std::uint64_t JsonValue::count(std::uint64_t max) const {
   const auto n = exact_unsigned(*value_);
-  if (!n || *n > max) fail(fmt::format("expected a whole number in [0, {}], found {}", max, found(*value_)));
+  if (!n || *n > max) fail(fmt::format("expected a whole number in [0, {}], found {}", max, shown(*value_)));
   return *n;
 }
 

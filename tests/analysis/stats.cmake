@@ -7,6 +7,7 @@ add_executable(test_analysis_stats
   stats/test_compare_cli.cpp
   stats/test_compare_options.cpp
   stats/test_end_to_end.cpp
+  stats/test_hostile_inputs.cpp
   stats/test_ratios.cpp
   stats/test_stability.cpp
   stats/test_statistics.cpp)
@@ -17,13 +18,17 @@ target_compile_definitions(test_analysis_stats PRIVATE
   ENGRAM_COMPARE_TOOL="$<TARGET_FILE:compare>"
   ENGRAM_STABILITY_TOOL="$<TARGET_FILE:stability>"
   ENGRAM_RATIOS_TOOL="$<TARGET_FILE:ratios>"
+  ENGRAM_HARNESS_ROWS_TOOL="$<TARGET_FILE:harness_rows>"
+  ENGRAM_ROOFLINE_TOOL="$<TARGET_FILE:roofline>"
+  ENGRAM_REPORT_TOOL="$<TARGET_FILE:report>"
+  ENGRAM_REPORT_FIXTURES="${CMAKE_CURRENT_SOURCE_DIR}/report/fixtures"
   ENGRAM_BASELINE="$<TARGET_FILE:baseline>"
   ENGRAM_VALGRIND_TESTS=$<BOOL:${ENGRAM_VALGRIND_TESTS}>)
-add_dependencies(test_analysis_stats compare stability ratios baseline)
+add_dependencies(test_analysis_stats compare stability ratios baseline harness_rows roofline report)
 engram_warnings(test_analysis_stats)
 # Two timed runs compared (CompareEndToEnd's timed cases): their verdict
 # depends on the machine's noise (label perf); the callgrind case is not.
 engram_discover_tests(test_analysis_stats
   PERF "CompareEndToEnd.TwoTimedRunsOfTheSameBinaryPass:CompareEndToEnd.ASlowedKernelIsARegression"
   VALGRIND "CompareEndToEnd.*"
-  PROGRAM "CompareTool.*:StabilityTool.*:RatiosTool.*:Ratios.EveryTargetNamesABenchmarkTheBaselineHas:Stability.PlotsSvgAndPng*:Stability.AFailingGnuplot*")
+  PROGRAM "CompareTool.*:StabilityTool.*:HostileInputTool.*:RatiosTool.*:Ratios.EveryTargetNamesABenchmarkTheBaselineHas:Stability.PlotsSvgAndPng*:Stability.AFailingGnuplot*")

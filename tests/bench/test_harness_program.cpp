@@ -197,6 +197,18 @@ TEST_F(HarnessProgram, ACounterThatCannotBeCountedIsMissingNotZero) {
   }
 }
 
+// An 8,192-character name aborted the harness inside PAPI ("buffer overflow
+// detected"); the same counter twice was accepted without a word.
+TEST_F(HarnessProgram, BadCounterListsAreRefusedWithExitTwo) {
+  ProgramRun r = run_program(kSmall + " --counters=perf::" + std::string(8192, 'A'));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("longer than the 1023 PAPI and libpfm4 accept"), std::string::npos) << r.err;
+  r = run_program(kSmall + " --counters=task-clock,TASK-CLOCK --sim=never");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("counter 'TASK-CLOCK' is listed twice"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("done"), std::string::npos) << "no phase may run on a bad command line:\n" << r.out;
+}
+
 TEST_F(HarnessProgram, BadCountersAndSimulationModesExitTwoWithAMessage) {
   ProgramRun r = run_program(kSmall + " --counters=L1_DMC");
   EXPECT_EQ(r.exit_code, 2);
@@ -396,15 +408,15 @@ TEST_F(HarnessRowsProgram, BadInputExitsTwoAndSaysWhy) {
   expect_rejected("--frobnicate", "frobnicate");
   // Times that would make an infinite or negative ratio.
   const auto zero_total = harness_json("zero.json", "optimized", 0, {2, 3, 4, 1}, 40'960);
-  expect_rejected("--pair " + ref.string() + " " + zero_total.string(), "/total_seconds: must be a number > 0");
+  expect_rejected("--pair " + ref.string() + " " + zero_total.string(), "/total_seconds: expected a number > 0, found 0");
   const auto negative_rss = harness_json("rss.json", "optimized", 10, {2, 3, 4, 1}, -1);
-  expect_rejected("--pair " + ref.string() + " " + negative_rss.string(), "/peak_rss_kib: must be a number > 0");
+  expect_rejected("--pair " + ref.string() + " " + negative_rss.string(), "/peak_rss_kib: expected a number > 0, found -1");
   const auto build_only = harness_json("build.json", "optimized", 10, {2, 0, 0, 0}, 40'960);
   expect_rejected("--pair " + ref.string() + " " + build_only.string(), "kernel phases");
   // A negative phase must not hide inside a positive sum (3 - 1 + 4 > 0).
   const auto negative_phase = harness_json("phase.json", "optimized", 10, {2, 3, -1, 4}, 40'960);
   expect_rejected("--pair " + ref.string() + " " + negative_phase.string(),
-                  "/phases/2/seconds: a phase time must be >= 0, found -1");
+                  "/phases/2/seconds: expected a number >= 0, found -1");
   // An output that cannot be written is a failure (1), not bad input.
   expect_rejected("--pair " + ref.string() + " " + opt.string() + " -o " + (dir_ / "no" / "rows.json").string(),
                   "rows.json", 1);

@@ -241,7 +241,8 @@ TEST(HardwarePmu, RegionsAccumulateUntilResetAndResetZeroes) {
   else
     EXPECT_NEAR(both, one + two, (one + two) * 1e-4);
   set.reset();
-  const CounterValue* after_reset = set.read().find("instructions:u");
+  const Reading reading = set.read();
+  const CounterValue* after_reset = reading.find("instructions:u");
   ASSERT_TRUE(after_reset && after_reset->value);
   EXPECT_EQ(*after_reset->value, 0.0);
 }

@@ -407,7 +407,8 @@ TEST(FakeKernel, ValidationGivesNoVerdictWhenTheEventNeverRan) {
   Options options = quiet();
   options.validate_hardware = true;
   CounterSet set = open_on(kernel, facts, {"branch-misses"}, options);
-  const CounterValue* misses = set.read().find("branch-misses");
+  const Reading reading = set.read();
+  const CounterValue* misses = reading.find("branch-misses");
   EXPECT_EQ(misses->backend, Backend::perf_event) << misses->reason;
   EXPECT_EQ(misses->reason.find("validation workload"), std::string::npos) << misses->reason;
 }

@@ -388,6 +388,40 @@ TEST(JsonValueAccess, WholeNumbersAreCheckedBeforeAnyCast) {
   EXPECT_EQ(v.at("u64").count(std::numeric_limits<std::uint64_t>::max()), std::numeric_limits<std::uint64_t>::max());
 }
 
+// Values that cannot be: the checked getters are the one place the rule and
+// its message live, so every reader refuses a negative size, an infinite time
+// or a -3.5 GHz clock alike, at the JSON pointer.
+TEST(JsonValueAccess, CheckedNumbersRefuseWhatCannotBeAtThePointer) {
+  const JsonValue v = parse_json_text(
+      R"({"zero": 0, "neg": -3.5, "one": 1, "big": 1e308, "pct": 100.5, "s": "1", "n": null, "nan": NaN,)"
+      R"( "ghz": 3.5, "khz": 0.0009, "thz": 101, "mhz": 2600, "lowmhz": 0.5, "fast": 1e5, "inf": Infinity})",
+      "t.json", JsonOptions{.non_finite_as_null = true});
+  EXPECT_EQ(v.at("zero").non_negative(), 0.0);
+  EXPECT_EQ(v.at("big").non_negative(), 1e308);
+  EXPECT_EQ(v.at("one").positive(), 1.0);
+  EXPECT_EQ(v.at("one").in_range(0, 1), 1.0);
+  EXPECT_EQ(v.at("zero").in_range(0, 100), 0.0);
+  EXPECT_EQ(v.at("ghz").clock_ghz(), 3.5);
+  EXPECT_EQ(v.at("mhz").clock_mhz(), 2600.0);
+  EXPECT_EQ(v.at("fast").clock_mhz(), 1e5);  // 100 GHz is the bound itself
+  EXPECT_EQ(error_of([&] { v.at("neg").non_negative(); }), "t.json: /neg: expected a number >= 0, found -3.5");
+  EXPECT_EQ(error_of([&] { v.at("zero").positive(); }), "t.json: /zero: expected a number > 0, found 0");
+  EXPECT_EQ(error_of([&] { v.at("pct").in_range(0, 100); }), "t.json: /pct: expected a number in [0, 100], found 100.5");
+  EXPECT_EQ(error_of([&] { v.at("neg").clock_ghz(); }),
+            "t.json: /neg: expected a clock rate in [0.001, 100] GHz, found -3.5");
+  EXPECT_THAT(error_of([&] { v.at("khz").clock_ghz(); }), HasSubstr("found 0.0009"));
+  EXPECT_THAT(error_of([&] { v.at("thz").clock_ghz(); }), HasSubstr("found 101"));
+  EXPECT_EQ(error_of([&] { v.at("lowmhz").clock_mhz(); }),
+            "t.json: /lowmhz: expected a clock rate in [1, 100000] MHz, found 0.5");
+  // Not a number, or not a finite one (NaN and Infinity read as null here), is refused by each.
+  for (const char* key : {"s", "n", "nan", "inf"}) {
+    EXPECT_THAT(error_of([&] { v.at(key).non_negative(); }), HasSubstr("expected a number")) << key;
+    EXPECT_THAT(error_of([&] { v.at(key).positive(); }), HasSubstr("expected a number")) << key;
+    EXPECT_THAT(error_of([&] { v.at(key).in_range(0, 1); }), HasSubstr("expected a number")) << key;
+    EXPECT_THAT(error_of([&] { v.at(key).clock_ghz(); }), HasSubstr("expected a number")) << key;
+  }
+}
+
 enum class Colour { red, green };
 std::string_view colour_name(Colour c) { return c == Colour::red ? "red" : "green"; }
 

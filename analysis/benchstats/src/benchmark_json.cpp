@@ -27,47 +27,48 @@ const std::set<std::string, std::less<>> kStandardFields = {
     "error_message", "label"};
 
 
+// One entry of "benchmarks": errors name the file, the entry's JSON pointer
+// and its name; a bad value is refused at its own pointer by io's checked
+// getters.
 class EntryReader {
  public:
-  EntryReader(const std::string& source, std::size_t index, const json& entry)
-      : source_(source), index_(index), entry_(entry) {
+  explicit EntryReader(const io::JsonValue& entry) : entry_(entry) {
     if (!entry.is_object()) fail("is not an object");
-    const auto name = entry.find("name");
-    if (name != entry.end() && name->is_string()) name_ = name->get<std::string>();
+    if (const auto name = entry.raw().find("name"); name != entry.raw().end() && name->is_string()) {
+      name_ = name->get<std::string>();
+    }
   }
 
   [[noreturn]] void fail(const std::string& what) const {
     const std::string who = name_.empty() ? "" : fmt::format(" (\"{}\")", name_);
-    throw BenchmarkJsonError(fmt::format("{}: benchmarks[{}]{}: {}", source_, index_, who, what));
+    throw BenchmarkJsonError(fmt::format("{}: {}{}: {}", entry_.source(), entry_.pointer(), who, what));
   }
 
-  const json& field(const char* key) const {
-    const auto it = entry_.find(key);
-    if (it == entry_.end()) fail(fmt::format("missing field \"{}\"", key));
-    return *it;
+  io::JsonValue field(const char* key) const {
+    if (!entry_.raw().contains(key)) fail(fmt::format("missing field \"{}\"", key));
+    return entry_.at(key);
   }
 
   std::string string_field(const char* key) const {
-    const json& value = field(key);
+    const io::JsonValue value = field(key);
     if (!value.is_string()) fail(fmt::format("field \"{}\" is not a string", key));
-    return value.get<std::string>();
+    return value.string();
   }
 
-  double number_field(const char* key) const {
-    const json& value = field(key);
-    if (!value.is_number()) fail(fmt::format("field \"{}\" is not a number", key));
-    const double x = value.get<double>();
-    if (!std::isfinite(x)) fail(fmt::format("field \"{}\" is not finite", key));
-    return x;
+  // A time in nanoseconds: finite and >= 0 as written (NaN, read as null, is
+  // not a number here), and still finite once converted from its unit.
+  double time_ns(const char* key, double ns_per_unit) const {
+    const io::JsonValue value = field(key);
+    const double ns = value.non_negative() * ns_per_unit;
+    if (!std::isfinite(ns)) value.fail("a time too large to hold in nanoseconds");
+    return ns;
   }
 
   const std::string& name() const { return name_; }
-  const json& entry() const { return entry_; }
+  const io::JsonValue& entry() const { return entry_; }
 
  private:
-  const std::string& source_;
-  std::size_t index_;
-  const json& entry_;
+  io::JsonValue entry_;
   std::string name_;
 };
 
@@ -124,8 +125,8 @@ BenchmarkFile parse_benchmark_json(std::string_view text, const std::string& sou
   }
 
   std::size_t aggregates = 0;
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    const EntryReader entry(source, i, (*list)[i]);
+  for (const io::JsonValue& item : parsed.at("benchmarks").elements()) {
+    const EntryReader entry(item);
     if (entry.name().empty()) entry.fail("missing field \"name\" (or not a non-empty string)");
     const std::string run_type = entry.string_field("run_type");
     if (run_type == "aggregate") {
@@ -144,11 +145,11 @@ BenchmarkFile parse_benchmark_json(std::string_view text, const std::string& sou
       samples->name = entry.name();
     }
 
-    const auto error = entry.entry().find("error_occurred");
-    if (error != entry.entry().end() && error->is_boolean() && error->get<bool>()) {
-      const auto message = entry.entry().find("error_message");
-      samples->error_message =
-          message != entry.entry().end() && message->is_string() ? message->get<std::string>() : "(no message)";
+    const json& raw = entry.entry().raw();
+    const auto error = raw.find("error_occurred");
+    if (error != raw.end() && error->is_boolean() && error->get<bool>()) {
+      const auto message = raw.find("error_message");
+      samples->error_message = message != raw.end() && message->is_string() ? message->get<std::string>() : "(no message)";
       continue;
     }
 
@@ -158,14 +159,13 @@ BenchmarkFile parse_benchmark_json(std::string_view text, const std::string& sou
     } catch (const std::invalid_argument& e) {
       entry.fail(e.what());
     }
-    const double real = entry.number_field("real_time");
-    const double cpu = entry.number_field("cpu_time");
-    if (real < 0 || cpu < 0) entry.fail("negative time");
-    samples->real_ns.push_back(real * scale);
-    samples->cpu_ns.push_back(cpu * scale);
-    for (const auto& [key, value] : entry.entry().items()) {
+    samples->real_ns.push_back(entry.time_ns("real_time", scale));
+    samples->cpu_ns.push_back(entry.time_ns("cpu_time", scale));
+    // User counters: counts, rates and ratios of counts, never negative. One
+    // that is not a number (NaN or Infinity, read as null) is missing here.
+    for (const auto& [key, value] : entry.entry().members()) {
       if (kStandardFields.count(key) != 0 || !value.is_number()) continue;
-      samples->counters[key].push_back(value.get<double>());
+      samples->counters[key].push_back(value.non_negative());
     }
   }
 

@@ -187,12 +187,14 @@ std::vector<RatioRow> parse_extra_ratio_rows(std::string_view text, const std::s
     if (bound_name == "at_most") row.bound = RatioBound::at_most;
     else if (bound_name == "at_least") row.bound = RatioBound::at_least;
     else bound.fail(fmt::format("must be \"at_most\" or \"at_least\", not \"{}\"", bound_name));
-    row.limit = r.at("limit").number();
+    // Every target here is a ratio, a size or a time: a negative one (a peak
+    // RSS of -5 MiB "below 64 MiB") cannot be.
+    row.limit = r.at("limit").non_negative();
     const io::JsonValue values = r.at("values");
     if (!values.is_array()) values.fail("expected an array (one value per run, null where a run lacks it)");
     for (const io::JsonValue& v : values.elements()) {
       if (v.is_null()) row.per_run.push_back(std::nullopt);
-      else if (v.is_number()) row.per_run.push_back(v.number());
+      else if (v.is_number()) row.per_run.push_back(v.non_negative());
       else v.fail("neither a number nor null");
     }
     // A "source" that is not a string is ignored, as before; "unit", when

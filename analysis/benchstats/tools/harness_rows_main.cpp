@@ -41,19 +41,13 @@ HarnessRun read_harness(const std::string& path, const std::string& expected_imp
   }
   // Ratios of times: a time of 0 (or a negative one) would give an infinite
   // or negative ratio, which JSON cannot even hold (it would be written as null).
-  const auto positive = [](const engram::io::JsonValue& value) {
-    const double number = value.number();
-    if (!(number > 0)) value.fail("must be a number > 0, found " + value.raw().dump());
-    return number;
-  };
   HarnessRun run;
-  run.total_seconds = positive(root.at("total_seconds"));
-  run.peak_rss_kib = positive(root.at("peak_rss_kib"));
+  run.total_seconds = root.at("total_seconds").positive();
+  run.peak_rss_kib = root.at("peak_rss_kib").positive();
   for (const auto& phase : root.at("phases").elements()) {
     // Each phase on its own: a negative one would hide inside a positive sum.
     const engram::io::JsonValue seconds = phase.at("seconds");
-    const double s = seconds.number();
-    if (s < 0) seconds.fail("a phase time must be >= 0, found " + seconds.raw().dump());
+    const double s = seconds.non_negative();
     if (phase.at("name").string() != "build") run.kernel_seconds += s;
   }
   if (!(run.kernel_seconds > 0) || !std::isfinite(run.kernel_seconds)) {

@@ -291,7 +291,7 @@ namespace {
 std::vector<FunctionCost> cost_rows_from_json(const io::JsonValue& list) {
   std::vector<FunctionCost> rows;
   for (const auto& item : list.elements()) {
-    rows.push_back({item.at("function").string(), item.at("samples").count(), item.at("percent").number()});
+    rows.push_back({item.at("function").string(), item.at("samples").count(), item.at("percent").in_range(0, 100)});
   }
   return rows;
 }
@@ -335,10 +335,12 @@ HotspotReport hotspots_from_json(const io::JsonValue& root) {
     FamilyShare share;
     share.family = item.at("family").string();
     share.samples = item.at("samples").count();
-    share.percent = item.at("percent").number();
+    share.percent = item.at("percent").in_range(0, 100);
     if (const auto band = item.find("expected_percent")) {
       const auto bounds = band->elements();
-      if (bounds.size() != 2 || bounds[0].number() > bounds[1].number()) band->fail("expected [low, high]");
+      if (bounds.size() != 2 || bounds[0].in_range(0, 100) > bounds[1].in_range(0, 100)) {
+        band->fail("expected [low, high]");
+      }
       share.band = ShareBand{bounds[0].number(), bounds[1].number()};
       share.verdict = io::enum_from_names(item.at("verdict"), kVerdicts, verdict_name, "verdict");
     } else if (item.optional_string("verdict")) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "benchmark_summary.hpp"
+#include "engram/io/format.hpp"
 #include "engram/roofline/roofline.hpp"
 
 namespace engram::report {
@@ -80,13 +81,13 @@ CandidateRanking rank_candidates(const profile::HotspotReport& hotspots, const r
     c.bound = p.bound;
     c.level = p.level;
     if (p.fraction_of_roof > roofline::kAtRoofTolerance) {
-      c.note = fmt::format("measured above its roof ({:.0f}%): the roof model does not describe this kernel "
+      c.note = fmt::format("measured above its roof ({}): the roof model does not describe this kernel "
                            "(distance taken as 0)",
-                           100 * p.fraction_of_roof);
+                           io::percent(p.fraction_of_roof));
     } else if (p.fraction_of_roof > 1.0) {
-      c.note = fmt::format("at its roof ({:.1f}%, within run-to-run variation): nothing left at this level; only "
+      c.note = fmt::format("at its roof ({}, within run-to-run variation): nothing left at this level; only "
                            "fewer bytes per FLOP or a faster level would help",
-                           100 * p.fraction_of_roof);
+                           io::percent(p.fraction_of_roof));
     }
     ranking.ranked.push_back(std::move(c));
   }

@@ -123,7 +123,7 @@ void add_counters_section(Document& doc, const LoadedInputs& in) {
   std::map<std::string, double> simulated_iterations;
   if (const std::string text = context("engram.simulated_iterations"); !text.empty()) {
     const io::JsonValue sims = io::parse_json_text(text, file.source + ": context \"engram.simulated_iterations\"");
-    for (const auto& [name, value] : sims.members()) simulated_iterations[name] = value.number();
+    for (const auto& [name, value] : sims.members()) simulated_iterations[name] = value.positive();
   }
 
   Text intro;

@@ -45,7 +45,7 @@ std::vector<ContextCache> context_caches(const benchstats::BenchmarkFile& file) 
   if (text.empty()) return out;
   const io::JsonValue caches = io::parse_json_text(text, file.source + ": context \"caches\"");
   for (const auto& c : caches.elements()) {
-    out.push_back({static_cast<int>(c.at("level").number()), c.at("type").string(), c.at("size").number()});
+    out.push_back({static_cast<int>(c.at("level").whole(1, 9)), c.at("type").string(), c.at("size").non_negative()});
   }
   return out;
 }
@@ -213,7 +213,7 @@ void add_run_rows(std::vector<Row>& rows, const LoadedInputs& in) {
     // A JSON array of 1, 5 and 15 minute averages.
     const io::JsonValue averages = io::parse_json_text(load, in.bench.source + ": context \"load_avg\"");
     std::vector<std::string> shown;
-    for (const auto& a : averages.elements()) shown.push_back(fmt::format("{:.2f}", a.number()));
+    for (const auto& a : averages.elements()) shown.push_back(fmt::format("{:.2f}", a.non_negative()));
     value << fmt::format("; load average (1, 5, 15 min) when it started: {}", fmt::join(shown, ", "));
   }
   rows.push_back({"Benchmark run", value, Text() << code(io::display_path(in.paths.bench)) << " context"});

@@ -61,17 +61,11 @@ json sweep_json(const std::vector<ceilings::SweepPoint>& sweep) {
   return out;
 }
 
-// A bandwidth: the roofs divide by it, so 0 is as wrong as a negative one.
-double positive(const io::JsonValue& value) {
-  const double x = value.number();
-  if (!(x > 0)) value.fail(fmt::format("must be a number > 0, found {}", x));
-  return x;
-}
-
 std::optional<LevelBandwidth> plateau_from(const io::JsonValue& level, std::string_view key) {
   const auto f = level.find(key);
   if (!f) return std::nullopt;
-  const LevelBandwidth b{positive(f->at("gbps")), f->at("from_bytes").count(), f->at("to_bytes").count()};
+  // A bandwidth: the roofs divide by it, so 0 is as wrong as a negative one.
+  const LevelBandwidth b{f->at("gbps").positive(), f->at("from_bytes").count(), f->at("to_bytes").count()};
   if (b.to_bytes < b.from_bytes) {
     f->at("to_bytes").fail(fmt::format("{} is below from_bytes {}", b.to_bytes, b.from_bytes));
   }
@@ -80,7 +74,7 @@ std::optional<LevelBandwidth> plateau_from(const io::JsonValue& level, std::stri
 
 std::vector<ceilings::SweepPoint> sweep_from(const io::JsonValue& list) {
   std::vector<ceilings::SweepPoint> out;
-  for (const auto& p : list.elements()) out.push_back({p.at("bytes").count(), positive(p.at("gbps"))});
+  for (const auto& p : list.elements()) out.push_back({p.at("bytes").count(), p.at("gbps").positive()});
   return out;
 }
 
@@ -205,9 +199,9 @@ RooflineResult roofline_from_json(const io::JsonValue& root) {
   m.source = string_or_empty(c, "source");
   m.cpu_model = string_or_empty(c, "cpu_model");
   m.date = string_or_empty(c, "date");
-  m.clock_ghz = c.optional_number("clock_ghz").value_or(0);
+  if (const auto ghz = c.find("clock_ghz")) m.clock_ghz = ghz->clock_ghz();  // absent: not measured (0)
   m.bandwidth_kernel = c.at("bandwidth_kernel").string();
-  for (const auto& [simd, value] : c.at("peak_gflops").members()) m.peak_gflops[simd] = value.number();
+  for (const auto& [simd, value] : c.at("peak_gflops").members()) m.peak_gflops[simd] = value.positive();
   for (const auto& l : c.at("levels").elements()) {
     MemoryCeiling level;
     level.level = l.at("level").string();
@@ -237,27 +231,26 @@ RooflineResult roofline_from_json(const io::JsonValue& root) {
     point.variant = p.at("variant").string();
     point.access = p.at("access").string();
     point.repetitions = p.at("repetitions").count();
-    point.seconds_per_iteration = p.at("seconds_per_iteration").number();
-    point.flops_per_iteration = p.at("flops_per_iteration").number();
-    point.bytes_per_iteration = p.at("bytes_per_iteration").number();
+    point.seconds_per_iteration = p.at("seconds_per_iteration").positive();
+    point.flops_per_iteration = p.at("flops_per_iteration").non_negative();
+    point.bytes_per_iteration = p.at("bytes_per_iteration").non_negative();
     point.work_measured_on = string_or_empty(p, "work_measured_on");
-    point.passes = p.at("passes").number();
-    point.working_set_bytes = p.at("working_set_bytes").number();
-    point.intensity = p.at("arithmetic_intensity").number();
-    point.gflops = p.at("gflops").number();
-    point.gbps = p.at("gbps").number();
+    point.passes = p.at("passes").positive();
+    point.working_set_bytes = p.at("working_set_bytes").non_negative();
+    point.intensity = p.at("arithmetic_intensity").non_negative();
+    point.gflops = p.at("gflops").non_negative();
+    point.gbps = p.at("gbps").non_negative();
     point.peak_simd = p.at("peak_simd").string();
-    point.peak_gflops = p.at("peak_gflops").number();
+    point.peak_gflops = p.at("peak_gflops").positive();
     for (const auto& roof : p.at("roofs").elements()) {
-      point.roofs.push_back({roof.at("level").string(), roof.at("gbps").number(), roof.at("roof_gflops").number(),
+      point.roofs.push_back({roof.at("level").string(), roof.at("gbps").positive(), roof.at("roof_gflops").non_negative(),
                              roof.at("memory_bound").boolean()});
     }
     point.level = p.at("level").string();
     point.level_rule = string_or_empty(p, "level_rule");
-    point.bandwidth_gbps = p.at("bandwidth_gbps").number();
-    point.attainable_gflops = p.at("attainable_gflops").number();
-    if (!(point.attainable_gflops > 0)) p.at("attainable_gflops").fail("must be > 0");
-    point.fraction_of_roof = p.at("fraction_of_roof").number();
+    point.bandwidth_gbps = p.at("bandwidth_gbps").positive();
+    point.attainable_gflops = p.at("attainable_gflops").positive();
+    point.fraction_of_roof = p.at("fraction_of_roof").non_negative();  // above 1 when a kernel beats the model
     point.bound = p.at("bound").string();
     point.note = string_or_empty(p, "note");
     r.points.push_back(std::move(point));

@@ -10,12 +10,6 @@ namespace {
 
 constexpr const char* kLevels[] = {"L1", "L2", "L3", "DRAM"};
 
-double positive(const io::JsonValue& value) {
-  const double x = value.number();
-  if (!(x > 0)) value.fail(fmt::format("must be a positive number, not {}", x));
-  return x;
-}
-
 // Whole bytes in [1, 2^53]: checked before the cast (llround of 1e300 was undefined).
 std::uint64_t positive_bytes(const io::JsonValue& value) {
   return static_cast<std::uint64_t>(value.whole(1, static_cast<std::int64_t>(io::kMaxExactCount)));
@@ -29,8 +23,8 @@ std::optional<std::uint64_t> optional_bytes(const io::JsonValue& object, std::st
 
 PlateauFigure plateau_figure(const io::JsonValue& f) {
   PlateauFigure p;
-  p.gbps = positive(f.at("gbps"));
-  p.max_gbps = f.find("max_gbps") ? positive(f.at("max_gbps")) : p.gbps;
+  p.gbps = f.at("gbps").positive();
+  p.max_gbps = f.find("max_gbps") ? f.at("max_gbps").positive() : p.gbps;
   p.from_bytes = positive_bytes(f.at("from_bytes"));
   p.to_bytes = positive_bytes(f.at("to_bytes"));
   if (p.to_bytes < p.from_bytes) f.at("to_bytes").fail(fmt::format("{} is below from_bytes {}", p.to_bytes, p.from_bytes));
@@ -85,17 +79,21 @@ CeilingsFile ceilings_from_json(const io::JsonValue& root) {
     c.date = m->optional_string("date").value_or("");
     c.host = m->optional_string("host").value_or("");
     c.kernel = m->optional_string("kernel").value_or("");
-    c.cpuinfo_mhz = m->optional_number("cpuinfo_mhz");
+    // The writer writes 0 when /proc/cpuinfo has no "cpu MHz" (arm64): not
+    // reported. Any other value is a clock rate and must be one.
+    if (const auto mhz = m->find("cpuinfo_mhz"); mhz && !(mhz->is_number() && mhz->raw() == 0)) {
+      c.cpuinfo_mhz = mhz->clock_mhz();
+    }
     if (const auto simd = m->find("simd_levels")) {
       for (const auto& s : simd->elements()) c.simd_levels.push_back(s.string());
     }
   }
   if (const auto clock = root.find("clock")) {
-    if (const auto ghz = clock->find("ghz")) c.clock_ghz = positive(*ghz);
+    if (const auto ghz = clock->find("ghz")) c.clock_ghz = ghz->clock_ghz();
   }
 
   const io::JsonValue peaks = root.at("peak_gflops");
-  for (const auto& [simd, value] : peaks.members()) c.peak_gflops[simd] = positive(value);
+  for (const auto& [simd, value] : peaks.members()) c.peak_gflops[simd] = value.positive();
   if (c.peak_gflops.empty()) peaks.fail("no SIMD level: at least one compute peak is needed");
 
   const io::JsonValue levels = root.at("levels");
@@ -112,7 +110,7 @@ CeilingsFile ceilings_from_json(const io::JsonValue& root) {
     sweep.kernel = s.at("kernel").string();
     sweep.simd = s.optional_string("simd").value_or("");
     for (const auto& p : s.at("points").elements()) {
-      const SweepPoint point{positive_bytes(p.at("bytes")), positive(p.at("gbps"))};
+      const SweepPoint point{positive_bytes(p.at("bytes")), p.at("gbps").positive()};
       if (!sweep.points.empty() && point.bytes <= sweep.points.back().bytes) {
         p.at("bytes").fail(fmt::format("{} does not follow {}: sweep sizes must increase", point.bytes,
                                        sweep.points.back().bytes));

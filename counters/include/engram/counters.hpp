@@ -79,8 +79,23 @@ class CounterError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The list of counters asked for cannot be opened as given: an empty list or
+// name, a name longer than kMaxCounterNameLength or with a byte that is not
+// printable ASCII, the same counter twice (under any spelling), or a name no
+// backend knows (UnknownCounterError). Tools treat it as bad usage (exit 2).
+class CounterListError : public CounterError {
+ public:
+  using CounterError::CounterError;
+};
+
+// The longest counter name accepted: PAPI copies names into fixed buffers of
+// PAPI_HUGE_STR_LEN (1024) bytes, and an 8,192-byte name aborted the process
+// inside PAPI_event_name_to_code ("buffer overflow detected"). No event name
+// of PAPI, libpfm4 or perf comes near it.
+inline constexpr std::size_t kMaxCounterNameLength = 1023;
+
 // A name that no backend knows. The message lists the close matches.
-class UnknownCounterError : public CounterError {
+class UnknownCounterError : public CounterListError {
  public:
   // `hint` (optional) is appended to the message, e.g. why a family of names is empty.
   UnknownCounterError(std::string name, std::vector<std::string> close_matches, std::string hint = {});
@@ -193,7 +208,8 @@ std::optional<double> simulated_value(const CallgrindCounts& counts, std::string
 std::vector<std::string> simulated_counter_names();
 
 // Estimated cycles: RAM = ILmr + DLmr + DLmw; LL = I1mr + D1mr + D1mw - RAM;
-// L1 = Ir + Dr + Dw - LL - RAM; cycles = L1 + 5 LL + 35 RAM.
+// L1 = Ir + Dr + Dw - LL - RAM; cycles = L1 + 5 LL + 35 RAM. nullopt when an
+// event is missing or the estimate exceeds 64 bits.
 std::optional<std::uint64_t> estimated_cycles(const CallgrindCounts& counts);
 
 // A parsed callgrind profile: one entry per part (dump), in part order.
@@ -303,7 +319,7 @@ struct Reading {
   std::vector<CounterValue> counters;  // one per distinct requested counter, in request order
   std::vector<DerivedMetric> derived;  // always all six, each with value or reason
   std::vector<GroupTimes> groups;      // every opened perf_event group, in open order
-  std::vector<std::string> notes;      // e.g. "duplicate counter 'cycles' removed"
+  std::vector<std::string> notes;      // e.g. "kernel-mode work is not counted (...)"
   double overhead_ns = 0.0;            // CounterSet::overhead_ns() of the set
 
   // By requested or canonical name (case-insensitive, PAPI_ prefix optional).
@@ -401,9 +417,11 @@ struct CounterSetAccess;  // the library's tests build sets on fake backends
 class CounterSet {
  public:
   // Resolves, plans and opens the counters. Throws UnknownCounterError for a
-  // name nothing knows (with close matches) and CounterError for an empty
-  // list. Duplicates (same counter under any spelling) are removed with a
-  // note. Counters that cannot be counted are kept with their status.
+  // name nothing knows (with close matches) and CounterListError for an
+  // empty list, a bad name or the same counter twice under any spelling
+  // (refused, not merged: a tool that forgot to print a note would drop a
+  // requested column without a word). Counters that cannot be counted are
+  // kept with their status.
   static CounterSet open(const std::vector<std::string>& names, const Options& options = {});
 
   CounterSet(CounterSet&&) noexcept;

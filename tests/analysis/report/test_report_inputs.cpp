@@ -162,10 +162,59 @@ TEST_F(ReportBadInput, BenchmarkFileProblemsNameTheEntry) {
   const auto at = bench.find("\"us\"");
   bench.replace(at, 4, "\"fortnights\"");
   EXPECT_THAT(load_error(with("bench", "units.json", bench)),
-              HasSubstr("units.json: benchmarks[0] (\"vector_similarity_1000/reference\"): unknown time unit"));
+              HasSubstr("units.json: /benchmarks/0 (\"vector_similarity_1000/reference\"): unknown time unit"));
   EXPECT_THAT(load_error(with("bench", "none.json", R"({"context": {}, "benchmarks": []})")),
               HasSubstr("none.json: no benchmark results"));
   EXPECT_THAT(load_error(with("bench", "notgb.json", R"({"points": []})")), HasSubstr("notgb.json: no \"benchmarks\""));
+}
+
+// Valid JSON with values that cannot be: each owner's reader refuses it at
+// the JSON pointer (the rule is io::JsonValue's checked getters), so the
+// report never prints a "-3.50 GHz" clock or a negative share.
+TEST_F(ReportBadInput, ImpossibleValuesAreRefusedAtTheirPointer) {
+  struct Case {
+    const char* field;
+    const char* fixture;
+    std::string from, to;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {"machine", "machine.json", "\"cpuinfo_mhz\": 2600.0", "\"cpuinfo_mhz\": -3500",
+       "/clock/cpuinfo_mhz: expected a clock rate in [1, 100000] MHz, found -3500"},
+      {"machine", "machine.json", "\"cpuinfo_mhz\": 2600.0", "\"cpuinfo_mhz\": 1e9",
+       "/clock/cpuinfo_mhz: expected a clock rate in [1, 100000] MHz, found 1000000000.0"},
+      {"ceilings", "ceilings.json", "\"ghz\": 3.5", "\"ghz\": -3.5",
+       "/clock/ghz: expected a clock rate in [0.001, 100] GHz, found -3.5"},
+      {"ceilings", "ceilings.json", "\"cpuinfo_mhz\": 2600.0", "\"cpuinfo_mhz\": 0.5",
+       "/machine/cpuinfo_mhz: expected a clock rate in [1, 100000] MHz, found 0.5"},
+      {"roofline", "roofline.json", "\"clock_ghz\": 3.5", "\"clock_ghz\": -3.5",
+       "/ceilings/clock_ghz: expected a clock rate in [0.001, 100] GHz, found -3.5"},
+      {"roofline", "roofline.json", "\"working_set_bytes\": ", "\"working_set_bytes\": -",
+       "/points/0/working_set_bytes: expected a number >= 0, found -"},
+      {"roofline", "roofline.json", "\"fraction_of_roof\": ", "\"fraction_of_roof\": -",
+       "/points/0/fraction_of_roof: expected a number >= 0, found -"},
+      {"roofline", "roofline.json", "\"avx2\": 111.0", "\"avx2\": -3.5",
+       "/ceilings/peak_gflops/avx2: expected a number > 0, found -3.5"},
+      {"stability", "stability.json", "\"cv\": 0.0083", "\"cv\": -3.5",
+       "/benchmarks/0/cv: expected a number >= 0, found -3.5"},
+      {"stability", "stability.json", "\"min\": ", "\"min\": -",
+       "/benchmarks/0/min: expected a number >= 0, found -"},
+      {"hotspots", "hotspots.json", "\"percent\": 97.5", "\"percent\": -3.5",
+       "/top_inclusive/0/percent: expected a number in [0, 100], found -3.5"},
+      {"hotspots", "hotspots.json", "\"percent\": 97.5", "\"percent\": 150",
+       "/top_inclusive/0/percent: expected a number in [0, 100], found 150"},
+      {"counters", "counters.json", "\"time_unit\": \"us\"", "\"time_unit\": \"us\", \"bogus_count\": -2",
+       "/bogus_count: expected a number >= 0, found -2"},
+  };
+  for (const Case& c : cases) {
+    std::string text = read_text(report_fixture(c.fixture));
+    const auto at = text.find(c.from);
+    ASSERT_NE(at, std::string::npos) << c.fixture << ": " << c.from;
+    text.replace(at, c.from.size(), c.to);
+    const std::string error = load_error(with(c.field, std::string("bad-") + c.fixture, text));
+    EXPECT_THAT(error, StartsWith((dir_ / (std::string("bad-") + c.fixture)).string() + ": /")) << c.to;
+    EXPECT_THAT(error, HasSubstr(c.expected)) << c.to;
+  }
 }
 
 TEST_F(ReportBadInput, AnotherVersionOfAnOwnersFormatIsAClearError) {

@@ -265,6 +265,22 @@ TEST(CeilingsJson, HostileNumbersAreRefusedAtTheirPointer) {
   j["levels"]["L1"]["bandwidth"]["load"]["from_bytes"] = 0.5;
   EXPECT_EQ(error_of(j), "ceilings.json: /levels/L1/bandwidth/load/from_bytes: expected a whole number in "
                          "[1, 9007199254740992], found 0.5");
+  // Clock rates out of 1 MHz .. 100 GHz, and bandwidths or peaks that are not > 0.
+  j = good;
+  j["clock"]["ghz"] = -3.5;
+  EXPECT_EQ(error_of(j), "ceilings.json: /clock/ghz: expected a clock rate in [0.001, 100] GHz, found -3.5");
+  j = good;
+  j["clock"]["ghz"] = 1e6;
+  EXPECT_NE(error_of(j).find("/clock/ghz: expected a clock rate"), std::string::npos) << error_of(j);
+  j = good;
+  j["machine"]["cpuinfo_mhz"] = -2600;
+  EXPECT_EQ(error_of(j), "ceilings.json: /machine/cpuinfo_mhz: expected a clock rate in [1, 100000] MHz, found -2600");
+  j = good;
+  j["machine"]["cpuinfo_mhz"] = 0;  // what the writer writes when /proc/cpuinfo has no "cpu MHz"
+  EXPECT_FALSE(ceilings_from_json(engram::io::parse_json_text(j.dump(), "c.json")).cpuinfo_mhz.has_value());
+  j = good;
+  j["peak_gflops"]["scalar"] = -1;
+  EXPECT_EQ(error_of(j), "ceilings.json: /peak_gflops/scalar: expected a number > 0, found -1");
 }
 
 }  // namespace

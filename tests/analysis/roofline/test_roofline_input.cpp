@@ -63,7 +63,7 @@ TEST(CeilingsInput, AnotherSchemaOrVersionIsAClearError) {
 TEST(CeilingsInput, MissingOrWrongFieldsAreNamedByPath) {
   json c = synthetic_ceilings();
   c["levels"]["L3"]["bandwidth"]["load"]["gbps"] = -5;
-  EXPECT_TRUE(contains(error_of(c.dump()), "c.json: /levels/L3/bandwidth/load/gbps: must be a positive number, not -5"))
+  EXPECT_TRUE(contains(error_of(c.dump()), "c.json: /levels/L3/bandwidth/load/gbps: expected a number > 0, found -5"))
       << error_of(c.dump());
 
   c = synthetic_ceilings();

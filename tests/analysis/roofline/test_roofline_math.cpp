@@ -352,7 +352,7 @@ TEST(RooflineFile, HostileNumbersAreRefusedAtTheirPointer) {
       << error_of(j);
   j = good;
   j["ceilings"]["levels"][0]["stream"]["gbps"] = -3;
-  EXPECT_NE(error_of(j).find("/ceilings/levels/0/stream/gbps: must be a number > 0, found -3"), std::string::npos)
+  EXPECT_NE(error_of(j).find("/ceilings/levels/0/stream/gbps: expected a number > 0, found -3"), std::string::npos)
       << error_of(j);
   j = good;
   j["ceilings"]["levels"][0]["stream"]["to_bytes"] = 0;

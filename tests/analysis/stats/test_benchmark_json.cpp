@@ -86,12 +86,12 @@ TEST(BenchmarkJsonErrors, TruncatedSaysTruncated) {
 
 TEST(BenchmarkJsonErrors, MissingFieldNamesTheEntry) {
   const std::string e = error_of(fixture("missing_field.json"));
-  EXPECT_THAT(e, HasSubstr("missing_field.json: benchmarks[1] (\"kernel_a/optimized\"): missing field \"cpu_time\""));
+  EXPECT_THAT(e, HasSubstr("missing_field.json: /benchmarks/1 (\"kernel_a/optimized\"): missing field \"cpu_time\""));
 }
 
 TEST(BenchmarkJsonErrors, UnknownTimeUnitNamesTheEntryAndUnit) {
   const std::string e = error_of(fixture("bad_unit.json"));
-  EXPECT_THAT(e, HasSubstr("bad_unit.json: benchmarks[2] (\"kernel_a/optimized\")"));
+  EXPECT_THAT(e, HasSubstr("bad_unit.json: /benchmarks/2 (\"kernel_a/optimized\")"));
   EXPECT_THAT(e, HasSubstr("unknown time unit \"fortnight\""));
 }
 
@@ -119,15 +119,21 @@ TEST(BenchmarkJsonErrors, StructuralProblems) {
   EXPECT_THAT(parse_error("{\"context\": {}}"), HasSubstr("t.json: no \"benchmarks\" array"));
   EXPECT_THAT(parse_error("{\"benchmarks\": {}}"), HasSubstr("\"benchmarks\" is not an array"));
   EXPECT_THAT(parse_error("{\"benchmarks\": []}"), HasSubstr("t.json: no benchmark results"));
-  EXPECT_THAT(parse_error("{\"benchmarks\": [3]}"), HasSubstr("t.json: benchmarks[0]: is not an object"));
+  EXPECT_THAT(parse_error("{\"benchmarks\": [3]}"), HasSubstr("t.json: /benchmarks/0: is not an object"));
   EXPECT_THAT(parse_error("{\"benchmarks\": [{\"run_type\": \"iteration\"}]}"),
-              HasSubstr("benchmarks[0]: missing field \"name\""));
+              HasSubstr("/benchmarks/0: missing field \"name\""));
   EXPECT_THAT(parse_error("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"iteration\", \"real_time\": \"1\", "
                           "\"cpu_time\": 1, \"time_unit\": \"ns\"}]}"),
-              HasSubstr("benchmarks[0] (\"x\"): field \"real_time\" is not a number"));
+              HasSubstr("t.json: /benchmarks/0/real_time: expected a number, found a string"));
   EXPECT_THAT(parse_error("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"iteration\", \"real_time\": -1, "
                           "\"cpu_time\": 1, \"time_unit\": \"ns\"}]}"),
-              HasSubstr("negative time"));
+              HasSubstr("t.json: /benchmarks/0/real_time: expected a number >= 0, found -1"));
+  EXPECT_THAT(parse_error("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"iteration\", \"real_time\": 1, "
+                          "\"cpu_time\": 1e308, \"time_unit\": \"s\"}]}"),
+              HasSubstr("t.json: /benchmarks/0/cpu_time: a time too large to hold in nanoseconds"));
+  EXPECT_THAT(parse_error("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"iteration\", \"real_time\": 1, "
+                          "\"cpu_time\": 1, \"time_unit\": \"ns\", \"L1_DCM\": -2}]}"),
+              HasSubstr("t.json: /benchmarks/0/L1_DCM: expected a number >= 0, found -2"));
   EXPECT_THAT(parse_error("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"bogus\"}]}"),
               HasSubstr("unknown run_type \"bogus\""));
 }

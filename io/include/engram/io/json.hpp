@@ -28,6 +28,11 @@ inline constexpr std::size_t kMaxJsonDepth = 256;
 // The largest count a JSON number carries exactly: past 2^53 a double no
 // longer tells neighbouring integers apart, so "whole" stops meaning anything.
 inline constexpr std::uint64_t kMaxExactCount = std::uint64_t{1} << 53;
+// The clock rates a file may claim, for clock_ghz() and clock_mhz(): no CPU
+// this project measures runs below 1 MHz or above 100 GHz, so a value outside
+// is a broken or hostile file (a negative clock printed as "-3.50 GHz").
+inline constexpr double kMinClockGhz = 0.001;
+inline constexpr double kMaxClockGhz = 100;
 
 // The whole file as text; throws InputError for a missing, unreadable, empty
 // (whitespace only) or too large file, naming `what` it should have been.
@@ -54,6 +59,13 @@ class JsonValue {
   bool is_number() const { return value_->is_number(); }
 
   double number() const;  // finite
+  // The one place the rules for values that cannot be live: each is finite
+  // and refused at the pointer otherwise ("expected a number >= 0, found -1").
+  double non_negative() const;                    // sizes, times, counts, rates: >= 0
+  double positive() const;                        // what something is divided by: > 0
+  double in_range(double min, double max) const;  // percents [0, 100], fractions [0, 1], ...
+  double clock_ghz() const;                       // in [kMinClockGhz, kMaxClockGhz]
+  double clock_mhz() const;                       // the same range in MHz
   // A whole number in [min, max], else an error at the pointer ("expected a
   // whole number in [min, max], found X"): the range is checked before any
   // conversion, so 1e300, -1, 0.5 or null never reach an out-of-range cast.

@@ -20,7 +20,8 @@ namespace engram::benchstats {
 
 // A file that is not usable benchmark JSON. The message starts with the file
 // name and the place: "FILE:LINE:COLUMN (byte N): ..." for malformed JSON,
-// "FILE: benchmarks[I] (\"NAME\"): ..." for a bad entry.
+// "FILE: /benchmarks/I (\"NAME\"): ..." for a bad entry and
+// "FILE: /benchmarks/I/real_time: expected a number >= 0, found -1" for a bad value.
 using BenchmarkJsonError = io::InputError;
 
 // Which of Google Benchmark's two times to use. CPU time is the default of our
