@@ -18,6 +18,16 @@ namespace {
 
 constexpr const char* kTool = "ceilings";
 
+// Upper bounds that keep a run finite (--peak-seconds 1e308 used to run
+// without end): with every option at its limit, each peak (up to three and
+// the clock) takes 10 runs x 10 s, and each octave of the sweep 16 points x 4
+// kernels (load, copy, triad, gather) x 10 runs x 1 s, about 11 minutes.
+// The lower bounds refuse runs too short to time.
+constexpr engram::io::NumberRange<double> kPeakSeconds{0.001, 10};
+constexpr engram::io::NumberRange<double> kPointSeconds{0.0001, 1};
+constexpr engram::io::NumberRange<int> kRepeats{1, 10};
+constexpr engram::io::NumberRange<int> kPointsPerOctave{1, 16};
+
 int run(int argc, char** argv) {
   po::options_description visible("Options");
   visible.add_options()
@@ -25,14 +35,19 @@ int run(int argc, char** argv) {
       ("out,o", po::value<std::string>()->value_name("FILE"), "write the JSON to FILE (default: standard output)")
       ("quick", "a run of a few seconds for tests: 0.05 s peaks (best of 2) and 3 ms per sweep point "
                 "(best of 5); explicit options below still win")
-      ("peak-seconds", po::value<double>()->value_name("S"), "length of each peak and clock run (default 0.5)")
-      ("repeats", po::value<int>()->value_name("N"), "peak and clock runs, the best is kept (default 3)")
-      ("point-seconds", po::value<double>()->value_name("S"), "length of each run at one sweep size (default 0.04)")
-      ("point-repeats", po::value<int>()->value_name("N"), "runs per sweep size, the best is kept (default 3)")
+      ("peak-seconds", engram::io::number_value<double>(kPeakSeconds)->value_name("S"),
+       "length of each peak and clock run, 0.001 to 10 (default 0.5)")
+      ("repeats", engram::io::number_value<int>(kRepeats)->value_name("N"),
+       "peak and clock runs, the best is kept, 1 to 10 (default 3)")
+      ("point-seconds", engram::io::number_value<double>(kPointSeconds)->value_name("S"),
+       "length of each run at one sweep size, 0.0001 to 1 (default 0.04)")
+      ("point-repeats", engram::io::number_value<int>(kRepeats)->value_name("N"),
+       "runs per sweep size, the best is kept, 1 to 10 (default 3)")
       ("min-size", po::value<std::string>()->value_name("SIZE"), "smallest working set (default 16KiB)")
       ("max-size", po::value<std::string>()->value_name("SIZE"),
        "largest working set (default 8 x the last-level cache CPUID reports, 64MiB to 1GiB)")
-      ("points-per-octave", po::value<int>()->value_name("N"), "sweep sizes per doubling (default 2)")
+      ("points-per-octave", engram::io::number_value<int>(kPointsPerOctave)->value_name("N"),
+       "sweep sizes per doubling, 1 to 16 (default 2)")
       ("stream-simd", po::value<std::string>()->value_name("auto|avx512|avx2|sse2"),
        "instruction set of the bandwidth kernels (default auto: the fastest L1 load)")
       ("huge-pages", "put the sweep's arrays on transparent huge pages: the memory's own limit, above what "

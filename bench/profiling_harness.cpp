@@ -71,8 +71,10 @@ int run(int argc, char** argv) {
   po::options_description desc("Options");
   desc.add_options()
       ("help,h", "print this help and exit")
-      ("seed", po::value<std::uint64_t>()->default_value(42), "workload seed")
-      ("scale", po::value<double>()->default_value(1.0), "shrink every count by this factor in (0, 1]")
+      ("seed", engram::io::number_value<std::uint64_t>(engram::io::kAnyUint64)->default_value(42),
+       "workload seed, 0 to 2^64-1")
+      ("scale", engram::io::number_value<double>({.min = 0, .max = 1, .min_excluded = true})->default_value(1.0),
+       "shrink every count by this factor in (0, 1]")
       ("reference", "run the reference kernels instead of the optimized ones")
       ("counters", po::value<std::string>()->value_name("LIST"),
        "comma-separated counters reported per phase (any name `ecount list` shows)")
@@ -135,7 +137,7 @@ int run(int argc, char** argv) {
   if (!names.empty()) {
     try {
       set.emplace(counters::CounterSet::open(names, counter_options));
-    } catch (const counters::UnknownCounterError& e) {
+    } catch (const counters::CounterListError& e) {
       throw engram::io::UsageError(e.what());  // a bad --counters value
     }
   }

@@ -22,11 +22,12 @@ po::options_description visible_options() {
       ("sim", po::value<std::string>()->value_name("auto|never|only")->default_value("auto"),
        "callgrind simulation of cache/branch counters: auto = only what the hardware cannot "
        "count, never = report those as unsupported, only = simulate everything simulable")
-      ("seed", po::value<std::uint64_t>()->default_value(42), "seed of the generated inputs")
+      ("seed", io::number_value<std::uint64_t>(io::kAnyUint64)->default_value(42),
+       "seed of the generated inputs, 0 to 2^64-1")
       ("slow", po::value<std::string>()->value_name("KERNEL/VARIANT"),
        "add work to one benchmark variant (to test regression detection)")
-      ("slow-factor", po::value<double>()->default_value(0.25),
-       "extra work added by --slow, as a fraction of the variant's own")
+      ("slow-factor", io::number_value<double>({.min = 0, .max = 100, .min_excluded = true})->default_value(0.25),
+       "extra work added by --slow, as a fraction of the variant's own, in (0, 100]")
       ("machine-out", po::value<std::string>()->value_name("FILE"),
        "write the machine snapshot (CPU, SIMD level, caches from every source, clock, PMU and "
        "perf_event_paranoid, kernel, OS, compiler and flags) as engram-machine JSON, taken "
@@ -38,7 +39,7 @@ po::options_description hidden_options() {
   po::options_description desc;
   desc.add_options()
       ("simulate-child", po::value<std::string>())
-      ("simulate-iterations", po::value<std::uint64_t>()->default_value(0));
+      ("simulate-iterations", io::number_value<std::uint64_t>(io::kAnyUint64)->default_value(0));
   return desc;
 }
 
@@ -47,6 +48,42 @@ SimulationMode parse_sim(const std::string& value) {
   if (value == "never") return SimulationMode::kNever;
   if (value == "only") return SimulationMode::kOnly;
   throw OptionError("--sim must be auto, never or only, not '" + value + "'");
+}
+
+// The Google Benchmark flags that take a number, checked here before Google
+// Benchmark sees them: it takes --benchmark_repetitions=-1 for a vector size
+// and --benchmark_min_time=nan for a time it never reaches. The limits are
+// ours: a day of benchmarks is not a mistake, a week is.
+constexpr io::NumberRange<int> kRepetitions{1, 10'000};
+constexpr io::NumberRange<double> kMinTimeSeconds{.min = 0, .max = 3600, .min_excluded = true};
+constexpr io::NumberRange<double> kWarmupSeconds{0, 3600};
+
+// Seconds as Google Benchmark 1.8 writes them, N or Ns; the one installed
+// (Debian 12: 1.7.1) takes only N, so Ns becomes N. Its iteration form Nx
+// has no 1.7 equivalent and is refused, not ignored.
+std::string checked_seconds(const std::string& flag, const std::string& value, const io::NumberRange<double>& range) {
+  if (value.ends_with('x')) {
+    throw OptionError(flag + "=" + value + ": the Google Benchmark this was built with (1.7) takes a time in "
+                      "seconds (N or Ns), not an iteration count");
+  }
+  const std::string seconds = value.ends_with('s') ? value.substr(0, value.size() - 1) : value;
+  io::parse_number<double>(flag, seconds, range);
+  return seconds;
+}
+
+// One --benchmark_* argument, checked; what Google Benchmark is to get.
+std::string checked_benchmark_flag(const std::string& arg) {
+  const auto equals = arg.find('=');
+  const std::string flag = arg.substr(0, equals);
+  const std::string value = equals == std::string::npos ? std::string() : arg.substr(equals + 1);
+  if (flag == "--benchmark_repetitions") {
+    io::parse_number<int>(flag, value, kRepetitions);
+  } else if (flag == "--benchmark_min_time") {
+    return flag + "=" + checked_seconds(flag, value, kMinTimeSeconds);
+  } else if (flag == "--benchmark_min_warmup_time") {
+    return flag + "=" + checked_seconds(flag, value, kWarmupSeconds);
+  }
+  return arg;
 }
 
 std::vector<std::string> split_list(const std::string& list) {
@@ -72,7 +109,11 @@ BaselineOptions parse_baseline_options(int argc, const char* const* argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.starts_with("--benchmark_")) {
-      o.benchmark_args.push_back(arg);
+      try {
+        o.benchmark_args.push_back(checked_benchmark_flag(arg));
+      } catch (const io::UsageError& e) {
+        throw OptionError(e.what());
+      }
     } else {
       ours.push_back(arg);
     }
@@ -95,9 +136,6 @@ BaselineOptions parse_baseline_options(int argc, const char* const* argv) {
   o.seed = vm["seed"].as<std::uint64_t>();
   if (vm.count("slow")) o.slow_variant = vm["slow"].as<std::string>();
   o.slow_factor = vm["slow-factor"].as<double>();
-  if (!(o.slow_factor > 0.0) || o.slow_factor > 100.0) {
-    throw OptionError("--slow-factor must be in (0, 100]");
-  }
   if (vm.count("machine-out")) {
     o.machine_out = vm["machine-out"].as<std::string>();
     if (o.machine_out.empty()) throw OptionError("--machine-out needs a file name");
@@ -114,9 +152,13 @@ std::string baseline_help(const std::string& program) {
       << "Times each engram kernel (reference, optimized) beside its peers (OpenBLAS, Eigen,\n"
       << "SLEEF) on the same data, with hardware, software or simulated counters per iteration.\n\n"
       << visible_options() << "\n"
-      << "Every --benchmark_* flag goes to Google Benchmark unchanged, e.g.\n"
+      << "Every --benchmark_* flag goes to Google Benchmark, e.g.\n"
       << "  --benchmark_filter=REGEX  --benchmark_repetitions=N  --benchmark_enable_random_interleaving=true\n"
-      << "  --benchmark_format=console|json|csv  --benchmark_out=FILE  --benchmark_out_format=json\n\n"
+      << "  --benchmark_format=console|json|csv  --benchmark_out=FILE  --benchmark_out_format=json\n"
+      << "The numeric ones are checked first: --benchmark_repetitions=N takes 1 to 10000,\n"
+      << "--benchmark_min_time=N or Ns seconds in (0, 3600] (the installed Google Benchmark 1.7\n"
+      << "has no iteration form Nx), --benchmark_min_warmup_time=N or Ns seconds in [0, 3600];\n"
+      << "a time written Ns is passed on as N.\n\n"
       << "Examples:\n"
       << "  " << program << " --counters=L1_DCM,BR_MSP\n"
       << "  " << program << " --counters=task-clock,page-faults --benchmark_filter=decay\n"

@@ -1,8 +1,14 @@
 #include "engram/io/cli.hpp"
 
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
 #include <exception>
 #include <iostream>
 #include <sstream>
+#include <system_error>
+#include <type_traits>
 
 #include "engram/io/errors.hpp"
 
@@ -45,6 +51,70 @@ boost::program_options::variables_map parse_options(int argc, const char* const*
   }
   return vm;
 }
+
+namespace {
+
+// A range's end as people write it: 2^64-1, not 18446744073709551615.
+template <typename T>
+std::string limit_text(T limit) {
+  if constexpr (std::is_integral_v<T>) {
+    constexpr int bits = std::numeric_limits<T>::digits;
+    if (limit == std::numeric_limits<T>::max()) return fmt::format("2^{}-1", bits);
+    if (std::is_signed_v<T> && limit == std::numeric_limits<T>::min()) return fmt::format("-2^{}", bits);
+    return std::to_string(limit);
+  } else {
+    return fmt::format("{}", limit);
+  }
+}
+
+// Whether `text` is written as a number at all (a double's syntax, nan, inf
+// and numbers too large for a double included).
+bool number_syntax(std::string_view text) {
+  double ignored = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, ignored);
+  return !text.empty() && stop == end && (error == std::errc() || error == std::errc::result_out_of_range);
+}
+
+// What was given, as the message shows it: a number as written, anything else
+// quoted, cut short and with control characters replaced (it goes to a
+// terminal).
+std::string shown(std::string_view text) {
+  if (number_syntax(text)) return std::string(text);
+  constexpr std::size_t kLongest = 40;
+  std::string out = "'";
+  for (const char c : text.substr(0, kLongest)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  return out + (text.size() > kLongest ? "...'" : "'");
+}
+
+}  // namespace
+
+template <typename T>
+std::optional<T> read_number(std::string_view text, const NumberRange<T>& range, std::string& complaint) {
+  T value{};
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  bool ok = !text.empty() && stop == end && error == std::errc();
+  if constexpr (std::is_floating_point_v<T>) ok = ok && std::isfinite(value);
+  if (ok) {
+    ok = (range.min_excluded ? value > range.min : value >= range.min) &&
+         (range.max_excluded ? value < range.max : value <= range.max);
+  }
+  if (ok) return value;
+  complaint = fmt::format("expected {} in {}{}, {}{}, found {}", std::is_integral_v<T> ? "a whole number" : "a number",
+                          range.min_excluded ? '(' : '[', limit_text(range.min), limit_text(range.max),
+                          range.max_excluded ? ')' : ']', shown(text));
+  return std::nullopt;
+}
+
+template std::optional<int> read_number(std::string_view, const NumberRange<int>&, std::string&);
+template std::optional<long> read_number(std::string_view, const NumberRange<long>&, std::string&);
+template std::optional<long long> read_number(std::string_view, const NumberRange<long long>&, std::string&);
+template std::optional<unsigned> read_number(std::string_view, const NumberRange<unsigned>&, std::string&);
+template std::optional<unsigned long> read_number(std::string_view, const NumberRange<unsigned long>&, std::string&);
+template std::optional<unsigned long long> read_number(std::string_view, const NumberRange<unsigned long long>&,
+                                                       std::string&);
+template std::optional<double> read_number(std::string_view, const NumberRange<double>&, std::string&);
 
 int run_tool(std::string_view tool, const std::function<int()>& body) {
   try {

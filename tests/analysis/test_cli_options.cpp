@@ -112,11 +112,27 @@ TEST_F(FlamegraphCli, HeightAndFontSizeSetTheGeometry) {
 
 TEST_F(FlamegraphCli, HeightAndFontSizeOutsideTheirRangesAreUsageErrors) {
   const fs::path input = write("in.folded", "main;a 3\n");
-  for (const char* bad : {"--height 3", "--height 1001", "--font-size 0", "--font-size 201", "--height -16"}) {
-    const CommandResult r = run(flamegraph_ + " " + bad + " " + input.string() + " -o " + (dir_ / "x.svg").string());
-    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.output;
-    EXPECT_THAT(r.output, HasSubstr("--height 4..1000, --font-size 1..200")) << bad;
-    EXPECT_FALSE(fs::exists(dir_ / "x.svg")) << bad;
+  struct Case {
+    const char* option;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"--height 3", "--height: expected a whole number in [4, 1000], found 3"},
+      {"--height 1001", "--height: expected a whole number in [4, 1000], found 1001"},
+      {"--height -16", "--height: expected a whole number in [4, 1000], found -16"},
+      {"--font-size 0", "--font-size: expected a whole number in [1, 200], found 0"},
+      {"--font-size 201", "--font-size: expected a whole number in [1, 200], found 201"},
+      {"--width -5", "--width: expected a whole number in [100, 1000000], found -5"},
+      {"--width 4294967396", "--width: expected a whole number in [100, 1000000], found 4294967396"},  // 2^32 + 100
+      {"--minwidth nan", "--minwidth: expected a number in [0, 1000000], found nan"},
+      {"--minwidth -0.1", "--minwidth: expected a number in [0, 1000000], found -0.1"},
+  };
+  for (const Case& c : cases) {
+    const CommandResult r =
+        run(flamegraph_ + " " + c.option + " " + input.string() + " -o " + (dir_ / "x.svg").string());
+    EXPECT_EQ(r.exit_code, 2) << c.option << "\n" << r.output;
+    EXPECT_THAT(r.output, HasSubstr(std::string("flamegraph: error: ") + c.message)) << c.option;
+    EXPECT_FALSE(fs::exists(dir_ / "x.svg")) << c.option;
   }
   EXPECT_EQ(run(flamegraph_ + " --height tall " + input.string()).exit_code, 2);
   // The ends of the ranges are accepted.
@@ -142,10 +158,11 @@ TEST_F(HotspotsCli, TopSetsTheRowsOfEachTable) {
   EXPECT_THAT(functions(all["top_inclusive"]), ::testing::ElementsAre("main", "a", "b", "c", "d"));
   EXPECT_THAT(functions(all["top_self"]), ::testing::ElementsAre("a", "b", "c", "d"));
 
-  for (const char* bad : {"--top 0", "--top 1001", "--top -1"}) {
-    const CommandResult r = run(hotspots_ + " " + input + " --out-dir " + (dir_ / "bad").string() + " " + bad);
+  for (const char* bad : {"0", "1001", "-1", "18446744073709551617", "1.5"}) {
+    const CommandResult r = run(hotspots_ + " " + input + " --out-dir " + (dir_ / "bad").string() + " --top " + bad);
     EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.output;
-    EXPECT_THAT(r.output, HasSubstr("hotspots: error: --top must be 1 to 1000")) << bad;
+    EXPECT_THAT(r.output, HasSubstr(std::string("hotspots: error: --top: expected a whole number in [1, 1000], found ") +
+                                    bad)) << bad;
   }
   EXPECT_EQ(run(hotspots_ + " " + input + " --top many").exit_code, 2);
   EXPECT_FALSE(fs::exists(dir_ / "bad"));

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "engram/baseline_options.hpp"
 
 namespace engram::bench {
@@ -66,12 +69,73 @@ TEST(BaselineOptions, BadValuesAreErrors) {
   EXPECT_THROW(parse({"--slow-factor=-1"}), OptionError);
 }
 
+std::string error_of(std::vector<const char*> args) {
+  try {
+    parse(std::move(args));
+  } catch (const OptionError& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+// Every numeric option follows the one rule (io::read_number): no "-1"
+// wrapping around, no nan, no value outside its range.
+TEST(BaselineOptions, NumericOptionsAreCheckedStrictly) {
+  EXPECT_EQ(error_of({"--seed", "-1"}), "--seed: expected a whole number in [0, 2^64-1], found -1");
+  EXPECT_EQ(parse({"--seed=18446744073709551615"}).seed, 18446744073709551615u);
+  EXPECT_EQ(error_of({"--seed=18446744073709551616"}),
+            "--seed: expected a whole number in [0, 2^64-1], found 18446744073709551616");
+  EXPECT_EQ(error_of({"--slow-factor=nan"}), "--slow-factor: expected a number in (0, 100], found nan");
+  EXPECT_EQ(error_of({"--slow-factor=0"}), "--slow-factor: expected a number in (0, 100], found 0");
+  EXPECT_EQ(parse({"--slow-factor=100"}).slow_factor, 100.0);
+  EXPECT_EQ(error_of({"--simulate-iterations=-3"}),
+            "--simulate-iterations: expected a whole number in [0, 2^64-1], found -3");
+}
+
+// The numeric Google Benchmark flags are checked before Google Benchmark sees
+// them: it takes repetitions=-1 for a vector size ("vector::reserve") and
+// runs min_time=nan without end.
+TEST(BaselineOptions, NumericBenchmarkFlagsAreCheckedBeforeGoogleBenchmarkSeesThem) {
+  EXPECT_EQ(error_of({"--benchmark_repetitions=-1"}),
+            "--benchmark_repetitions: expected a whole number in [1, 10000], found -1");
+  EXPECT_EQ(error_of({"--benchmark_repetitions=0"}),
+            "--benchmark_repetitions: expected a whole number in [1, 10000], found 0");
+  EXPECT_EQ(error_of({"--benchmark_repetitions=1.5"}),
+            "--benchmark_repetitions: expected a whole number in [1, 10000], found 1.5");
+  EXPECT_EQ(error_of({"--benchmark_repetitions"}),
+            "--benchmark_repetitions: expected a whole number in [1, 10000], found ''");
+  EXPECT_EQ(error_of({"--benchmark_min_time=nan"}),
+            "--benchmark_min_time: expected a number in (0, 3600], found nan");
+  EXPECT_EQ(error_of({"--benchmark_min_time=infs"}),
+            "--benchmark_min_time: expected a number in (0, 3600], found inf");
+  EXPECT_EQ(error_of({"--benchmark_min_time=-1"}), "--benchmark_min_time: expected a number in (0, 3600], found -1");
+  EXPECT_EQ(error_of({"--benchmark_min_time=1e308s"}),
+            "--benchmark_min_time: expected a number in (0, 3600], found 1e308");
+  EXPECT_EQ(error_of({"--benchmark_min_time=0.5ms"}),
+            "--benchmark_min_time: expected a number in (0, 3600], found '0.5m'");
+  EXPECT_NE(error_of({"--benchmark_min_time=100x"}).find("takes a time in seconds (N or Ns), not an iteration count"),
+            std::string::npos);
+  EXPECT_EQ(error_of({"--benchmark_min_warmup_time=-0.1"}),
+            "--benchmark_min_warmup_time: expected a number in [0, 3600], found -0.1");
+  EXPECT_EQ(error_of({"--benchmark_min_warmup_time=nans"}),
+            "--benchmark_min_warmup_time: expected a number in [0, 3600], found nan");
+
+  // Good values pass as given; a time in the "Ns" form goes to Google
+  // Benchmark 1.7 as plain seconds.
+  const auto o = parse({"--benchmark_repetitions=10000", "--benchmark_min_time=0.5s", "--benchmark_min_warmup_time=0",
+                        "--benchmark_min_time=3600"});
+  EXPECT_EQ(o.benchmark_args,
+            (std::vector<std::string>{"baseline", "--benchmark_repetitions=10000", "--benchmark_min_time=0.5",
+                                      "--benchmark_min_warmup_time=0", "--benchmark_min_time=3600"}));
+}
+
 TEST(BaselineOptions, HelpAndListFlags) {
   EXPECT_TRUE(parse({"--help"}).help);
   EXPECT_TRUE(parse({"-h"}).help);
   EXPECT_TRUE(parse({"--list"}).list);
   const std::string help = baseline_help("baseline");
-  for (const char* word : {"--counters", "--sim", "--list", "--benchmark_filter", "Exit codes"}) {
+  for (const char* word : {"--counters", "--sim", "--list", "--benchmark_filter", "Exit codes",
+                           "--benchmark_repetitions=N takes 1 to 10000", "Ns seconds in (0, 3600]"}) {
     EXPECT_NE(help.find(word), std::string::npos) << word;
   }
 }

@@ -35,6 +35,20 @@ TEST_F(Programs, BaselineUnknownCounterExitsTwoWithCloseMatches) {
   EXPECT_NE(r.err.find("L1_DCM"), std::string::npos) << "no close match offered: " << r.err;
 }
 
+// Checked in the counters library before PAPI sees a name: an 8,192-character
+// name aborted baseline inside PAPI ("buffer overflow detected"), and the same
+// counter twice was merged without a word.
+TEST_F(Programs, BaselineBadCounterListsAreRefusedWithExitTwo) {
+  ProgramRun r = run_program(kBaseline + " --counters=PAPI_" + std::string(8192, 'A'));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("longer than the 1023 PAPI and libpfm4 accept"), std::string::npos) << r.err;
+  r = run_program(kBaseline + " --counters=L1_DCM,PAPI_L1_DCM --sim=never"
+                  " --benchmark_filter=vector_similarity_1000/reference --benchmark_min_time=0.01");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("counter 'PAPI_L1_DCM' is listed twice (the same counter as 'L1_DCM'"), std::string::npos)
+      << r.err;
+}
+
 TEST_F(Programs, BaselineUnknownOptionExitsTwo) {
   const ProgramRun r = run_program(kBaseline + " --frobnicate");
   EXPECT_EQ(r.exit_code, 2);
@@ -157,6 +171,35 @@ TEST_F(Programs, HarnessRejectsBadScale) {
   EXPECT_EQ(run_program(kHarness + " --scale 0").exit_code, 2);
   EXPECT_EQ(run_program(kHarness + " --scale 2").exit_code, 2);
   EXPECT_EQ(run_program(kHarness + " --bogus").exit_code, 2);
+}
+
+// A bad number is refused at once, before any work: each run gets 10 s
+// (timeout's 124 is a failure), where before the fix repetitions=-1 ended in
+// "vector::reserve" (exit 1), min_time=nan ran without end and seed -1 ran
+// with seed 2^64-1.
+TEST_F(Programs, BadNumericOptionsExitTwoAtOnce) {
+  struct Case {
+    std::string command;
+    std::string message;
+  };
+  const Case cases[] = {
+      {kBaseline + " --benchmark_filter=vector_similarity_1000/reference --benchmark_repetitions=-1",
+       "baseline: error: --benchmark_repetitions: expected a whole number in [1, 10000], found -1"},
+      {kBaseline + " --benchmark_filter=vector_similarity_1000/reference --benchmark_min_time=nan",
+       "baseline: error: --benchmark_min_time: expected a number in (0, 3600], found nan"},
+      {kBaseline + " --benchmark_filter=vector_similarity_1000/reference --benchmark_min_warmup_time=inf",
+       "baseline: error: --benchmark_min_warmup_time: expected a number in [0, 3600], found inf"},
+      {kBaseline + " --benchmark_filter=vector_similarity_1000/reference --seed=-1",
+       "baseline: error: --seed: expected a whole number in [0, 2^64-1], found -1"},
+      {kHarness + " --scale 0.01 --seed -1", "profiling_harness: error: --seed: expected a whole number in [0, 2^64-1], found -1"},
+      {kHarness + " --scale nan", "profiling_harness: error: --scale: expected a number in (0, 1], found nan"},
+  };
+  for (const Case& c : cases) {
+    const ProgramRun r = run_program("timeout 10 " + c.command);
+    EXPECT_EQ(r.exit_code, 2) << c.command << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.command << "\n" << r.err;
+    EXPECT_NE(r.err.find("Try '"), std::string::npos) << c.command << "\n" << r.err;
+  }
 }
 
 }  // namespace

@@ -2,14 +2,10 @@
 #include <fmt/format.h>
 
 #include <boost/program_options.hpp>
-#include <charconv>
 #include <cstdint>
 #include <exception>
 #include <iostream>
-#include <limits>
 #include <string>
-#include <string_view>
-#include <system_error>
 #include <vector>
 
 #include "engram/benchstats/compare.hpp"
@@ -23,21 +19,8 @@ using namespace engram::benchstats;
 namespace {
 
 constexpr const char* kTool = "compare";
-constexpr std::size_t kMinResamples = 100;
-constexpr std::size_t kMaxResamples = 1'000'000;
-
-// A whole number in decimal digits only: boost's parser would take "-1" for
-// an unsigned option and wrap it around to 2^64 - 1.
-std::uint64_t parse_count(const std::string& text, std::string_view option) {
-  std::uint64_t value = 0;
-  const char* end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error != std::errc() || stop != end) {
-    throw std::invalid_argument(fmt::format("{} takes a whole number from 0 to {}, not '{}'", option,
-                                            std::numeric_limits<std::uint64_t>::max(), text));
-  }
-  return value;
-}
+constexpr engram::io::NumberRange<std::size_t> kResamples{100, 1'000'000};
+constexpr engram::io::NumberRange<double> kAlpha{.min = 0, .max = 1, .min_excluded = true, .max_excluded = true};
 
 void print_help(const po::options_description& options) {
   std::cout << "usage: compare [OPTIONS] OLD.json NEW.json\n\n"
@@ -65,26 +48,28 @@ void print_help(const po::options_description& options) {
 }
 
 int run(int argc, char** argv) {
+  CompareOptions options;
   po::options_description visible("Options");
   visible.add_options()
       ("help,h", "print this help and exit")
       ("threshold", po::value<std::string>()->value_name("PERCENT"),
-       "noise threshold in percent (default 2 for time, 1 with --deterministic)")
+       "noise threshold in percent, in [0, 100) (default 2 for time, 1 with --deterministic)")
       ("time", po::value<std::string>()->default_value("cpu")->value_name("cpu|real"),
        "which Google Benchmark time to compare (cpu excludes time spent descheduled)")
       ("deterministic", po::bool_switch(), "compare a simulated counter instead of time")
       ("counter", po::value<std::string>()->default_value("TOT_INS")->value_name("NAME"),
        "the counter for --deterministic")
-      ("alpha", po::value<double>()->default_value(0.05, "0.05")->value_name("P"), "significance level of the U test")
-      ("resamples",
-       po::value<std::string>()->default_value(std::to_string(BootstrapOptions{}.resamples))->value_name("N"),
+      ("alpha", engram::io::number_value(&options.alpha, kAlpha)->default_value(0.05, "0.05")->value_name("P"),
+       "significance level of the U test, in (0, 1)")
+      ("resamples", engram::io::number_value(&options.bootstrap.resamples, kResamples)
+                        ->default_value(BootstrapOptions{}.resamples)->value_name("N"),
        "bootstrap resamples for the CIs (100 to 1000000)")
-      ("seed", po::value<std::string>()->default_value(std::to_string(BootstrapOptions{}.seed))->value_name("N"),
-       "bootstrap seed, 0 to 2^64 - 1 (the same seed gives the same intervals)")
+      ("seed", engram::io::number_value(&options.bootstrap.seed, engram::io::kAnyUint64)
+                   ->default_value(BootstrapOptions{}.seed)->value_name("N"),
+       "bootstrap seed, 0 to 2^64-1 (the same seed gives the same intervals)")
       ("json", po::bool_switch(), "print JSON instead of the table")
       ("json-out", po::value<std::string>()->value_name("FILE"), "also write the JSON to FILE");
 
-  CompareOptions options;
   std::vector<std::string> inputs;
   const po::variables_map vm = engram::io::parse_options(argc, argv, visible, &inputs);
   if (vm.count("help")) {
@@ -98,15 +83,6 @@ int run(int argc, char** argv) {
   options.counter = vm["counter"].as<std::string>();
   options.measure = parse_time_measure(vm["time"].as<std::string>());
   if (vm.count("threshold")) options.threshold = parse_percent(vm["threshold"].as<std::string>(), "--threshold");
-  options.alpha = vm["alpha"].as<double>();
-  if (!(options.alpha > 0 && options.alpha < 1)) throw std::invalid_argument("--alpha must be in (0, 1)");
-  const std::uint64_t resamples = parse_count(vm["resamples"].as<std::string>(), "--resamples");
-  if (resamples < kMinResamples || resamples > kMaxResamples) {
-    throw std::invalid_argument(
-        fmt::format("--resamples must be {} to {}, not {}", kMinResamples, kMaxResamples, resamples));
-  }
-  options.bootstrap.resamples = static_cast<std::size_t>(resamples);
-  options.bootstrap.seed = parse_count(vm["seed"].as<std::string>(), "--seed");
 
   const BenchmarkFile old_run = read_benchmark_json(inputs[0]);
   const BenchmarkFile new_run = read_benchmark_json(inputs[1]);

@@ -38,10 +38,6 @@ int run(int argc, char** argv) {
   std::string output;
   std::string colors = "hot";
   std::vector<std::string> inputs;
-  // Read as signed numbers: an unsigned option would silently wrap "-5".
-  long width = 1200;
-  long frame_height = 16;
-  long font_size = 12;
   po::options_description visible("Options");
   visible.add_options()
       ("help,h", "show this help and exit")
@@ -57,11 +53,14 @@ int run(int argc, char** argv) {
       ("date", po::value(&options.date), "date shown in the subtitle, as given (nothing is read "
                                          "from the clock, so output is reproducible)")
       ("command", po::value(&options.command), "profiled command shown in the subtitle")
-      ("width", po::value(&width)->default_value(1200), "image width, px (100 to 1000000)")
-      ("height", po::value(&frame_height)->default_value(16), "frame height, px (4 to 1000)")
-      ("font-size", po::value(&font_size)->default_value(12), "font size, px (1 to 200)")
-      ("minwidth", po::value(&options.min_width)->default_value(0.1, "0.1"),
-       "leave out frames narrower than this, px")
+      ("width", engram::io::number_value(&options.width, {100, 1'000'000})->default_value(1200),
+       "image width, px (100 to 1000000)")
+      ("height", engram::io::number_value(&options.frame_height, {4, 1000})->default_value(16),
+       "frame height, px (4 to 1000)")
+      ("font-size", engram::io::number_value(&options.font_size, {1, 200})->default_value(12),
+       "font size, px (1 to 200)")
+      ("minwidth", engram::io::number_value(&options.min_width, {0, 1e6})->default_value(0.1, "0.1"),
+       "leave out frames narrower than this, px (0 to 1000000)")
       ("inverted", "icicle graph: the root at the top")
       ("colors", po::value(&colors)->default_value("hot"),
        ("palette: " + palette_list()).c_str());
@@ -90,15 +89,6 @@ int run(int argc, char** argv) {
     throw engram::io::UsageError("unknown palette '" + colors + "' (choose from " + palette_list() + ")");
   }
   options.palette = *palette;
-  if (width < 100 || width > 1'000'000 || frame_height < 4 || frame_height > 1000 ||
-      font_size < 1 || font_size > 200 || !(options.min_width >= 0.0) ||
-      !std::isfinite(options.min_width)) {
-    throw engram::io::UsageError(
-        "--width must be 100..1000000, --height 4..1000, --font-size 1..200 and --minwidth a number >= 0");
-  }
-  options.width = static_cast<unsigned>(width);
-  options.frame_height = static_cast<unsigned>(frame_height);
-  options.font_size = static_cast<unsigned>(font_size);
 
   std::string svg;
   if (diff) {

@@ -1,7 +1,9 @@
 #pragma once
 // Command line of bench/baseline. Our options are parsed with
 // Boost.Program_options; every --benchmark_* argument is passed to Google
-// Benchmark untouched, so its flags work as users know them.
+// Benchmark, so its flags work as users know them. The numeric ones
+// (repetitions, min time, warm-up time) are checked first, with the rule of
+// every option (io::read_number), and a time written "Ns" is passed as "N".
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -24,7 +26,7 @@ struct BaselineOptions {
   // (the callgrind child of a simulated run).
   std::string simulate_child;
   std::uint64_t simulate_iterations = 0;
-  std::vector<std::string> benchmark_args;  // argv[0] first, then every --benchmark_* argument
+  std::vector<std::string> benchmark_args;  // argv[0] first, then every --benchmark_* argument (checked)
 };
 
 // A command-line mistake: main prints what() and exits 2.

@@ -8,6 +8,7 @@
 // hand-made measurements (test_ceilings_json.cpp).
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 #include <set>
 #include <string>
@@ -158,6 +159,39 @@ TEST(CeilingsProgram, HelpAndBadUsage) {
     const CommandResult r = run_command(shell_quote(kTool) + " -q " + arguments);
     EXPECT_EQ(r.exit_code, 2) << arguments << "\n" << r.output;
     EXPECT_TRUE(contains(r.output, "ceilings: error:")) << arguments << "\n" << r.output;
+  }
+}
+
+// Every numeric option has a range (documented in --help) and is refused at
+// once outside it: --peak-seconds 1e308 used to run without end, so each run
+// gets 10 s (timeout's 124 fails the test).
+TEST(CeilingsProgram, NumericOptionsOutsideTheirRangeExitTwoAtOnce) {
+  const CommandResult help = run_command(shell_quote(kTool) + " --help");
+  std::string words;  // the help as one line: Boost wraps the descriptions
+  for (const char c : help.output) {
+    if (!std::isspace(static_cast<unsigned char>(c))) words += c;
+    else if (!words.empty() && words.back() != ' ') words += ' ';
+  }
+  for (const char* range : {"run, 0.001 to 10", "size, 0.0001 to 1", "kept, 1 to 10", "doubling, 1 to 16"}) {
+    EXPECT_TRUE(contains(words, range)) << range << "\n" << help.output;
+  }
+  struct Case {
+    const char* arguments;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"--peak-seconds 1e308", "--peak-seconds: expected a number in [0.001, 10], found 1e308"},
+      {"--peak-seconds nan", "--peak-seconds: expected a number in [0.001, 10], found nan"},
+      {"--peak-seconds 10.5", "--peak-seconds: expected a number in [0.001, 10], found 10.5"},
+      {"--point-seconds inf", "--point-seconds: expected a number in [0.0001, 1], found inf"},
+      {"--repeats -1", "--repeats: expected a whole number in [1, 10], found -1"},
+      {"--point-repeats 11", "--point-repeats: expected a whole number in [1, 10], found 11"},
+      {"--points-per-octave 2.5", "--points-per-octave: expected a whole number in [1, 16], found 2.5"},
+  };
+  for (const Case& c : cases) {
+    const CommandResult r = run_command("timeout 10 " + shell_quote(kTool) + " -q --quick " + c.arguments);
+    EXPECT_EQ(r.exit_code, 2) << c.arguments << "\n" << r.output;
+    EXPECT_TRUE(contains(r.output, std::string("ceilings: error: ") + c.message)) << c.arguments << "\n" << r.output;
   }
 }
 

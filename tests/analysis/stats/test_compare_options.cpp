@@ -96,24 +96,27 @@ TEST(CompareTool, TheSameSeedGivesTheSameOutputAndOtherSeedsStayValid) {
   EXPECT_TRUE(any_differs) << "six seeds gave the same interval: is --seed used?";
 }
 
-TEST(CompareTool, BadAlphaResamplesOrSeedIsExitTwoWithTheReason) {
+TEST(CompareTool, BadAlphaResamplesSeedOrThresholdIsExitTwoWithTheReason) {
   struct Case {
     const char* option;
     const char* message;
   };
   const Case cases[] = {
-      {"--alpha 0", "--alpha must be in (0, 1)"},
-      {"--alpha 1", "--alpha must be in (0, 1)"},
-      {"--alpha -0.05", "--alpha must be in (0, 1)"},
-      {"--alpha nan", "--alpha must be in (0, 1)"},
-      {"--alpha five", "the argument ('five') for option '--alpha' is invalid"},
-      {"--resamples 99", "--resamples must be 100 to 1000000, not 99"},
-      {"--resamples 1000001", "--resamples must be 100 to 1000000, not 1000001"},
-      {"--resamples -5", "--resamples takes a whole number from 0 to 18446744073709551615, not '-5'"},
-      {"--resamples 1e3", "--resamples takes a whole number"},
-      {"--seed -1", "--seed takes a whole number from 0 to 18446744073709551615, not '-1'"},
-      {"--seed 18446744073709551616", "--seed takes a whole number"},  // 2^64
-      {"--seed 7x", "--seed takes a whole number"},
+      {"--alpha 0", "--alpha: expected a number in (0, 1), found 0"},
+      {"--alpha 1", "--alpha: expected a number in (0, 1), found 1"},
+      {"--alpha -0.05", "--alpha: expected a number in (0, 1), found -0.05"},
+      {"--alpha nan", "--alpha: expected a number in (0, 1), found nan"},
+      {"--alpha five", "--alpha: expected a number in (0, 1), found 'five'"},
+      {"--resamples 99", "--resamples: expected a whole number in [100, 1000000], found 99"},
+      {"--resamples 1000001", "--resamples: expected a whole number in [100, 1000000], found 1000001"},
+      {"--resamples -1", "--resamples: expected a whole number in [100, 1000000], found -1"},
+      {"--resamples 1e3", "--resamples: expected a whole number in [100, 1000000], found 1e3"},
+      {"--seed -1", "--seed: expected a whole number in [0, 2^64-1], found -1"},
+      {"--seed 18446744073709551616", "--seed: expected a whole number in [0, 2^64-1], found 18446744073709551616"},
+      {"--seed 7x", "--seed: expected a whole number in [0, 2^64-1], found '7x'"},
+      {"--threshold 100", "--threshold: expected a number in [0, 100), found 100"},
+      {"--threshold nan%", "--threshold: expected a number in [0, 100), found nan"},
+      {"--threshold -1%", "--threshold: expected a number in [0, 100), found -1"},
   };
   for (const Case& c : cases) {
     const auto r = compare(std::string(c.option) + " " + pair("old.json", "same.json"));

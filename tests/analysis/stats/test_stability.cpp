@@ -254,3 +254,13 @@ TEST(StabilityTool, ExitCodesAndFiles) {
   EXPECT_THAT(help.output, HasSubstr("  2  bad usage or bad input"));
   EXPECT_THAT(help.output, HasSubstr("  3  a benchmark is unstable or incomplete"));
 }
+
+TEST(StabilityTool, CvLimitOutsideItsRangeIsExitTwo) {
+  const std::string runs = stats_test::fixture("old.json") + " " + stats_test::fixture("same.json");
+  for (const char* bad : {"0", "100", "-5%", "nan", "inf%"}) {
+    const auto r = stats_test::run(std::string(ENGRAM_STABILITY_TOOL) + " --cv-limit " + bad + " " + runs);
+    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.output;
+    EXPECT_THAT(r.output, HasSubstr("stability: error: --cv-limit: expected a number in (0, 100), found ")) << bad;
+  }
+  EXPECT_EQ(stats_test::run(std::string(ENGRAM_STABILITY_TOOL) + " --cv-limit 99.5% " + runs).exit_code, 0);
+}

@@ -4,8 +4,11 @@
 // not be done" from "it was asked wrongly" from a tool's own verdict the same
 // way for every tool, and every tool's --help prints the same table.
 #include <boost/program_options.hpp>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -49,6 +52,70 @@ std::string exit_codes_help(std::initializer_list<ExitVerdict> verdicts = {});
 boost::program_options::variables_map parse_options(int argc, const char* const* argv,
                                                     const boost::program_options::options_description& options,
                                                     std::vector<std::string>* arguments = nullptr);
+
+// Numeric option values: one rule and one message for every tool. The value
+// is read strictly -- the whole text, decimal, no sign for an unsigned type
+// (Boost would wrap "-1" around to 2^64-1), no fraction or exponent for a
+// whole number, finite for a double -- and must lie in its range. Anything
+// else is a usage error (exit 2) that names the option, the range and what
+// was given, in the JSON layer's words:
+//   "--seed: expected a whole number in [0, 2^64-1], found -1"
+//   "--alpha: expected a number in (0, 1), found nan"
+template <typename T>
+struct NumberRange {
+  T min;
+  T max;
+  bool min_excluded = false;
+  bool max_excluded = false;
+};
+
+// Any 64-bit value: seeds.
+inline constexpr NumberRange<std::uint64_t> kAnyUint64{0, std::numeric_limits<std::uint64_t>::max()};
+
+// The rule itself: `text` as a T in `range`, or nothing with `complaint` set
+// to "expected ... in RANGE, found TEXT". For int, long, long long, their
+// unsigned twins and double.
+template <typename T>
+std::optional<T> read_number(std::string_view text, const NumberRange<T>& range, std::string& complaint);
+
+// For a value that does not go through Boost.Program_options (a flag passed
+// on to another library): throws UsageError "OPTION: COMPLAINT".
+template <typename T>
+T parse_number(std::string_view option, std::string_view text, const NumberRange<T>& range) {
+  std::string complaint;
+  const std::optional<T> value = read_number(text, range, complaint);
+  if (!value) throw UsageError(std::string(option) + ": " + complaint);
+  return *value;
+}
+
+// The Boost.Program_options value of a numeric option: declare it with
+// number_value(&target, {min, max}) (or number_value<T>({min, max}) to read
+// it from the variables_map) instead of po::value. A bad value is a
+// boost::program_options::error in which Boost puts the option's name.
+template <typename T>
+class NumberValue : public boost::program_options::typed_value<T> {
+ public:
+  NumberValue(T* target, const NumberRange<T>& range) : boost::program_options::typed_value<T>(target), range_(range) {}
+
+  void xparse(boost::any& value, const std::vector<std::string>& tokens) const override {
+    std::string complaint;
+    const std::optional<T> number = read_number(tokens.empty() ? std::string_view() : tokens.front(), range_, complaint);
+    if (!number) throw boost::program_options::error_with_option_name("%canonical_option%: " + complaint);
+    value = *number;
+  }
+
+ private:
+  NumberRange<T> range_;
+};
+
+template <typename T>
+NumberValue<T>* number_value(T* target, const NumberRange<T>& range) {
+  return new NumberValue<T>(target, range);  // owned by the options_description, as po::value's
+}
+template <typename T>
+NumberValue<T>* number_value(const NumberRange<T>& range) {
+  return new NumberValue<T>(nullptr, range);
+}
 
 // A tool's main: runs `body` and returns what it returns; what it throws is
 // printed as "TOOL: error: MESSAGE" and mapped to the table:
