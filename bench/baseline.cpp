@@ -29,6 +29,7 @@
 #include "engram/work_counters.hpp"
 #include "engram/workload_manifest.hpp"
 #include "engram/workload_models.hpp"
+#include "src/benchmark_out.hpp"
 
 namespace {
 
@@ -151,6 +152,9 @@ int run(int argc, char** argv) {
       throw engram::io::UsageError("--slow=" + options.slow_variant + " is not a benchmark (see --list)");
     }
   }
+  // --benchmark_out through the safe write; a path that cannot be written
+  // fails here, before any work.
+  engram::bench::BenchmarkOutFile out_file(options.benchmark_args);
 
   // Open the counters first: an unknown name is a usage error, before any work.
   std::optional<counters::CounterSet> set;
@@ -162,7 +166,7 @@ int run(int argc, char** argv) {
     counter_options.validate_hardware = true;
     try {
       set.emplace(counters::CounterSet::open(options.counters, counter_options));
-    } catch (const counters::UnknownCounterError& e) {
+    } catch (const counters::CounterListError& e) {
       throw engram::io::UsageError(e.what());  // a bad --counters value
     }
     for (const auto& note : set->notes()) say("baseline: note: {}\n", note);
@@ -294,8 +298,9 @@ int run(int argc, char** argv) {
           c.fix.empty() ? "" : " Fix: " + c.fix);
     }
   }
-  const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
+  const std::size_t ran = benchmark::RunSpecifiedBenchmarks(nullptr, out_file.reporter());
   benchmark::Shutdown();
+  out_file.commit();
   for (const auto& [name, note] : overhead_notes) say("baseline: note: {}\n", note);
   say("baseline: {} benchmarks in {:.1f} s\n", ran,
       std::chrono::duration<double>(Clock::now() - start).count());

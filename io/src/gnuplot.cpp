@@ -48,8 +48,8 @@ std::string gnuplot_quote(std::string_view text) {
   return out + "'";
 }
 
-void render_gnuplot(const std::string& commands, const std::filesystem::path& output, const std::string& program,
-                    PlotSize size) {
+std::unique_ptr<TemporaryFile> draw_gnuplot(const std::string& commands, const std::filesystem::path& output,
+                                            const std::string& program, PlotSize size) {
   const std::string extension = output.extension().string();
   if (extension != ".svg" && extension != ".png") {
     throw std::invalid_argument(fmt::format("{}: plots are written as .svg or .png", output.string()));
@@ -65,20 +65,27 @@ void render_gnuplot(const std::string& commands, const std::filesystem::path& ou
                    : fmt::format("set terminal png size {},{} noenhanced background rgb 'white'", size.width,
                                  size.height);
   }
-  TemporaryFile plot(output, extension);
-  plot.close();
+  auto plot = std::make_unique<TemporaryFile>(output, extension);
+  plot->close();
   TemporaryFile script(output, ".gp");
-  script.write(terminal + "\nset output " + gnuplot_quote(plot.path().string()) + "\n" + commands + "\nunset output\n");
+  script.write(terminal + "\nset output " + gnuplot_quote(plot->path().string()) + "\n" + commands + "\nunset output\n");
   script.close();
   const ProgramResult result = run_program({program, script.path().string()});
   std::error_code ec;
-  const bool drawn = std::filesystem::file_size(plot.path(), ec) > 0 && !ec;
+  const bool drawn = std::filesystem::file_size(plot->path(), ec) > 0 && !ec;
   if (!result.started) throw std::runtime_error(missing_gnuplot(program));
   if (result.exit_code != 0 || !drawn) {
     throw std::runtime_error(fmt::format("gnuplot could not draw {} (exit {}): {}", output.string(), result.exit_code,
                                          result.err.empty() ? "no message" : result.err));
   }
-  plot.rename_over(output);
+  return plot;
+}
+
+void render_gnuplot(const std::string& commands, const std::filesystem::path& output, const std::string& program,
+                    PlotSize size) {
+  AtomicOutput out(output);
+  out.take_content_from(draw_gnuplot(commands, output, program, size));
+  out.commit();
 }
 
 }  // namespace engram::io

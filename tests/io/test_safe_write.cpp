@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -102,9 +103,9 @@ TEST_F(SafeWrite, AMissingFolderFailsNamingTheTarget) {
   EXPECT_TRUE(names_in(dir_).empty());
 }
 
-// The target is a folder (with a file in it): the rename fails, the folder
-// and its file stay as they were, the temporary is gone.
-TEST_F(SafeWrite, AFolderAtTheTargetFailsTheRenameAndIsKeptIntact) {
+// The target is a folder (with a file in it): refused, the folder and its
+// file stay as they were, no temporary is made.
+TEST_F(SafeWrite, AFolderAtTheTargetIsRefusedAndKeptIntact) {
   const fs::path target = dir_ / "report.md";
   fs::create_directory(target);
   std::ofstream(target / "inside.txt") << "old";
@@ -112,7 +113,7 @@ TEST_F(SafeWrite, AFolderAtTheTargetFailsTheRenameAndIsKeptIntact) {
     engram::io::write_file_atomically(target, "new");
     FAIL() << "a folder was replaced by a file";
   } catch (const std::runtime_error& error) {
-    EXPECT_THAT(error.what(), HasSubstr("cannot write " + target.string() + ": rename failed"));
+    EXPECT_THAT(error.what(), HasSubstr("cannot write " + target.string() + ": it is a folder, not a file"));
   }
   EXPECT_TRUE(fs::is_directory(target));
   EXPECT_EQ(read(target / "inside.txt"), "old");
@@ -128,13 +129,21 @@ TEST_F(SafeWrite, AnUncreatableTemporaryKeepsTheOldTarget) {
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
   const rlimit none{0, saved.rlim_max};
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &none), 0);
-  std::string message = "no exception";
+  // The message is read once descriptors are back: UBSan's check of a
+  // virtual call (what()) opens a pipe, and without one reports a false error.
+  std::exception_ptr failure;
   try {
     engram::io::write_file_atomically(target, "new content");
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  std::string message = "no exception";
+  try {
+    if (failure) std::rethrow_exception(failure);
   } catch (const std::runtime_error& error) {
     message = error.what();
   }
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
   EXPECT_THAT(message, HasSubstr("cannot write " + target.string() + ": cannot create a temporary file in " +
                                  dir_.string() + ": Too many open files"));
   EXPECT_EQ(read(target), "old content");
@@ -208,25 +217,6 @@ TEST_F(SafeWrite, AWriteCutShortKeepsTheOldTargetAndRemovesThePartialFile) {
   EXPECT_THAT(message, HasSubstr("cannot write " + target.string() + ": write failed: File too large"));
   EXPECT_EQ(read(target), "old content");
   EXPECT_THAT(names_in(dir_), ::testing::ElementsAre("kept.txt"));
-}
-
-// Odd things at the target's name are replaced, never written through: a
-// dangling symbolic link (its destination is not created) and a FIFO (the
-// write does not block on it).
-TEST_F(SafeWrite, ALinkOrFifoAtTheTargetIsReplacedNotWrittenThrough) {
-  const fs::path link = dir_ / "link.txt";
-  fs::create_symlink(dir_ / "destination.txt", link);
-  engram::io::write_file_atomically(link, "new");
-  EXPECT_FALSE(fs::is_symlink(link));
-  EXPECT_EQ(read(link), "new");
-  EXPECT_FALSE(fs::exists(dir_ / "destination.txt"));
-
-  const fs::path fifo = dir_ / "fifo.txt";
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
-  engram::io::write_file_atomically(fifo, "new");
-  EXPECT_TRUE(fs::is_regular_file(fifo));
-  EXPECT_EQ(read(fifo), "new");
-  EXPECT_THAT(names_in(dir_), ::testing::ElementsAre("fifo.txt", "link.txt"));
 }
 
 // remove_partial_output_on_interrupt, for real: a child installs the

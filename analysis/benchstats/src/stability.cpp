@@ -10,6 +10,7 @@
 #include "engram/benchstats/compare.hpp"
 #include "engram/benchstats/statistics.hpp"
 #include "engram/io/gnuplot.hpp"
+#include "engram/io/safe_write.hpp"
 #include "engram/io/text_table.hpp"
 
 namespace engram::benchstats {
@@ -153,14 +154,13 @@ StabilityReport stability_from_json(const io::JsonValue& root) {
   const io::JsonValue unit = root.at("unit");
   if (unit.string() != "ns") unit.fail(fmt::format("unit \"{}\": expected \"ns\"", unit.string()));
   const io::JsonValue limit = root.at("cv_limit");
-  report.options.cv_limit = limit.number();
-  if (!(report.options.cv_limit > 0)) limit.fail("the CV limit must be > 0");
+  report.options.cv_limit = limit.positive();
   for (const auto& b : root.at("benchmarks").elements()) {
     BenchmarkStability s;
     s.name = b.at("name").string();
     const io::JsonValue medians = b.at("run_medians");
     for (const auto& m : medians.elements()) {
-      s.run_medians.push_back(m.is_null() ? std::nullopt : std::optional<double>(m.number()));
+      s.run_medians.push_back(m.is_null() ? std::nullopt : std::optional<double>(m.non_negative()));
     }
     const io::JsonValue reps = b.at("repetitions");
     for (const auto& r : reps.elements()) s.repetitions.push_back(r.count());
@@ -170,10 +170,15 @@ StabilityReport stability_from_json(const io::JsonValue& root) {
     if (s.repetitions.size() != report.sources.size()) {
       reps.fail(fmt::format("{} repetition counts for {} runs", s.repetitions.size(), report.sources.size()));
     }
-    s.median_of_medians = b.optional_number("median_of_medians");
-    s.min = b.optional_number("min");
-    s.max = b.optional_number("max");
-    s.cv = b.optional_number("cv");
+    // Times and their spread: none of them can be negative.
+    const auto optional_non_negative = [&](std::string_view key) -> std::optional<double> {
+      if (const auto v = b.find(key)) return v->non_negative();
+      return std::nullopt;
+    };
+    s.median_of_medians = optional_non_negative("median_of_medians");
+    s.min = optional_non_negative("min");
+    s.max = optional_non_negative("max");
+    s.cv = optional_non_negative("cv");
     const io::JsonValue status = b.at("status");
     const std::string name = status.string();
     if (name == "pass") s.status = StabilityStatus::pass;
@@ -237,12 +242,19 @@ std::string stability_gnuplot_commands(const StabilityReport& report) {
   return g;
 }
 
-void plot_stability(const StabilityReport& report, const std::filesystem::path& svg, const std::filesystem::path& png,
-                    const std::string& gnuplot) {
+void draw_stability_plot(const StabilityReport& report, const std::filesystem::path& svg,
+                         const std::filesystem::path& png, io::OutputSet& outputs, const std::string& gnuplot) {
   const std::string commands = stability_gnuplot_commands(report);
   const io::PlotSize size{std::max(900, 140 + 55 * static_cast<int>(report.benchmarks.size())), 820};
-  io::render_gnuplot(commands, svg, gnuplot, size);
-  io::render_gnuplot(commands, png, gnuplot, size);
+  outputs.add(svg, io::draw_gnuplot(commands, svg, gnuplot, size));
+  outputs.add(png, io::draw_gnuplot(commands, png, gnuplot, size));
+}
+
+void plot_stability(const StabilityReport& report, const std::filesystem::path& svg, const std::filesystem::path& png,
+                    const std::string& gnuplot) {
+  io::OutputSet outputs;
+  draw_stability_plot(report, svg, png, outputs, gnuplot);
+  outputs.commit();
 }
 
 }  // namespace engram::benchstats

@@ -91,8 +91,10 @@ int run(int argc, char** argv) {
       vm.count("command") ? vm["command"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const std::string markdown =
       ratios_markdown(report, commands, vm.count("title") ? vm["title"].as<std::string>() : std::string());
-  if (vm.count("markdown")) engram::io::write_file_atomically(vm["markdown"].as<std::string>(), markdown);
-  if (vm.count("json")) engram::io::write_file_atomically(vm["json"].as<std::string>(), ratios_json(report));
+  engram::io::OutputSet outputs;  // the table and the JSON of one run, or the old ones
+  if (vm.count("markdown")) outputs.add(vm["markdown"].as<std::string>(), markdown);
+  if (vm.count("json")) outputs.add(vm["json"].as<std::string>(), ratios_json(report));
+  outputs.commit();
   std::cout << markdown;
   return vm["check"].as<bool>() && report.count(RatioStatus::pass) != report.rows.size() ? kExitTargetMissed
                                                                                        : engram::io::kExitOk;

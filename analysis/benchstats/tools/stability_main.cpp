@@ -45,7 +45,7 @@ int run(int argc, char** argv) {
       ("json", po::value<std::string>()->value_name("FILE"), "write the results as JSON to FILE")
       ("plot", po::value<std::string>()->value_name("PREFIX"), "draw PREFIX.svg and PREFIX.png with gnuplot")
       ("cv-limit", po::value<std::string>()->default_value("5")->value_name("PERCENT"),
-       "the criterion: CV of the run medians below this")
+       "the criterion: CV of the run medians below this, in (0, 100)")
       ("time", po::value<std::string>()->default_value("cpu")->value_name("cpu|real"),
        "which Google Benchmark time to use")
       ("gnuplot", po::value<std::string>()->default_value("gnuplot")->value_name("PATH"), "the gnuplot program")
@@ -59,20 +59,23 @@ int run(int argc, char** argv) {
     return engram::io::kExitOk;
   }
   if (inputs.size() < 2) throw engram::io::UsageError(fmt::format("need at least 2 runs, got {}", inputs.size()));
-  options.cv_limit = parse_percent(vm["cv-limit"].as<std::string>(), "--cv-limit");
-  if (!(options.cv_limit > 0)) throw std::invalid_argument("--cv-limit must be > 0");
+  options.cv_limit = parse_percent(vm["cv-limit"].as<std::string>(), "--cv-limit",
+                                   {.min = 0, .max = 100, .min_excluded = true, .max_excluded = true});
   options.measure = parse_time_measure(vm["time"].as<std::string>());
 
   std::vector<BenchmarkFile> runs;
   for (const auto& input : inputs) runs.push_back(read_benchmark_json(input));
   const StabilityReport report = analyse_stability(runs, options);
   const std::string markdown = stability_markdown(report);
-  if (vm.count("markdown")) engram::io::write_file_atomically(vm["markdown"].as<std::string>(), markdown);
-  if (vm.count("json")) engram::io::write_file_atomically(vm["json"].as<std::string>(), stability_json(report));
+  // One set: the table, the JSON and the plot of one analysis, or the old ones.
+  engram::io::OutputSet outputs;
+  if (vm.count("markdown")) outputs.add(vm["markdown"].as<std::string>(), markdown);
+  if (vm.count("json")) outputs.add(vm["json"].as<std::string>(), stability_json(report));
   if (vm.count("plot")) {
     const std::string prefix = vm["plot"].as<std::string>();
-    plot_stability(report, prefix + ".svg", prefix + ".png", vm["gnuplot"].as<std::string>());
+    draw_stability_plot(report, prefix + ".svg", prefix + ".png", outputs, vm["gnuplot"].as<std::string>());
   }
+  outputs.commit();
   std::cout << markdown;
   const bool unstable = report.count(StabilityStatus::pass) != report.benchmarks.size();
   return vm["fail-on-unstable"].as<bool>() && unstable ? kExitUnstable : engram::io::kExitOk;

@@ -52,7 +52,7 @@ int run(int argc, char** argv) {
   std::string format = "auto";
   std::string binary;
   std::string event;
-  long top = 10;
+  std::size_t top = 10;
   po::options_description visible("Options");
   visible.add_options()
       ("help,h", "show this help and exit")
@@ -61,7 +61,7 @@ int run(int argc, char** argv) {
       ("format", po::value(&format)->default_value("auto"), "input format: auto, perf (perf script text) or folded")
       ("binary", po::value(&binary), "the profiled binary, to tell whether it was built with frame pointers")
       ("event", po::value(&event), "sampling event (default: read from the perf script sample headers)")
-      ("top", po::value(&top)->default_value(10), "rows in each top table (1 to 1000)")
+      ("top", engram::io::number_value(&top, {1, 1000})->default_value(10), "rows in each top table (1 to 1000)")
       ("process-root", "folded input: the first frame of each stack is a process name, not a "
                        "function (the collapser writes it so; implied for perf script input)")
       ("no-process-name", "perf script input: do not put the process name at the root of each stack")
@@ -87,7 +87,6 @@ int run(int argc, char** argv) {
   if (format != "auto" && format != "perf" && format != "folded") {
     throw engram::io::UsageError("--format must be auto, perf or folded");
   }
-  if (top < 1 || top > 1000) throw engram::io::UsageError("--top must be 1 to 1000");
 
   const std::string text = read_input(input);
   const std::string source = input == "-" ? "<stdin>" : input;
@@ -97,7 +96,7 @@ int run(int argc, char** argv) {
   StackTree tree;
   ReportContext context;
   context.input = source;
-  context.options.top_n = static_cast<std::size_t>(top);
+  context.options.top_n = top;
   if (perf) {
     CollapseOptions collapse;
     collapse.include_process_name = vm.count("no-process-name") == 0;
@@ -137,9 +136,12 @@ int run(int argc, char** argv) {
   const fs::path folded = folded_path.empty() ? fs::path(out_dir) / "profile.folded" : fs::path(folded_path);
   const fs::path markdown = fs::path(out_dir) / "hotspots.md";
   const fs::path json = fs::path(out_dir) / "hotspots.json";
-  engram::io::write_file_atomically(folded, to_folded(tree));
-  engram::io::write_file_atomically(markdown, hotspots_markdown(report));
-  engram::io::write_file_atomically(json, hotspots_json(report));
+  // One set: a reader never sees this run's table beside the last run's stacks.
+  engram::io::OutputSet outputs;
+  outputs.add(folded, to_folded(tree));
+  outputs.add(markdown, hotspots_markdown(report));
+  outputs.add(json, hotspots_json(report));
+  outputs.commit();
   for (const auto& warning : report.warnings) engram::io::warn(kTool, warning);
   if (vm.count("quiet") == 0) {
     std::cout << hotspots_console_table(report);

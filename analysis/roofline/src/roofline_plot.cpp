@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "engram/io/gnuplot.hpp"
+#include "engram/io/safe_write.hpp"
 #include "engram/roofline/roofline.hpp"
 
 namespace engram::roofline {
@@ -215,12 +216,19 @@ std::string roofline_gnuplot_commands(const RooflineResult& result) {
   return s;
 }
 
-void render_roofline_plot(const RooflineResult& result, const std::filesystem::path& svg,
-                          const std::filesystem::path& png) {
+void draw_roofline_plot(const RooflineResult& result, const std::filesystem::path& svg,
+                        const std::filesystem::path& png, io::OutputSet& outputs) {
   if (result.points.empty()) throw std::runtime_error("no benchmark to plot");
   const std::string commands = roofline_gnuplot_commands(result);
-  if (!svg.empty()) io::render_gnuplot(commands, svg, "gnuplot", kSize);
-  if (!png.empty()) io::render_gnuplot(commands, png, "gnuplot", kSize);
+  if (!svg.empty()) outputs.add(svg, io::draw_gnuplot(commands, svg, "gnuplot", kSize));
+  if (!png.empty()) outputs.add(png, io::draw_gnuplot(commands, png, "gnuplot", kSize));
+}
+
+void render_roofline_plot(const RooflineResult& result, const std::filesystem::path& svg,
+                          const std::filesystem::path& png) {
+  io::OutputSet outputs;
+  draw_roofline_plot(result, svg, png, outputs);
+  outputs.commit();
 }
 
 }  // namespace engram::roofline

@@ -96,19 +96,19 @@ int run(int argc, char** argv) {
     const fs::path md_path = markdown.empty() ? dir / "roofline.md" : fs::path(markdown);
     const fs::path json_path = json_out.empty() ? dir / "roofline.json" : fs::path(json_out);
     const std::string table = roofline_markdown(result);
-    engram::io::write_file_atomically(md_path, table);
-    engram::io::write_file_atomically(json_path, roofline_json(result));
-    std::vector<std::string> written = {md_path.string(), json_path.string()};
+    // One set: the table, the JSON and the plot of one run, or the old ones.
+    engram::io::OutputSet outputs;
+    outputs.add(md_path, table);
+    outputs.add(json_path, roofline_json(result));
     if (!vm.count("no-plot")) {
       const fs::path svg_path = svg.empty() ? dir / "roofline.svg" : fs::path(svg);
       const fs::path png_path = png.empty() ? dir / "roofline.png" : fs::path(png);
-      render_roofline_plot(result, svg_path, png_path);
-      written.push_back(svg_path.string());
-      written.push_back(png_path.string());
+      draw_roofline_plot(result, svg_path, png_path, outputs);
     }
+    outputs.commit();
     if (!vm.count("quiet")) {
       std::cout << table << "\nWrote:\n";
-      for (const std::string& w : written) std::cout << "  " << w << "\n";
+      for (const fs::path& w : outputs.targets()) std::cout << "  " << w.string() << "\n";
     }
     return engram::io::kExitOk;
   }

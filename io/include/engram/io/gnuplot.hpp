@@ -3,8 +3,11 @@
 // is drawn to a new temporary file beside the target (created exclusively)
 // and renamed when gnuplot succeeded, so no half-drawn plot is ever left.
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include "engram/io/safe_write.hpp"
 
 namespace engram::io {
 
@@ -26,6 +29,10 @@ GnuplotInfo find_gnuplot(const std::string& program = "gnuplot");
 // std::runtime_error with gnuplot's own message when it is missing or fails.
 void render_gnuplot(const std::string& commands, const std::filesystem::path& output,
                     const std::string& program = "gnuplot", PlotSize size = {});
+// The same plot drawn to a temporary file beside `output`, for an OutputSet
+// to publish with the files that belong to it.
+std::unique_ptr<TemporaryFile> draw_gnuplot(const std::string& commands, const std::filesystem::path& output,
+                                            const std::string& program = "gnuplot", PlotSize size = {});
 
 // A gnuplot single-quoted string literal ('' stands for '; a newline, which
 // would end the command, becomes a space).

@@ -15,6 +15,10 @@
 #include "engram/benchstats/benchmark_json.hpp"
 #include "engram/io/json.hpp"
 
+namespace engram::io {
+class OutputSet;
+}
+
 namespace engram::benchstats {
 
 struct StabilityOptions {
@@ -68,6 +72,10 @@ StabilityReport stability_from_json(const io::JsonValue& root);
 // std::runtime_error with gnuplot's own message when it fails.
 void plot_stability(const StabilityReport& report, const std::filesystem::path& svg,
                     const std::filesystem::path& png, const std::string& gnuplot = "gnuplot");
+// The same, drawn into `outputs`: published with the table and the JSON.
+void draw_stability_plot(const StabilityReport& report, const std::filesystem::path& svg,
+                         const std::filesystem::path& png, io::OutputSet& outputs,
+                         const std::string& gnuplot = "gnuplot");
 // The gnuplot commands of that plot, without terminal and output (for tests).
 std::string stability_gnuplot_commands(const StabilityReport& report);
 

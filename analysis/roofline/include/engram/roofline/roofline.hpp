@@ -22,6 +22,10 @@
 #include "engram/ceilings_file.hpp"
 #include "engram/io/json.hpp"
 
+namespace engram::io {
+class OutputSet;
+}
+
 namespace engram::roofline {
 
 // ---- Machine ceilings, as the roofline uses them ------------------------------
@@ -190,5 +194,8 @@ std::string roofline_gnuplot_commands(const RooflineResult& result);
 // fails (with its message), or when there is no point.
 void render_roofline_plot(const RooflineResult& result, const std::filesystem::path& svg,
                           const std::filesystem::path& png = {});
+// The same, drawn into `outputs`: published with the table and the JSON.
+void draw_roofline_plot(const RooflineResult& result, const std::filesystem::path& svg,
+                        const std::filesystem::path& png, io::OutputSet& outputs);
 
 }  // namespace engram::roofline

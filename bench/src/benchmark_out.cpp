@@ -1,0 +1,78 @@
+#include "benchmark_out.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <sstream>
+#include <string_view>
+
+#include "engram/io/cli.hpp"
+#include "engram/io/safe_write.hpp"
+
+namespace engram::bench {
+namespace {
+
+// Forwards every report to a reporter of the asked format that writes into
+// memory. Its own stream (the /dev/null Google Benchmark opened) stays unused.
+class InMemoryReporter : public benchmark::BenchmarkReporter {
+ public:
+  explicit InMemoryReporter(std::unique_ptr<benchmark::BenchmarkReporter> inner) : inner_(std::move(inner)) {
+    inner_->SetOutputStream(&text_);
+    inner_->SetErrorStream(&text_);
+  }
+  bool ReportContext(const Context& context) override { return inner_->ReportContext(context); }
+  void ReportRuns(const std::vector<Run>& runs) override { inner_->ReportRuns(runs); }
+  void Finalize() override { inner_->Finalize(); }
+  std::string text() const { return text_.str(); }
+
+ private:
+  std::ostringstream text_;
+  std::unique_ptr<benchmark::BenchmarkReporter> inner_;
+};
+
+std::unique_ptr<benchmark::BenchmarkReporter> reporter_for(const std::string& format) {
+  if (format == "json") return std::make_unique<benchmark::JSONReporter>();
+  if (format == "csv") return std::make_unique<benchmark::CSVReporter>();
+  if (format == "console") return std::make_unique<benchmark::ConsoleReporter>(benchmark::ConsoleReporter::OO_None);
+  throw io::UsageError("--benchmark_out_format must be json, csv or console, not '" + format + "'");
+}
+
+}  // namespace
+
+struct BenchmarkOutFile::State {
+  std::unique_ptr<io::AtomicOutput> output;
+  std::unique_ptr<InMemoryReporter> reporter;
+};
+
+BenchmarkOutFile::BenchmarkOutFile(std::vector<std::string>& benchmark_args) : state_(std::make_unique<State>()) {
+  constexpr std::string_view kOut = "--benchmark_out=";
+  constexpr std::string_view kFormat = "--benchmark_out_format=";
+  std::string path;
+  std::string format = "json";  // Google Benchmark's default for the file
+  std::vector<std::string> kept;
+  for (std::string& arg : benchmark_args) {
+    if (arg.starts_with(kOut)) {
+      path = arg.substr(kOut.size());
+    } else if (arg.starts_with(kFormat)) {
+      format = arg.substr(kFormat.size());
+    } else {
+      kept.push_back(std::move(arg));
+    }
+  }
+  benchmark_args = std::move(kept);
+  if (path.empty()) return;
+  state_->reporter = std::make_unique<InMemoryReporter>(reporter_for(format));
+  state_->output = std::make_unique<io::AtomicOutput>(path);
+  benchmark_args.push_back(std::string(kOut) + "/dev/null");
+}
+
+BenchmarkOutFile::~BenchmarkOutFile() = default;
+
+benchmark::BenchmarkReporter* BenchmarkOutFile::reporter() { return state_->reporter.get(); }
+
+void BenchmarkOutFile::commit() {
+  if (!state_->output) return;
+  state_->output->write(state_->reporter->text());
+  state_->output->commit();
+}
+
+}  // namespace engram::bench

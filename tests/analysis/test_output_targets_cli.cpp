@@ -1,0 +1,58 @@
+// The analysis tools' outputs on odd targets, as users give them: `-o` a link
+// to the standard output (what /dev/stdout is: a link to /proc/self/fd/1)
+// writes through it and replaces nothing; two outputs naming the same file
+// are refused before anything is written.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "../common/program_run.hpp"
+#include "../common/temp_folder.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using engram::testing::run_program;
+using engram::testing::TempFolder;
+using ::testing::HasSubstr;
+
+std::string read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The tool's own standard output is the pipe run_program reads; the link made
+// in the test's folder leads to it the way /dev/stdout does.
+TEST(OutputTargetsCli, FlamegraphWritesThroughALinkToItsStandardOutput) {
+  TempFolder dir;
+  const fs::path folded = dir.file("profile.folded", "main;work 3\nmain;idle 1\n");
+  const fs::path stdout_link = dir.path() / "stdout";
+  fs::create_symlink("/proc/self/fd/1", stdout_link);
+  const auto run = run_program(ENGRAM_FLAMEGRAPH_TOOL, {"-o", stdout_link.string(), folded.string()});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("<svg"));
+  EXPECT_THAT(run.output, HasSubstr("</svg>"));
+  EXPECT_TRUE(fs::is_symlink(stdout_link));
+  EXPECT_THAT(dir.names(), ::testing::ElementsAre("profile.folded", "stdout"));
+}
+
+TEST(OutputTargetsCli, ReportRefusesTheSameFileForMarkdownAndHtml) {
+  TempFolder dir;
+  const fs::path both = dir.file("report.out", "previous report\n");
+  const std::string fixtures = ENGRAM_REPORT_FIXTURES;
+  const auto run = run_program(ENGRAM_REPORT_TOOL, {"--hotspots", fixtures + "/hotspots.json", "--bench",
+                                                    fixtures + "/bench.json", "--markdown", both.string(), "--html",
+                                                    (dir.path() / "." / "report.out").string()});
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("are the same file"));
+  EXPECT_EQ(read(both), "previous report\n");
+  EXPECT_THAT(dir.names(), ::testing::ElementsAre("report.out"));
+}
+
+}  // namespace
