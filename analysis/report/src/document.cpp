@@ -298,6 +298,7 @@ class MarkdownWriter {
     out_ += fence + "\n" + block.text + (block.text.empty() || block.text.back() != '\n' ? "\n" : "") + fence + "\n\n";
   }
   void operator()(const Image& image) {
+    if (image.file.empty()) return;  // drawn for the HTML page only: no file to show
     out_ += "![" + escape_markdown(image.alt) + "](" +
             markdown_href(relative_href(image.file.string(), output_)) + ")\n\n";
   }
@@ -394,12 +395,17 @@ class HtmlWriter {
     out_ += "<figure>\n";
     if (image.interactive) {
       // srcdoc: the SVG and its script run in their own document, so its
-      // styles and element ids cannot clash with the page's.
+      // styles and element ids cannot clash with the page's. Only the
+      // report's own viewer is interactive; the sandbox (scripts and the
+      // Search prompt, but no same origin) still keeps it from reaching the
+      // page, its storage or the files beside it.
+      has_script_ = true;
       const int height = image.height > 0 ? image.height : std::max(200, svg_height(image.svg) + 24);
       const std::string doc = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + escape_html(image.alt) +
                               "</title><style>html,body{margin:0;padding:0}</style></head><body>" +
                               svg_for_html(image.svg) + "</body></html>";
-      out_ += fmt::format("<iframe title=\"{}\" height=\"{}\" srcdoc=\"{}\"></iframe>\n", escape_html(image.alt), height,
+      out_ += fmt::format("<iframe sandbox=\"allow-scripts allow-modals\" title=\"{}\" height=\"{}\" srcdoc=\"{}\"></iframe>\n",
+                          escape_html(image.alt), height,
                           escape_html(doc));
     } else {
       out_ += fmt::format("<img alt=\"{}\" src=\"data:image/svg+xml;base64,{}\">\n", escape_html(image.alt),
@@ -425,9 +431,13 @@ class HtmlWriter {
     }
     return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-           // Nothing outside this file is needed or fetched.
+           // Nothing outside this file is loaded, no form or base can be
+           // redirected, and a script runs only when the page holds the
+           // report's own flame-graph viewer (its frame inherits this policy).
            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
-           "style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-src 'self' about: data:\">\n"
+           "style-src 'unsafe-inline'; script-src " +
+           std::string(has_script_ ? "'unsafe-inline'" : "'none'") +
+           "; frame-src about:; base-uri 'none'; form-action 'none'\">\n"
            "<title>" +
            escape_html(title) + "</title>\n<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n" + body +
            "</body>\n</html>\n";
@@ -442,6 +452,7 @@ class HtmlWriter {
 
   fs::path output_;
   std::string out_;
+  bool has_script_ = false;
   std::set<std::string> anchors_;
   std::vector<std::pair<std::string, std::string>> toc_;
 };

@@ -4,6 +4,9 @@
 
 #include <cmath>
 
+#include "engram/profile/flamegraph.hpp"
+#include "engram/profile/folded.hpp"
+
 namespace engram::report {
 namespace fs = std::filesystem;
 
@@ -39,6 +42,16 @@ LoadedInputs load_inputs(const ReportInputs& inputs) {
     in.workload = bench::workload_manifest_from_json(it->second, inputs.bench.string() + ": context \"engram.workload\"");
   }
   if (!inputs.flamegraph.empty()) in.flamegraph_svg = read_svg(inputs.flamegraph, "flame graph");
+  if (!inputs.folded.empty()) {
+    profile::ParseReport parsed;
+    profile::StackTree tree = profile::read_folded_file(inputs.folded, parsed);
+    if (tree.total_samples() == 0) throw ReportInputError(inputs.folded.string() + ": no samples in the folded stacks");
+    tree.sort_children();
+    profile::FlameGraphOptions options;
+    options.event = in.hotspots.context.event;
+    options.command = in.hotspots.context.binary;
+    in.viewer_svg = profile::render_flamegraph(tree, options);
+  }
   if (!inputs.counters_bench.empty()) {
     in.counters_bench = read_bench(inputs.counters_bench, "counters run of build/bench/baseline --counters");
     const auto it = in.counters_bench->context.find("engram.counters");

@@ -38,6 +38,8 @@ struct LoadedInputs {
   std::optional<benchstats::BenchmarkFile> counters_bench;
   counters::CounterStatuses counter_statuses;  // of counters_bench, counter_statuses_from_json
   std::optional<std::string> flamegraph_svg, roofline_svg, stability_svg;
+  // The report's own interactive flame graph, drawn from the folded stacks.
+  std::optional<std::string> viewer_svg;
   std::optional<roofline::RooflineResult> roofline;  // roofline_from_json
   std::optional<ceilings::CeilingsFile> ceilings;    // ceilings_from_json
   std::optional<benchstats::StabilityReport> stability;  // stability_from_json

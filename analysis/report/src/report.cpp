@@ -26,6 +26,7 @@ void ReportInputs::fill_from_dir(const fs::path& dir) {
   fill(hotspots, "hotspots.json", true);
   fill(bench, "bench.json", true);
   fill(flamegraph, "flamegraph.svg", false);
+  fill(folded, "profile.folded", false);
   fill(counters_bench, "bench-counters.json", false);
   fill(roofline, "roofline.json", false);
   fill(roofline_plot, "roofline.svg", false);
@@ -133,9 +134,24 @@ Document build_document(const LoadedInputs& in, const ReportOptions& options) {
 
 }  // namespace
 
+namespace {
+
+// Every given input named at its published place.
+ReportInputs as_published(ReportInputs paths, const fs::path& dir) {
+  for (fs::path* path : {&paths.hotspots, &paths.flamegraph, &paths.folded, &paths.bench, &paths.counters_bench,
+                         &paths.roofline, &paths.roofline_plot, &paths.ceilings, &paths.stability,
+                         &paths.stability_plot, &paths.machine}) {
+    if (!path->empty()) *path = dir / path->filename();
+  }
+  return paths;
+}
+
+}  // namespace
+
 ReportTexts build_report(const ReportInputs& inputs, const ReportOptions& options, const fs::path& markdown_path,
                          const fs::path& html_path) {
-  const LoadedInputs loaded = load_inputs(inputs);
+  LoadedInputs loaded = load_inputs(inputs);
+  if (!options.published_dir.empty()) loaded.paths = as_published(loaded.paths, options.published_dir);
   const Document doc = build_document(loaded, options);
   return {render_markdown(doc, markdown_path), render_html(doc, html_path)};
 }
@@ -143,11 +159,17 @@ ReportTexts build_report(const ReportInputs& inputs, const ReportOptions& option
 void write_report(const ReportInputs& inputs, const ReportOptions& options, const fs::path& markdown_path,
                   const fs::path& html_path) {
   const ReportTexts texts = build_report(inputs, options, markdown_path, html_path);
-  for (const fs::path& path : {markdown_path, html_path}) {
+  const fs::path markdown_file =
+      options.stage_dir.empty() ? markdown_path : options.stage_dir / markdown_path.filename();
+  const fs::path html_file = options.stage_dir.empty() ? html_path : options.stage_dir / html_path.filename();
+  for (const fs::path& path : {markdown_file, html_file}) {
     if (path.has_parent_path()) fs::create_directories(path.parent_path());
   }
-  io::write_file_atomically(markdown_path, texts.markdown);
-  io::write_file_atomically(html_path, texts.html);
+  // Both or neither; the same file twice is refused (one would be lost).
+  io::OutputSet outputs;
+  outputs.add(markdown_file, texts.markdown);
+  outputs.add(html_file, texts.html);
+  outputs.commit();
 }
 
 }  // namespace engram::report

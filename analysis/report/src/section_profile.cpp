@@ -57,13 +57,26 @@ void add_flamegraph_section(Document& doc, const LoadedInputs& in) {
         << code(io::display_path(in.paths.hotspots)) << ").";
   doc.add(Paragraph{intro});
 
-  if (in.flamegraph_svg) {
+  if (in.viewer_svg) {
+    // Drawn by the report from the folded stacks: its own viewer, the only
+    // script the report carries (in a sandboxed frame).
+    Text text;
+    text << "The flame graph, drawn from " << code(io::display_path(in.paths.folded));
+    if (in.flamegraph_svg) {
+      text << " (also as " << link(in.paths.flamegraph.filename().string(), in.paths.flamegraph.string()) << ")";
+    }
+    text << ": click a frame to zoom, Search or Ctrl-F to highlight functions by regular expression, which "
+            "reports the matched share.";
+    doc.add(Paragraph{text});
+    doc.add(Image{"Flame graph of the profiled run", in.paths.flamegraph, *in.viewer_svg, true, 0});
+  } else if (in.flamegraph_svg) {
+    // An SVG from outside is shown as a picture: no script of it runs here.
     doc.add(Paragraph{Text() << "The flame graph: " << link(in.paths.flamegraph.filename().string(), in.paths.flamegraph.string())
-                             << " (open it in a browser: click a frame to zoom, Search or Ctrl-F to highlight "
-                                "functions by regular expression, which reports the matched share)."});
-    doc.add(Image{"Flame graph of the profiled run", in.paths.flamegraph, *in.flamegraph_svg, true, 0});
+                             << " (shown here as a picture; open the file in a browser to zoom and search, or give "
+                                "the report the folded stacks, --folded, for an interactive one)."});
+    doc.add(Image{"Flame graph of the profiled run", in.paths.flamegraph, *in.flamegraph_svg, false, 0});
   } else {
-    add_missing(doc, Text("The flame graph SVG (--flamegraph)"),
+    add_missing(doc, Text("The flame graph (--folded or --flamegraph)"),
                 input_commands(io::display_path(in.paths.hotspots.parent_path())).profile);
   }
 

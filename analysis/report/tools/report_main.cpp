@@ -51,7 +51,10 @@ int run(int argc, char** argv) {
       ("hotspots", path_option(&inputs.hotspots)->value_name("FILE"), "hotspots.json of build/analysis/hotspots (required)")
       ("bench", path_option(&inputs.bench)->value_name("FILE"),
        "Google Benchmark JSON of build/bench/baseline with --benchmark_repetitions (required)")
-      ("flamegraph", path_option(&inputs.flamegraph)->value_name("FILE"), "flame graph SVG of build/analysis/flamegraph")
+      ("flamegraph", path_option(&inputs.flamegraph)->value_name("FILE"),
+       "flame graph SVG of build/analysis/flamegraph (shown as a picture: no script of it runs)")
+      ("folded", path_option(&inputs.folded)->value_name("FILE"),
+       "profile.folded of build/analysis/hotspots: the report draws its own interactive flame graph")
       ("counters-bench", path_option(&inputs.counters_bench)->value_name("FILE"),
        "Google Benchmark JSON of build/bench/baseline --counters=LIST")
       ("roofline", path_option(&inputs.roofline)->value_name("FILE"), "roofline.json of build/analysis/roofline")
@@ -66,7 +69,12 @@ int run(int argc, char** argv) {
       ("html", po::value(&html)->value_name("FILE"), "HTML output (required)")
       ("time", po::value(&time)->value_name("cpu|real")->default_value("cpu"),
        "Google Benchmark time to use (cpu excludes time spent descheduled)")
-      ("date", po::value(&options.date)->value_name("TEXT"), "date shown in the report (default: now, UTC)");
+      ("date", po::value(&options.date)->value_name("TEXT"), "date shown in the report (default: now, UTC)")
+      ("published-dir", path_option(&options.published_dir)->value_name("DIR"),
+       "name the inputs as DIR/<file name>, where the job that staged them publishes them")
+      ("stage-dir", path_option(&options.stage_dir)->value_name("DIR"),
+       "write the two files into DIR, linked for their places at --markdown and --html (a job that "
+       "publishes its files together, like scripts/profile_hotspots.sh, moves them there)");
   const po::variables_map vm = engram::io::parse_options(argc, argv, desc);
   if (vm.count("help")) {
     print_help(desc);

@@ -109,6 +109,11 @@ HeadlessChromium::HeadlessChromium(const fs::path& exe, const fs::path& profile_
       "--disable-default-apps",
       "--mute-audio",
       "--hide-scrollbars",
+      // A sandboxed frame stays in the page's process, where the page's
+      // debugger session sees its script context (evaluate_in_frame); its
+      // origin is still opaque, so the page and the frame cannot reach each
+      // other, which the tests check.
+      "--disable-features=IsolateSandboxedIframes",
       "--remote-debugging-pipe",
       "--user-data-dir=" + (profile_dir / "profile").string(),
       "--window-size=" + std::to_string(width) + "," + std::to_string(height),
@@ -284,6 +289,12 @@ void HeadlessChromium::on_event(const json& message) {
     send(reply);
   } else if (method == "Page.loadEventFired") {
     loaded_ = true;
+  } else if (method == "Runtime.executionContextCreated") {
+    const json context = params.value("context", json::object());
+    const json aux = context.value("auxData", json::object());
+    if (aux.value("isDefault", false)) contexts_.emplace_back(context.value("id", 0), aux.value("frameId", std::string()));
+  } else if (method == "Runtime.executionContextsCleared") {
+    contexts_.clear();
   }
 }
 
@@ -295,6 +306,24 @@ void HeadlessChromium::open(const std::string& url) {
   }
   pump(0, [this] { return loaded_; }, Clock::now() + timeout_);
   if (!loaded_) throw std::runtime_error("no load event from " + url + " in time\n" + log_tail());
+}
+
+json HeadlessChromium::evaluate_in_frame(const std::string& expression) {
+  settle(std::chrono::milliseconds(50));  // lets the frame's context announce itself
+  if (contexts_.empty()) throw std::runtime_error("the page has no script context");
+  const std::string page_frame = contexts_.front().second;
+  for (const auto& [context, frame] : contexts_) {
+    if (frame == page_frame) continue;
+    const json result = command("Runtime.evaluate", {{"expression", expression},
+                                                     {"contextId", context},
+                                                     {"returnByValue", true},
+                                                     {"awaitPromise", true}});
+    if (result.contains("exceptionDetails")) {
+      throw std::runtime_error("frame script failed: " + describe_exception(result["exceptionDetails"]));
+    }
+    return result.value("result", json::object()).value("value", json());
+  }
+  throw std::runtime_error("the page has no frame with a script context");
 }
 
 json HeadlessChromium::evaluate(const std::string& expression) {

@@ -41,6 +41,9 @@ class HeadlessChromium {
   // Runs `expression` in the page (promises awaited) and returns its value;
   // throws when it throws.
   nlohmann::json evaluate(const std::string& expression);
+  // The same inside the page's first child frame (an iframe), through the
+  // debugger: a sandboxed frame cannot be reached from the page's own scripts.
+  nlohmann::json evaluate_in_frame(const std::string& expression);
   // A real mouse click (press + release) at page coordinates.
   void click(double x, double y);
   // The answer given to the next window.prompt() (dialogs are accepted).
@@ -81,6 +84,9 @@ class HeadlessChromium {
   std::vector<std::string> dialogs_;
   std::string prompt_answer_;
   bool loaded_ = false;
+  // The default execution context of each frame, in the order they were
+  // made: the page's first, then its frames'.
+  std::vector<std::pair<int, std::string>> contexts_;  // context id, frame id
 };
 
 std::vector<unsigned char> decode_base64(const std::string& text);

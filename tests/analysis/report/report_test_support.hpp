@@ -84,6 +84,7 @@ inline report::ReportInputs fixture_inputs(const fs::path& dir) {
   in.hotspots = report_fixture("hotspots.json");
   in.bench = report_fixture("bench.json");
   in.flamegraph = write_fixture_flamegraph(dir / "flamegraph.svg");
+  in.folded = report_fixture("profile.folded");
   in.counters_bench = report_fixture("counters.json");
   in.roofline = report_fixture("roofline.json");
   in.roofline_plot = report_fixture("roofline.svg");

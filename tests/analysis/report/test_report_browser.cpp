@@ -59,14 +59,11 @@ class BrowserCheck : public ::testing::Test {
       return {
         images: images.length,
         broken: images.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.alt || i.src.slice(0, 60)),
-        frames: Array.from(document.querySelectorAll('iframe')).map(f => {
-          const d = f.contentDocument;
-          return {title: f.title,
-                  svg: !!(d && d.querySelector('svg')),
-                  flames: d ? d.querySelectorAll('#frames g').length : -1,
-                  height: f.getBoundingClientRect().height,
-                  viewer: !!(f.contentWindow && f.contentWindow.engramFlameGraph)};
-        }),
+        frames: Array.from(document.querySelectorAll('iframe')).map(f => ({
+          title: f.title,
+          sandbox: f.getAttribute('sandbox'),
+          reachable: f.contentDocument !== null,  // same origin: the page and the frame could reach each other
+          height: f.getBoundingClientRect().height})),
         headings: Array.from(document.querySelectorAll('h2')).map(h => h.textContent)
       };
     })())JS");
@@ -86,17 +83,24 @@ TEST_F(BrowserCheck, ReportHtmlShowsEverySectionWithoutErrorsOrMissingImages) {
   EXPECT_EQ(page["images"], 2) << page.dump();  // roofline and stability plots
   EXPECT_THAT(page["broken"].get<std::vector<std::string>>(), IsEmpty());
   ASSERT_EQ(page["frames"].size(), 1u) << page.dump();
-  EXPECT_TRUE(page["frames"][0]["svg"]);
-  EXPECT_GT(page["frames"][0]["flames"].get<int>(), 5);
-  EXPECT_TRUE(page["frames"][0]["viewer"]) << "the flame graph's script did not run inside the report";
+  EXPECT_EQ(page["frames"][0]["sandbox"], "allow-scripts allow-modals");
+  EXPECT_FALSE(page["frames"][0]["reachable"]) << "the flame graph's frame shares the report's origin";
   EXPECT_GT(page["frames"][0]["height"].get<double>(), 100);
+  // Inside the frame: the report's own viewer ran, and the page is out of its reach.
+  const json frame = browser.evaluate_in_frame(R"JS(({
+      svg: !!document.querySelector('svg'),
+      flames: document.querySelectorAll('#frames g').length,
+      viewer: !!window.engramFlameGraph,
+      parent: (() => { try { return parent.document.title; } catch (e) { return 'unreachable'; } })()}))JS");
+  EXPECT_TRUE(frame["svg"]) << frame.dump();
+  EXPECT_GT(frame["flames"].get<int>(), 5);
+  EXPECT_TRUE(frame["viewer"]) << "the flame graph's script did not run inside the report";
+  EXPECT_EQ(frame["parent"], "unreachable");
   EXPECT_THAT(page["headings"].get<std::vector<std::string>>(),
               ElementsAre("System configuration", "Flame graph analysis", "Benchmarks", "Counters", "Roofline",
                           "Stability", "Optimization candidates"));
   // The embedded flame graph still searches: cosine_batch has 800 of 4000 samples.
-  EXPECT_DOUBLE_EQ(browser.evaluate("document.querySelector('iframe').contentWindow.engramFlameGraph.search('cosine_batch')")
-                       .get<double>(),
-                   20.0);
+  EXPECT_DOUBLE_EQ(browser.evaluate_in_frame("engramFlameGraph.search('cosine_batch')").get<double>(), 20.0);
   browser.settle(std::chrono::milliseconds(200));
   browser.screenshot(out_ / "report.png");
   EXPECT_TRUE(is_png(out_ / "report.png"));

@@ -82,13 +82,26 @@ TEST(ReportDocument, HtmlEmbedsStaticSvgsAsDataAndInteractiveOnesInAFrame) {
   doc.add(Image{"live", "l.svg", svg, true, 0});
   const std::string html = render_html(doc, "out.html");
   EXPECT_THAT(html, HasSubstr("<img alt=\"static\" src=\"data:image/svg+xml;base64," + base64_encode(svg) + "\">"));
-  EXPECT_THAT(html, HasSubstr("<iframe title=\"live\" height=\"324\" srcdoc=\""));
+  // Only the report's own viewer is interactive, and even it runs sandboxed:
+  // scripts, but no same origin (it cannot reach the page).
+  EXPECT_THAT(html, HasSubstr("<iframe sandbox=\"allow-scripts allow-modals\" title=\"live\" height=\"324\" srcdoc=\""));
+  EXPECT_THAT(html, HasSubstr("script-src 'unsafe-inline'"));
   // The SVG inside srcdoc is attribute-escaped and without its prolog.
   EXPECT_THAT(html, HasSubstr("&lt;svg width=&quot;10&quot; height=&quot;300&quot;&gt;&lt;script&gt;var a = 1 &lt; 2;"));
   EXPECT_THAT(html, Not(HasSubstr("&lt;?xml")));
   // Nothing is loaded from elsewhere.
   EXPECT_THAT(html, Not(HasSubstr("src=\"http")));
   EXPECT_THAT(html, HasSubstr("Content-Security-Policy"));
+}
+
+// A page without the viewer runs no script at all: its policy says so.
+TEST(ReportDocument, APageWithOnlyPicturesAllowsNoScript) {
+  Document doc;
+  doc.add(Image{"static", "s.svg", "<svg><script>alert(1)</script></svg>", false, 0});
+  const std::string html = render_html(doc, "out.html");
+  EXPECT_THAT(html, HasSubstr("script-src 'none'"));
+  EXPECT_THAT(html, Not(HasSubstr("<iframe")));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
 }
 
 TEST(ReportDocument, HeadingsGetUniqueAnchorsAndAContentsList) {

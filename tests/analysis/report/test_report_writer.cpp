@@ -136,11 +136,27 @@ TEST_F(ReportWriter, HtmlCarriesTheSameContentWithEverySvgEmbedded) {
     if (src != std::string::npos && html.compare(src + 7, 26, "data:image/svg+xml;base64,") == 0) ++images;
   }
   EXPECT_EQ(images, 2u);
-  EXPECT_THAT(html, HasSubstr("<iframe title=\"Flame graph of the profiled run\""));
+  EXPECT_THAT(html, HasSubstr("<iframe sandbox=\"allow-scripts allow-modals\" title=\"Flame graph of the profiled run\""));
   EXPECT_THAT(html, Not(HasSubstr("src=\"http")));
   EXPECT_THAT(html, Not(HasSubstr("<link ")));
   // Markdown links the files relative to docs/internal/.
   EXPECT_THAT(texts.markdown, HasSubstr("![Flame graph of the profiled run](../../flamegraph.svg)"));
+}
+
+// A flame graph SVG from outside, with a script in it, and no folded stacks:
+// shown as a picture (scripts never run in an <img>), no frame, and the
+// page's policy allows no script.
+TEST_F(ReportWriter, AGivenFlameGraphSvgIsAPictureAndItsScriptNeverRuns) {
+  ReportInputs in = fixture_inputs(dir_.path());
+  in.folded.clear();
+  in.flamegraph = dir_.path() / "hostile.svg";
+  std::ofstream(in.flamegraph) << "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>parent.document.title='owned'"
+                                  "</script></svg>";
+  const std::string html = build(in).html;
+  EXPECT_THAT(html, Not(HasSubstr("<iframe")));
+  EXPECT_THAT(html, Not(HasSubstr("parent.document")));  // only inside the base64 of the <img>
+  EXPECT_THAT(html, HasSubstr("script-src 'none'"));
+  EXPECT_THAT(html, HasSubstr("<img alt=\"Flame graph of the profiled run\" src=\"data:image/svg+xml;base64,"));
 }
 
 TEST_F(ReportWriter, MissingOptionalInputsAreSaidWithTheCommandThatMakesThem) {
@@ -149,7 +165,8 @@ TEST_F(ReportWriter, MissingOptionalInputsAreSaidWithTheCommandThatMakesThem) {
   in.bench = report_fixture("bench.json");
   const std::string md = build(in).markdown;
   EXPECT_THAT(section(md, "Flame graph analysis"),
-              AllOf(HasSubstr("**Missing:** The flame graph SVG (--flamegraph)"), HasSubstr("scripts/profile_hotspots.sh")));
+              AllOf(HasSubstr("**Missing:** The flame graph (--folded or --flamegraph)"),
+                    HasSubstr("scripts/profile_hotspots.sh")));
   EXPECT_THAT(section(md, "Counters"), AllOf(HasSubstr("**Missing:** The counters run"),
                                              HasSubstr("build/bench/baseline --counters=LIST")));
   EXPECT_THAT(section(md, "Roofline"),
@@ -234,6 +251,41 @@ TEST_F(ReportWriter, OnBadInputNothingIsWrittenAndOldReportsStay) {
   EXPECT_EQ(read_text(md), "old markdown");
   EXPECT_EQ(read_text(html), "old html");
   EXPECT_TRUE(temporary_files(dir_.path()).empty());
+}
+
+// A value that cannot be is refused where the report reads it (the machine
+// context of the benchmark file), and a ratio too large for a double prints
+// "n/a", never "inf%".
+TEST_F(ReportWriter, ImpossibleValuesAreRefusedOrPrintedAsNotAvailable) {
+  const auto edited = [&](const char* fixture, const std::string& from, const std::string& to) {
+    std::string text = read_text(report_fixture(fixture));
+    const auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+    const fs::path path = dir_ / (std::string("edited-") + fixture);
+    write_text(path, text);
+    return path;
+  };
+  const auto error_of = [&](const ReportInputs& in) -> std::string {
+    try {
+      build(in);
+    } catch (const ReportInputError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  ReportInputs in = fixture_inputs(dir_.path());
+  in.bench = edited("bench.json", "\"size\": 33554432", "\"size\": -3.5");
+  EXPECT_THAT(error_of(in), HasSubstr("context \"caches\": /3/size: expected a number >= 0, found -3.5"));
+  in.bench = edited("bench.json", "\"load_avg\": [\n   0.5", "\"load_avg\": [\n   -0.5");
+  EXPECT_THAT(error_of(in), HasSubstr("context \"load_avg\": /0: expected a number >= 0, found -0.5"));
+
+  in = fixture_inputs(dir_.path());
+  // An optimized variant, so it is also ranked among the candidates.
+  in.roofline = edited("roofline.json", "\"fraction_of_roof\": 1.5", "\"fraction_of_roof\": 1e308");
+  const std::string md = build(in).markdown;
+  EXPECT_THAT(md, Not(::testing::ContainsRegex("(^|[^A-Za-z])-?(inf|nan)([^A-Za-z]|$)")));
+  EXPECT_THAT(section(md, "Optimization candidates"), HasSubstr("measured above its roof (n/a)"));
 }
 
 TEST_F(ReportWriter, AnUnwritableOutputLeavesNoPartialFile) {

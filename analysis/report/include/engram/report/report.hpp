@@ -25,6 +25,11 @@ using ReportInputError = io::InputError;
 struct ReportInputs {
   std::filesystem::path hotspots;        // hotspots.json of build/analysis/hotspots (required)
   std::filesystem::path flamegraph;      // flamegraph.svg of build/analysis/flamegraph
+  // profile.folded of build/analysis/hotspots: the report draws its own
+  // interactive flame graph from it. An SVG given as `flamegraph` is shown
+  // only as a picture (an <img>, where no script runs): it is an input like
+  // any other and may carry a hostile script.
+  std::filesystem::path folded;
   std::filesystem::path bench;           // Google Benchmark JSON of build/bench/baseline, with repetitions (required)
   std::filesystem::path counters_bench;  // the same with --counters=...
   std::filesystem::path roofline;        // roofline.json of build/analysis/roofline
@@ -37,7 +42,7 @@ struct ReportInputs {
   bool quick = false;
 
   // Fills every empty path with its usual name inside `dir` (hotspots.json,
-  // flamegraph.svg, bench.json, bench-counters.json, roofline.json, roofline.svg,
+  // flamegraph.svg, profile.folded, bench.json, bench-counters.json, roofline.json, roofline.svg,
   // ceilings.json, stability.json, stability.svg, machine.json). Optional files that do
   // not exist there stay empty, so their sections say they are missing;
   // the required ones are kept, so a missing one is reported by name. With
@@ -49,6 +54,13 @@ struct ReportInputs {
 struct ReportOptions {
   benchstats::TimeMeasure time = benchstats::TimeMeasure::cpu;  // which Google Benchmark time the tables use
   std::string date;                     // shown as given; empty: the current UTC time
+  // The inputs are read where given but named (and linked) as
+  // published_dir/<file name>: a job that stages its files (the main job)
+  // publishes them there together with the report.
+  std::filesystem::path published_dir;
+  // write_report writes the two files into stage_dir under their names, with
+  // links made for their places at markdown_path and html_path.
+  std::filesystem::path stage_dir;
 };
 
 struct ReportTexts {
