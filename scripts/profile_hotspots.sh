@@ -20,8 +20,14 @@
 # benchmark suite (DIR/bench.json, kept as a baseline for build/analysis/compare),
 # its simulated counters, the machine ceilings, the roofline, the stability
 # run, and writes docs/internal/profiling_results.md and DIR/report.html.
-# Exit status: 0 ok, 2 bad usage or perf unusable, otherwise the failing
-# step's status.
+# Every file is made in a scratch folder inside DIR first; only when every
+# step has succeeded are they published together (build/io/outputs publish,
+# with the manifest DIR/outputs.json), so an interrupt or a failure leaves the
+# previous run's files as they were, never old and new mixed.
+# Exit status: 0 ok, 2 bad usage or perf unusable, 130 interrupted,
+# otherwise the failing step's status.
+# Environment: ENGRAM_BUILD_DIR=DIR runs the tools of DIR (skipping set-up)
+# instead of build/ made by scripts/bootstrap.sh.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,7 +38,7 @@ diff_old=""
 quick=0
 command=()
 
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "profile_hotspots: $*" >&2; exit 2; }
 need_value() { [ $# -ge 2 ] || die "$1 needs a value (see --help)"; }
 
@@ -52,10 +58,28 @@ done
 case "$call_graph" in fp|dwarf) ;; *) die "--call-graph must be fp or dwarf, not '$call_graph'" ;; esac
 if [ -n "$diff_old" ] && [ ! -r "$diff_old" ]; then die "--diff: cannot read '$diff_old'"; fi
 
-# Only the programs this job runs: a fresh clone does not wait for the tests' build.
-"$repo/scripts/bootstrap.sh" --target baseline --target profiling_harness --target ceilings \
-  --target flamegraph --target hotspots --target roofline --target stability --target report
-build="$repo/build"
+# What an interrupt leaves is said as it is: the publish step holds off
+# signals, so either it has published this run's whole set or nothing of it.
+run_id=""
+interrupted() {
+  if [ -n "$run_id" ] && "$build/io/outputs" verify --run "$run_id" "$out/outputs.json" >/dev/null 2>&1; then
+    echo "profile_hotspots: interrupted after this run's files were published; they are complete in $out" >&2
+  else
+    echo "profile_hotspots: interrupted; nothing of this run was published: $out holds the previous run's files, unchanged" >&2
+  fi
+  exit 130
+}
+trap interrupted INT TERM HUP
+
+if [ -n "${ENGRAM_BUILD_DIR:-}" ]; then
+  build=$ENGRAM_BUILD_DIR
+  [ -d "$build" ] || die "ENGRAM_BUILD_DIR: no folder '$build'"
+else
+  # Only the programs this job runs: a fresh clone does not wait for the tests' build.
+  "$repo/scripts/bootstrap.sh" --target baseline --target profiling_harness --target ceilings \
+    --target flamegraph --target hotspots --target roofline --target stability --target report --target outputs
+  build="$repo/build"
+fi
 report=0
 if [ ${#command[@]} -eq 0 ]; then command=("$build/bench/profiling_harness"); report=1; fi
 
@@ -77,9 +101,26 @@ fi
 
 mkdir -p "$out"
 work=$(mktemp -d "$out/.profile_hotspots.XXXXXX")
-cleanup() { rm -rf "$work"; rm -f "$out"/.*.tmp.* 2>/dev/null || true; }
+run_id=${work##*.}
+cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
-trap 'echo "profile_hotspots: interrupted; nothing half-written is left" >&2; exit 130' INT TERM
+
+# Publishes every file this run made, as one set, and lists them.
+publish() {
+  local pairs=() name
+  for name in profile.folded hotspots.md hotspots.json flamegraph.svg flamegraph-diff.svg bench.json machine.json \
+              bench-counters.json ceilings.json roofline.md roofline.json roofline.svg roofline.png \
+              stability.md stability.json stability.svg stability.png report.html; do
+    [ -f "$work/$name" ] && pairs+=("$work/$name" "$out/$name")
+  done
+  if [ -f "$work/profiling_results.md" ]; then
+    mkdir -p "$repo/docs/internal"
+    pairs+=("$work/profiling_results.md" "$repo/docs/internal/profiling_results.md")
+  fi
+  "$build/io/outputs" publish --run "$run_id" --manifest "$out/outputs.json" "${pairs[@]}"
+  echo "profile_hotspots: published, with the list $out/outputs.json:"
+  for (( i = 1; i < ${#pairs[@]}; i += 2 )); do echo "  ${pairs[$i]}"; done
+}
 
 graph_option=(-g)
 [ "$call_graph" = dwarf ] && graph_option=(--call-graph dwarf)
@@ -94,43 +135,38 @@ fi
 perf script -i "$work/perf.data" > "$work/perf.script" 2> "$work/perf-script.log"
 event=$(perf evlist -i "$work/perf.data" 2>/dev/null | head -n 1)  # what was really recorded
 binary=$(command -v "${command[0]}" || echo "${command[0]}")
-# Each tool writes its files through a temporary name and a rename. hotspots
-# prints the top-10 tables and the files it wrote.
-"$build/analysis/hotspots" --out-dir "$out" --binary "$binary" --event "$event" "$work/perf.script"
+# hotspots prints the top-10 tables (and the staged files it wrote).
+"$build/analysis/hotspots" --out-dir "$work" --binary "$binary" --event "$event" "$work/perf.script"
 "$build/analysis/flamegraph" --event "$event" --date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-  --command "${command[*]}" -o "$out/flamegraph.svg" "$out/profile.folded"
-echo "  $out/flamegraph.svg"
+  --command "${command[*]}" -o "$work/flamegraph.svg" "$work/profile.folded"
 if [ -n "$diff_old" ]; then
   "$build/analysis/flamegraph" --diff --event "$event" --command "${command[*]}" \
-    -o "$out/flamegraph-diff.svg" "$diff_old" "$out/profile.folded"
-  echo "  $out/flamegraph-diff.svg (differential, against $diff_old)"
+    -o "$work/flamegraph-diff.svg" "$diff_old" "$work/profile.folded"
 fi
 
-[ "$report" -eq 1 ] || exit 0
+if [ "$report" -eq 0 ]; then
+  publish
+  exit 0
+fi
 
-# The report: benchmarks, counters, ceilings, roofline, stability. Each step's
-# files land in the scratch folder first and move to $out when complete.
+# The report: benchmarks, counters, ceilings, roofline, stability.
 started=$(date +%s)
 step() { echo; echo "profile_hotspots: [$(( $(date +%s) - started )) s] $*"; }
 suite=(--benchmark_enable_random_interleaving=true --benchmark_min_time=0.05 --benchmark_format=json)
 
-step "benchmark suite, 5 interleaved repetitions -> $out/bench.json, machine snapshot -> $out/machine.json"
+step "benchmark suite, 5 interleaved repetitions (bench.json), machine snapshot (machine.json)"
 "$build/bench/baseline" "${suite[@]}" --benchmark_repetitions=5 --benchmark_out="$work/bench.json" \
   --machine-out "$work/machine.json" >"$work/bench.log"
-mv "$work/bench.json" "$out/bench.json"
-mv "$work/machine.json" "$out/machine.json"
 
-step "counters per kernel (simulated by callgrind where the hardware cannot count) -> $out/bench-counters.json"
+step "counters per kernel, simulated by callgrind where the hardware cannot count (bench-counters.json)"
 "$build/bench/baseline" --counters=L1_DCM,BR_MSP,BR_INS,TOT_INS --benchmark_min_time=0.05 \
   --benchmark_format=json --benchmark_out="$work/bench-counters.json" >"$work/bench-counters.log"
-mv "$work/bench-counters.json" "$out/bench-counters.json"
 
-step "machine ceilings (peak FLOP/s, bandwidth per cache level) -> $out/ceilings.json"
+step "machine ceilings: peak FLOP/s, bandwidth per cache level (ceilings.json)"
 "$build/bench/ceilings" --out "$work/ceilings.json"
-mv "$work/ceilings.json" "$out/ceilings.json"
 
-step "roofline -> $out/roofline.{md,json,svg,png}"
-"$build/analysis/roofline" --ceilings "$out/ceilings.json" --benchmarks "$out/bench.json" --out-dir "$out" >/dev/null
+step "roofline (roofline.md, .json, .svg, .png)"
+"$build/analysis/roofline" --ceilings "$work/ceilings.json" --benchmarks "$work/bench.json" --out-dir "$work" >/dev/null
 
 stability=()
 if [ "$quick" -eq 0 ]; then
@@ -140,20 +176,22 @@ if [ "$quick" -eq 0 ]; then
     "$build/bench/baseline" "${suite[@]}" --benchmark_repetitions=5 --benchmark_out="$work/stability-$i.json" >/dev/null
     runs+=("$work/stability-$i.json")
   done
-  "$build/analysis/stability" --markdown "$out/stability.md" --json "$out/stability.json" \
-    --plot "$out/stability" "${runs[@]}" >/dev/null
-  stability=(--stability "$out/stability.json" --stability-plot "$out/stability.svg")
+  "$build/analysis/stability" --markdown "$work/stability.md" --json "$work/stability.json" \
+    --plot "$work/stability" "${runs[@]}" >/dev/null
+  stability=(--stability "$work/stability.json" --stability-plot "$work/stability.svg")
 else
   step "stability run skipped (--quick)"
   stability=(--quick)
 fi
 
-step "report -> docs/internal/profiling_results.md and $out/report.html"
-mkdir -p "$repo/docs/internal"
-"$build/analysis/report" --hotspots "$out/hotspots.json" --flamegraph "$out/flamegraph.svg" \
-  --bench "$out/bench.json" --counters-bench "$out/bench-counters.json" \
-  --roofline "$out/roofline.json" --roofline-plot "$out/roofline.svg" --ceilings "$out/ceilings.json" \
-  --machine "$out/machine.json" "${stability[@]}" --markdown "$repo/docs/internal/profiling_results.md" --html "$out/report.html"
-echo "profile_hotspots: done in $(( $(date +%s) - started )) s after the profile; wrote"
-for f in "$repo/docs/internal/profiling_results.md" "$out/report.html" "$out/bench.json" \
-         "$out/bench-counters.json" "$out/ceilings.json" "$out/roofline.svg"; do echo "  $f"; done
+step "report (docs/internal/profiling_results.md and report.html)"
+# The report reads the staged files but names them where they are published.
+"$build/analysis/report" --hotspots "$work/hotspots.json" --flamegraph "$work/flamegraph.svg" \
+  --folded "$work/profile.folded" --bench "$work/bench.json" --counters-bench "$work/bench-counters.json" \
+  --roofline "$work/roofline.json" --roofline-plot "$work/roofline.svg" --ceilings "$work/ceilings.json" \
+  --machine "$work/machine.json" "${stability[@]}" --published-dir "$out" --stage-dir "$work" \
+  --markdown "$repo/docs/internal/profiling_results.md" --html "$out/report.html" >/dev/null
+
+step "publishing every file of this run together"
+publish
+echo "profile_hotspots: done in $(( $(date +%s) - started )) s after the profile"
