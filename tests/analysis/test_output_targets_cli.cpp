@@ -18,14 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 using engram::testing::run_program;
 using engram::testing::TempFolder;
+using engram::testing::read_file;
 using ::testing::HasSubstr;
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The tool's own standard output is the pipe run_program reads; the link made
 // in the test's folder leads to it the way /dev/stdout does.
@@ -51,7 +46,7 @@ TEST(OutputTargetsCli, ReportRefusesTheSameFileForMarkdownAndHtml) {
                                                     (dir.path() / "." / "report.out").string()});
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_THAT(run.output, HasSubstr("are the same file"));
-  EXPECT_EQ(read(both), "previous report\n");
+  EXPECT_EQ(read_file(both), "previous report\n");
   EXPECT_THAT(dir.names(), ::testing::ElementsAre("report.out"));
 }
 

@@ -37,15 +37,10 @@ using engram::io::AtomicOutput;
 using engram::io::OutputSet;
 using engram::io::write_file_atomically;
 using engram::testing::TempFolder;
+using engram::testing::read_file;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string read_fd(int fd) {
   std::string text;
@@ -125,7 +120,7 @@ TEST(OutputTarget, ALinkToAFileReplacesTheFileAndKeepsTheLink) {
   write_file_atomically(link, "new");
   EXPECT_TRUE(fs::is_symlink(link));
   EXPECT_EQ(fs::read_symlink(link), "runs/run-42.json");
-  EXPECT_EQ(read(real), "new");
+  EXPECT_EQ(read_file(real), "new");
   EXPECT_THAT(dir.names(), ElementsAre("latest.json", "runs"));
 }
 
@@ -156,13 +151,13 @@ TEST(OutputTarget, ALinkPlantedByAnotherUserInASharedFolderIsNotFollowed) {
   ASSERT_EQ(::lchown(planted.c_str(), 65534, 65534), 0) << std::strerror(errno);
   EXPECT_THAT(message_of([&] { write_file_atomically(planted, "<svg/>"); }),
               HasSubstr("symbolic link owned by another user (uid 65534) in the world-writable folder"));
-  EXPECT_EQ(read(precious), "root's");
+  EXPECT_EQ(read_file(precious), "root's");
   EXPECT_TRUE(fs::is_symlink(planted));
   // The same link made by the writing user itself is followed.
   fs::remove(planted);
   fs::create_symlink(precious, planted);
   write_file_atomically(planted, "mine");
-  EXPECT_EQ(read(precious), "mine");
+  EXPECT_EQ(read_file(precious), "mine");
 }
 
 // A tmpfs of 64 KiB mounted in the test's folder, for a full disk.
@@ -195,7 +190,7 @@ TEST_F(FullDisk, AWriteThatDoesNotFitFailsWithTheReasonAndKeepsTheOldFile) {
   write_file_atomically(target, "old results");
   EXPECT_THAT(message_of([&] { write_file_atomically(target, std::string(256 * 1024, 'x')); }),
               HasSubstr("cannot write " + target.string() + ": write failed: No space left on device"));
-  EXPECT_EQ(read(target), "old results");
+  EXPECT_EQ(read_file(target), "old results");
   EXPECT_THAT(names(), ElementsAre("bench.json"));
 }
 
@@ -211,9 +206,9 @@ TEST_F(FullDisk, AnOutputSetThatDoesNotFitKeepsEveryOldFile) {
                 set.commit();
               }),
               HasSubstr("No space left on device"));
-  EXPECT_EQ(read(mount_ / "a.md"), "old a.md");
-  EXPECT_EQ(read(mount_ / "a.json"), "old a.json");
-  EXPECT_EQ(read(mount_ / "a.svg"), "old a.svg");
+  EXPECT_EQ(read_file(mount_ / "a.md"), "old a.md");
+  EXPECT_EQ(read_file(mount_ / "a.json"), "old a.json");
+  EXPECT_EQ(read_file(mount_ / "a.svg"), "old a.svg");
   EXPECT_THAT(names(), ElementsAre("a.json", "a.md", "a.svg"));
 }
 
@@ -224,8 +219,8 @@ TEST(OutputSetTest, PublishesEveryFileOnCommitAndNoneBefore) {
   set.add(dir.path() / "hotspots.json", "{}");
   EXPECT_FALSE(fs::exists(dir.path() / "hotspots.md"));
   set.commit();
-  EXPECT_EQ(read(dir.path() / "hotspots.md"), "table");
-  EXPECT_EQ(read(dir.path() / "hotspots.json"), "{}");
+  EXPECT_EQ(read_file(dir.path() / "hotspots.md"), "table");
+  EXPECT_EQ(read_file(dir.path() / "hotspots.json"), "{}");
   EXPECT_THAT(dir.names(), ElementsAre("hotspots.json", "hotspots.md"));
 }
 
@@ -241,7 +236,7 @@ TEST(OutputSetTest, TheSameFileTwiceIsRefused) {
     set.add(file, "markdown");
     EXPECT_THAT(message_of([&] { set.add(second, "html"); }), HasSubstr("are the same file")) << second;
   }
-  EXPECT_EQ(read(file), "old");
+  EXPECT_EQ(read_file(file), "old");
 }
 
 // An abandoned set (an error before its commit) leaves no temporaries.
@@ -269,8 +264,8 @@ TEST(PublishStaged, PublishesTheSetAndItsManifestWhichVerifyChecks) {
   const fs::path b = dir.file("stage/b.md", "table");
   const fs::path manifest = dir.path() / "outputs.json";
   engram::io::publish_staged({{a, dir.path() / "a.json"}, {b, dir.path() / "b.md"}}, manifest, "run-1");
-  EXPECT_EQ(read(dir.path() / "a.json"), "{\"a\": 1}");
-  EXPECT_EQ(read(dir.path() / "b.md"), "table");
+  EXPECT_EQ(read_file(dir.path() / "a.json"), "{\"a\": 1}");
+  EXPECT_EQ(read_file(dir.path() / "b.md"), "table");
   EXPECT_TRUE(engram::io::verify_published(manifest, "run-1").empty());
   EXPECT_THAT(engram::io::verify_published(manifest, "run-2"), ElementsAre(HasSubstr("lists run 'run-1', not 'run-2'")));
   std::ofstream(dir.path() / "b.md") << "another run's table";
@@ -298,7 +293,7 @@ TEST(PublishStaged, ALinkOrAMissingFileInTheStageStopsEverything) {
                     {{a, dir.path() / "a.json"}, {dir.path() / "stage" / "gone.md", dir.path() / "b.md"}}, {});
               }),
               HasSubstr("the staged file is missing"));
-  EXPECT_EQ(read(dir.path() / "a.json"), "old a");
+  EXPECT_EQ(read_file(dir.path() / "a.json"), "old a");
   EXPECT_FALSE(fs::exists(dir.path() / "b.md"));
 }
 

@@ -29,17 +29,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using engram::testing::TempFolder;
+using engram::testing::read_file;
 using engram::io::gnuplot_quote;
 using engram::io::render_gnuplot;
 using engram::io::run_program;
 using ::testing::HasSubstr;
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // PATH with `dir` first for the test's lifetime, restored after.
 class PathPrepended {
@@ -195,7 +190,7 @@ TEST(GnuplotProgram, AFailingGnuplotLeavesTheTargetAndNoTemporary) {
   }
   EXPECT_THAT(message, HasSubstr("gnuplot could not draw " + out.string() + " (exit 1)"));
   EXPECT_THAT(message, HasSubstr("undefined variable: x"));
-  EXPECT_EQ(read(out), "old plot");
+  EXPECT_EQ(read_file(out), "old plot");
   std::vector<std::string> left;
   for (const auto& entry : fs::directory_iterator(out.parent_path())) left.push_back(entry.path().filename().string());
   EXPECT_EQ(left, std::vector<std::string>{"plot.svg"});
@@ -229,7 +224,7 @@ TEST(GnuplotProgram, ASucceedingGnuplotReplacesTheTarget) {
   const fs::path out = dir.path() / "it's a plot.svg";  // a quote in the name
   std::ofstream(out) << "old plot";
   render_gnuplot("plot sin(x)", out, fake.string(), {640, 480});
-  EXPECT_EQ(read(out), "<svg/>");
+  EXPECT_EQ(read_file(out), "<svg/>");
   EXPECT_EQ(dir.names(), (std::vector<std::string>{"fake-gnuplot", "it's a plot.svg"}));
 }
 
@@ -254,8 +249,8 @@ TEST(GnuplotProgram, TheRealGnuplotDrawsBothFormats) {
   TempFolder dir;
   render_gnuplot("plot x title 'it''s'", dir.path() / "p.svg");
   render_gnuplot("plot x", dir.path() / "p.png", "gnuplot", {320, 200});
-  EXPECT_THAT(read(dir.path() / "p.svg"), HasSubstr("<svg"));
-  EXPECT_EQ(read(dir.path() / "p.png").substr(1, 3), "PNG");
+  EXPECT_THAT(read_file(dir.path() / "p.svg"), HasSubstr("<svg"));
+  EXPECT_EQ(read_file(dir.path() / "p.png").substr(1, 3), "PNG");
   EXPECT_EQ(dir.names(), (std::vector<std::string>{"p.png", "p.svg"}));
 }
 

@@ -23,20 +23,16 @@
 #include <string>
 #include <vector>
 
+#include "../common/temp_folder.hpp"
 #include "engram/io/safe_write.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using engram::io::write_file_atomically;
+using engram::testing::read_file;
 using ::testing::HasSubstr;
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The names in `dir`, sorted, to compare with what should be left there.
 std::vector<std::string> names_in(const fs::path& dir) {
@@ -87,9 +83,9 @@ class SafeWrite : public ::testing::Test {
 TEST_F(SafeWrite, WritesAndReplacesWithoutLeavingTemporaries) {
   const fs::path target = dir_ / "out.svg";
   engram::io::write_file_atomically(target, "first");
-  EXPECT_EQ(read(target), "first");
+  EXPECT_EQ(read_file(target), "first");
   engram::io::write_file_atomically(target, "second, longer");
-  EXPECT_EQ(read(target), "second, longer");
+  EXPECT_EQ(read_file(target), "second, longer");
   EXPECT_THAT(names_in(dir_), ::testing::ElementsAre("out.svg"));
 }
 
@@ -116,7 +112,7 @@ TEST_F(SafeWrite, AFolderAtTheTargetIsRefusedAndKeptIntact) {
     EXPECT_THAT(error.what(), HasSubstr("cannot write " + target.string() + ": it is a folder, not a file"));
   }
   EXPECT_TRUE(fs::is_directory(target));
-  EXPECT_EQ(read(target / "inside.txt"), "old");
+  EXPECT_EQ(read_file(target / "inside.txt"), "old");
   EXPECT_THAT(names_in(dir_), ::testing::ElementsAre("report.md"));
 }
 
@@ -146,7 +142,7 @@ TEST_F(SafeWrite, AnUncreatableTemporaryKeepsTheOldTarget) {
   }
   EXPECT_THAT(message, HasSubstr("cannot write " + target.string() + ": cannot create a temporary file in " +
                                  dir_.string() + ": Too many open files"));
-  EXPECT_EQ(read(target), "old content");
+  EXPECT_EQ(read_file(target), "old content");
   EXPECT_THAT(names_in(dir_), ::testing::ElementsAre("kept.txt"));
 }
 
@@ -172,7 +168,7 @@ TEST_F(SafeWrite, AnUncommittedOutputRemovesItsTemporary) {
     engram::io::AtomicOutput output(target);
     output.write("half of it");
   }
-  EXPECT_EQ(read(target), "old content");
+  EXPECT_EQ(read_file(target), "old content");
   EXPECT_THAT(names_in(dir_), ::testing::ElementsAre("out.txt"));
 }
 
@@ -215,7 +211,7 @@ TEST_F(SafeWrite, AWriteCutShortKeepsTheOldTargetAndRemovesThePartialFile) {
   ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
   EXPECT_EQ(WEXITSTATUS(status), 0) << message;
   EXPECT_THAT(message, HasSubstr("cannot write " + target.string() + ": write failed: File too large"));
-  EXPECT_EQ(read(target), "old content");
+  EXPECT_EQ(read_file(target), "old content");
   EXPECT_THAT(names_in(dir_), ::testing::ElementsAre("kept.txt"));
 }
 
@@ -273,7 +269,7 @@ TEST_P(InterruptedWrite, RemovesThePartialOutputAndDiesOfTheSignal) {
   ASSERT_TRUE(WIFSIGNALED(status)) << "the child exited with " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   EXPECT_EQ(WTERMSIG(status), signal_number);
   EXPECT_FALSE(fs::exists(fs::symlink_status(partial))) << "the partial output was left behind";
-  EXPECT_EQ(read(target), "old content");
+  EXPECT_EQ(read_file(target), "old content");
   EXPECT_THAT(names_in(dir_), ::testing::ElementsAre("out.json"));
 }
 
@@ -323,8 +319,8 @@ TEST_F(SafeWrite, AnInterruptAfterTheWriteRemovesNothing) {
   ASSERT_NE(status, -1) << "waitpid failed";
   ASSERT_TRUE(WIFSIGNALED(status));
   EXPECT_EQ(WTERMSIG(status), SIGTERM);
-  EXPECT_EQ(read(same_name), "someone else's");
-  EXPECT_EQ(read(target), "finished");
+  EXPECT_EQ(read_file(same_name), "someone else's");
+  EXPECT_EQ(read_file(target), "finished");
 }
 
 // Two outputs at once (a plot's script and image): the interrupt removes

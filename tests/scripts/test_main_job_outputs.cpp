@@ -25,6 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using engram::testing::TempFolder;
+using engram::testing::read_file;
 using ::testing::HasSubstr;
 
 // Every file the job publishes (the report's Markdown goes to the repo's docs).
@@ -82,12 +83,6 @@ std::string outputs_wrapper() {
          ENGRAM_OUTPUTS_TOOL + "' \"$@\"\n";
 }
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class MainJobOutputs : public ::testing::Test {
  protected:
@@ -125,8 +120,8 @@ class MainJobOutputs : public ::testing::Test {
 
   // Every published file holds `word` ("old" or "new").
   void expect_every_file(const std::string& word) {
-    for (const std::string& name : kPublished) EXPECT_EQ(read(out_ / name), word + " " + name + "\n") << name;
-    EXPECT_EQ(read(docs_), word == "old" ? "old report\n" : "new profiling_results.md\n");
+    for (const std::string& name : kPublished) EXPECT_EQ(read_file(out_ / name), word + " " + name + "\n") << name;
+    EXPECT_EQ(read_file(docs_), word == "old" ? "old report\n" : "new profiling_results.md\n");
   }
   // Nothing but the published names (and the manifest) in the output folder.
   void expect_no_scratch_left() {
