@@ -1,6 +1,8 @@
 // Callgrind output: parsing (format version 1) and the counter arithmetic
 // that turns its events into counter values.
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -39,6 +41,18 @@ std::vector<std::uint64_t> parse_numbers(const std::string& text, std::string_vi
     out.push_back(value);
   }
   return out;
+}
+
+// "part: N": a whole number, else the input is refused as not callgrind's
+// (std::stol would throw std::invalid_argument, which names no file).
+long parse_part_number(const std::string& text, std::string_view source, std::size_t line_number) {
+  const std::string word = detail::trim(text);
+  long number = -1;
+  const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), number);
+  if (ec != std::errc() || end != word.data() + word.size() || number < 0)
+    throw CallgrindRunError(std::string(source) + ":" + std::to_string(line_number) + ": '" + word +
+                            "' is not a part number");
+  return number;
 }
 
 std::string region_of(const std::string& trigger) {
@@ -111,7 +125,7 @@ CallgrindProfile parse_callgrind_output(std::istream& in, std::string_view sourc
       saw_header = true;
     } else if (line.rfind("part:", 0) == 0) {
       finish(current);
-      current.number = std::stol(detail::trim(line.substr(5)));
+      current.number = parse_part_number(line.substr(5), source, line_number);
     } else if (line.rfind("desc: Trigger:", 0) == 0) {
       current.trigger = detail::trim(line.substr(14));
     } else if (line.rfind("events:", 0) == 0) {
@@ -152,8 +166,11 @@ CallgrindProfile parse_callgrind_files(const std::vector<std::filesystem::path>&
     {
       std::istringstream scan(text.str());
       std::string line;
-      while (std::getline(scan, line))
-        if (line.rfind("part:", 0) == 0) { number = std::stol(detail::trim(line.substr(5))); break; }
+      for (std::size_t line_number = 1; std::getline(scan, line); ++line_number)
+        if (line.rfind("part:", 0) == 0) {
+          number = parse_part_number(line.substr(5), file.string(), line_number);
+          break;
+        }
     }
     std::istringstream body(text.str());
     CallgrindProfile one = parse_callgrind_output(body, file.string());
@@ -176,7 +193,11 @@ std::optional<std::uint64_t> estimated_cycles(const CallgrindCounts& c) {
   const long double accesses = static_cast<long double>(*c.event("Ir")) + *c.event("Dr") + *c.event("Dw");
   const long double ll_hits = std::max<long double>(0, l1_misses - ram);
   const long double l1_hits = std::max<long double>(0, accesses - ll_hits - ram);
-  return static_cast<std::uint64_t>(l1_hits + 5 * ll_hits + 35 * ram);
+  const long double cycles = l1_hits + 5 * ll_hits + 35 * ram;
+  // Counts near 2^64 (a malformed file, never a real run) would overflow the
+  // conversion, which is undefined: no estimate then.
+  if (!(cycles < std::ldexp(1.0L, 64))) return std::nullopt;
+  return static_cast<std::uint64_t>(cycles);
 }
 
 namespace detail {

@@ -89,6 +89,39 @@ TEST(CallgrindParser, RejectsMalformedOutput) {
   }
 }
 
+// Found by the callgrind fuzzer (tests/fuzz/regressions/callgrind/): a part
+// number that is not a number escaped as std::invalid_argument from stol,
+// which names no file; it is refused like any other malformed line.
+TEST(CallgrindParser, RejectsAPartNumberThatIsNotOneNamingTheLine) {
+  for (const char* part : {"\x01", "x", "", "-1", "99999999999999999999", "2 3"}) {
+    std::istringstream in(std::string("events: Ir\npart: 1\ntotals: 5\npart: ") + part + "\ntotals: 6\n");
+    try {
+      (void)parse_callgrind_output(in, "test input");
+      ADD_FAILURE() << "accepted part '" << part << "'";
+    } catch (const CallgrindRunError& error) {
+      EXPECT_NE(std::string(error.what()).find("test input:4: '"), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("is not a part number"), std::string::npos) << error.what();
+    }
+  }
+}
+
+// Found by the callgrind fuzzer (tests/fuzz/regressions/callgrind/): with
+// ILmr = 2^64 - 1, 35 RAM is about 6.5e20, and its conversion to 64 bits was
+// undefined (UBSan: "outside the range of representable values").
+TEST(CallgrindFormulas, AnEstimateBeyond64BitsIsNoEstimate) {
+  std::istringstream in("events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\npart: 1\n"
+                        "totals: 1 1 1 1 1 1 18446744073709551615 1 1\n");
+  const CallgrindCounts total = parse_callgrind_output(in, "test input").total();
+  EXPECT_FALSE(estimated_cycles(total).has_value());
+  EXPECT_FALSE(simulated_value(total, "cycles").has_value());
+  // Just below the edge the estimate stands: RAM = 2^58 + 2 (ILmr + DLmr + DLmw),
+  // L1 misses 3 < RAM so LL = 0, accesses 3 < RAM so L1 = 0: cycles = 35 RAM.
+  std::istringstream edge("events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\npart: 1\n"
+                          "totals: 1 1 1 1 1 1 288230376151711744 1 1\n");
+  EXPECT_EQ(estimated_cycles(parse_callgrind_output(edge, "test input").total()),
+            std::optional<std::uint64_t>(35 * (std::uint64_t{288230376151711744} + 2)));
+}
+
 TEST(CallgrindFormulas, CounterNamesMapToEvents) {
   CallgrindCounts c;
   c.events = {{"Ir", 1000}, {"Dr", 300}, {"Dw", 100}, {"I1mr", 2}, {"D1mr", 40}, {"D1mw", 10},
