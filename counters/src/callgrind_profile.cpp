@@ -31,6 +31,8 @@ std::vector<std::uint64_t> parse_numbers(const std::string& text, std::string_vi
   while (in >> word) {
     std::uint64_t value = 0;
     try {
+      // std::stoull takes "-5" as 2^64-5: a count has digits only.
+      if (word.find_first_not_of("0123456789") != std::string::npos) throw std::invalid_argument(word);
       std::size_t used = 0;
       value = std::stoull(word, &used);
       if (used != word.size()) throw std::invalid_argument(word);

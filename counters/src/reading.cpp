@@ -103,7 +103,9 @@ void Reading::merge_simulated(const CallgrindCounts& counts) {
       continue;
     }
     c.value = value;
-    c.raw = static_cast<std::uint64_t>(*value);
+    // A sum of counts past 2^64 has no raw count (the cast would be undefined).
+    c.raw = *value < 18446744073709551616.0 ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(*value))
+                                            : std::nullopt;
     c.status = Status::simulated;
     c.running_fraction = 1.0;
     c.reason = "simulated by callgrind: " + resolved.traits.simulation->formula() +

@@ -82,6 +82,8 @@ TEST(CallgrindParser, RejectsMalformedOutput) {
   for (const char* text : {"",                                                   // nothing
                            "events: Ir Dr\npart: 1\ntotals: 1 2 3\n",             // too many counts
                            "events: Ir Dr\npart: 1\ntotals: 12 x\n",              // not a number
+                           "events: Ir Dr\npart: 1\ntotals: 12 -5\n",             // stoull took it as 2^64-5
+                           "events: Ir Dr\npart: 1\ntotals: +12 5\n",             // a sign is no count
                            "# callgrind format\nversion: 1\npart: 1\ntotals: 5\n",  // no events line
                            "events: Ir\npart: 1\ndesc: Trigger: Program termination\n"}) {  // no totals
     std::istringstream in(text);
