@@ -4,12 +4,14 @@
 # (release by default) when the build is missing or stale. Idempotent: a
 # second run installs nothing and rebuilds nothing.
 #
-# usage: scripts/bootstrap.sh [--preset release|debug|asan|coverage|aarch64] [--no-build] [--check] [--target NAME]...
+# usage: scripts/bootstrap.sh [--preset release|debug|asan|coverage|aarch64|fuzz] [--no-build] [--check] [--target NAME]...
 #   --check           only say which Debian packages are missing (exit 1 if any);
 #                     installs nothing and builds nothing
 #   --preset aarch64  the arm64 lane: cross-compiler, arm64 libraries (multiarch),
 #                     qemu-user and qemu-system-arm; builds build-aarch64/
+#   --preset asan     ASan + UBSan build in build-asan/ (runtimes come with g++; test.sh's asan lane)
 #   --preset coverage gcov build in build-coverage/, plus lcov (scripts/coverage.sh)
+#   --preset fuzz     clang-14 and its libFuzzer; the parsers' fuzzers in build-fuzz/
 #   --target NAME     build only these targets (repeatable; default: everything)
 set -euo pipefail
 
@@ -19,7 +21,7 @@ build=1
 check=0
 targets=()
 
-usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) [ $# -ge 2 ] || { echo "bootstrap: --preset needs a value" >&2; exit 2; }; preset=$2; shift 2 ;;
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
     *) echo "bootstrap: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
 done
-case "$preset" in release|debug|asan|coverage|aarch64) ;; *) echo "bootstrap: unknown preset '$preset' (release, debug, asan, coverage, aarch64)" >&2; exit 2 ;; esac
+case "$preset" in release|debug|asan|coverage|aarch64|fuzz) ;; *) echo "bootstrap: unknown preset '$preset' (release, debug, asan, coverage, aarch64, fuzz)" >&2; exit 2 ;; esac
 
 # Everything comes from Debian 12's own archive; nothing is downloaded at build time.
 packages=(
@@ -62,6 +64,9 @@ arm64_packages=(
 )
 [ "$preset" = aarch64 ] && packages+=("${arm64_packages[@]}")
 [ "$preset" = coverage ] && packages+=(lcov)  # per-library line coverage from gcov's data
+# The fuzz preset: Debian's clang and its compiler-rt, which holds libFuzzer
+# and clang's ASan and UBSan runtimes.
+[ "$preset" = fuzz ] && packages+=(clang-14 libclang-rt-14-dev)
 
 # Installed for the architecture asked for: a bare name is the host's (or an
 # architecture-independent package); an arm64 -dev package of the same name
