@@ -36,6 +36,7 @@ LoadedInputs load_inputs(const ReportInputs& inputs) {
   if (inputs.bench.empty()) throw ReportInputError("no benchmark file given (--bench FILE, Google Benchmark JSON)");
   LoadedInputs in;
   in.paths = inputs;
+  in.read_from = inputs;
   in.hotspots = profile::hotspots_from_json(io::read_json_file(inputs.hotspots, "hot spots of build/analysis/hotspots"));
   in.bench = read_bench(inputs.bench, "benchmarks of build/bench/baseline");
   if (const auto it = in.bench.context.find("engram.workload"); it != in.bench.context.end()) {

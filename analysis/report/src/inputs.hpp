@@ -31,7 +31,8 @@ namespace engram::report {
 // ---- everything, loaded ------------------------------------------------------
 
 struct LoadedInputs {
-  ReportInputs paths;
+  ReportInputs paths;      // as the report names them (where they are published)
+  ReportInputs read_from;  // where they were read
   profile::HotspotReport hotspots;  // hotspots_from_json
   benchstats::BenchmarkFile bench;
   std::optional<bench::WorkloadManifest> workload;  // bench's context "engram.workload", when the run wrote one

@@ -101,25 +101,28 @@ Document build_document(const LoadedInputs& in, const ReportOptions& options) {
             "over from an older run stands out):";
   doc.add(Paragraph{origin});
   BulletList files;
-  auto item = [&](const char* what, const fs::path& path) {
+  // Named where it is published, dated by the file that was read.
+  auto item = [&](const char* what, fs::path ReportInputs::*member) {
+    const fs::path& path = in.paths.*member;
     if (path.empty()) {
       files.items.push_back(Text() << what << ": not given");
     } else {
-      const std::string when = modified(path);
+      const std::string when = modified(in.read_from.*member);
       files.items.push_back(Text() << what << ": " << code(io::display_path(path))
                                    << (when.empty() ? std::string() : " (written " + when + ")"));
     }
   };
-  item("Hot spots", in.paths.hotspots);
-  item("Flame graph", in.paths.flamegraph);
-  item("Benchmarks", in.paths.bench);
-  item("Counters run", in.paths.counters_bench);
-  item("Ceilings", in.paths.ceilings);
-  item("Roofline", in.paths.roofline);
-  item("Roofline plot", in.paths.roofline_plot);
-  item("Stability", in.paths.stability);
-  item("Stability plot", in.paths.stability_plot);
-  item("Machine snapshot", in.paths.machine);
+  item("Hot spots", &ReportInputs::hotspots);
+  item("Folded stacks", &ReportInputs::folded);
+  item("Flame graph", &ReportInputs::flamegraph);
+  item("Benchmarks", &ReportInputs::bench);
+  item("Counters run", &ReportInputs::counters_bench);
+  item("Ceilings", &ReportInputs::ceilings);
+  item("Roofline", &ReportInputs::roofline);
+  item("Roofline plot", &ReportInputs::roofline_plot);
+  item("Stability", &ReportInputs::stability);
+  item("Stability plot", &ReportInputs::stability_plot);
+  item("Machine snapshot", &ReportInputs::machine);
   doc.add(std::move(files));
 
   add_system_section(doc, in);

@@ -159,6 +159,22 @@ TEST_F(ReportWriter, AGivenFlameGraphSvgIsAPictureAndItsScriptNeverRuns) {
   EXPECT_THAT(html, HasSubstr("<img alt=\"Flame graph of the profiled run\" src=\"data:image/svg+xml;base64,"));
 }
 
+// A staged run (the main job): the inputs are named where they will be
+// published, but dated by the files that were read; nothing exists yet at
+// the published place, so a date there would be an older run's or none.
+TEST_F(ReportWriter, StagedInputsAreNamedWhereTheyArePublishedAndDatedByWhatWasRead) {
+  ReportOptions options = fixture_options();
+  options.published_dir = dir_.path() / "published";
+  const std::string md =
+      build_report(fixture_inputs(dir_.path()), options, dir_ / "docs/internal/profiling_results.md",
+                   dir_ / "tmp/report.html")
+          .markdown;
+  const std::string published = (dir_.path() / "published").string();
+  EXPECT_THAT(md, HasSubstr("- Benchmarks: `" + published + "/bench.json` (written "));
+  EXPECT_THAT(md, HasSubstr("- Folded stacks: `" + published + "/profile.folded` (written "));
+  EXPECT_THAT(md, Not(HasSubstr(report_fixture("bench.json").string())));
+}
+
 TEST_F(ReportWriter, MissingOptionalInputsAreSaidWithTheCommandThatMakesThem) {
   ReportInputs in;
   in.hotspots = report_fixture("hotspots.json");
