@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <cstdlib>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <map>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "engram/baseline_options.hpp"
 #include "engram/bench_simulation.hpp"
@@ -29,7 +31,11 @@
 #include "engram/work_counters.hpp"
 #include "engram/workload_manifest.hpp"
 #include "engram/workload_models.hpp"
+#include "engram/measurement_setup.hpp"
+#include "engram/noise.hpp"
+#include "engram/rerun_plan.hpp"
 #include "src/benchmark_out.hpp"
+#include "src/multi_pass_reporter.hpp"
 
 namespace {
 
@@ -56,6 +62,59 @@ counters::SimulationMode to_counters_mode(SimulationMode mode) {
     case SimulationMode::kOnly: return counters::SimulationMode::only;
     default: return counters::SimulationMode::automatic;
   }
+}
+
+// Untimed calls of the body before the timed loop, for at least `ms`
+// milliseconds: the repetition then starts with its own kernel's data in the
+// caches and its branches learnt, whatever ran before it (with random
+// interleaving, another benchmark's). A variant that must be reset every N
+// calls is reset after, so the timed loop starts from its initial state.
+void warm_up(const Variant& v, double ms) {
+  if (ms <= 0) return;
+  const auto until = Clock::now() + std::chrono::duration<double, std::milli>(ms);
+  std::uint64_t calls = 0;
+  do {
+    v.run();
+    if (v.reset_every != 0 && ++calls % v.reset_every == 0) v.reset();
+  } while (Clock::now() < until);
+  if (v.reset_every != 0) v.reset();
+}
+
+// The repetition's noise as user counters (plain values, not rates); a
+// figure this machine cannot measure is left out, never written as 0.
+void record_noise(benchmark::State& state, const noise::NoiseSample& sample, const noise::Thresholds& thresholds,
+                  unsigned pass) {
+  namespace field = noise::field;
+  const auto put = [&](std::string_view name, std::optional<double> value) {
+    if (value) state.counters[std::string(name)] = benchmark::Counter(*value);
+  };
+  put(field::kWallNs, sample.wall_ns);
+  put(field::kCpuNs, sample.cpu_ns);
+  put(field::kStealNs, sample.steal_ns);
+  put(field::kRunDelayNs, sample.run_delay_ns);
+  put(field::kInvoluntarySwitches, sample.involuntary_switches);
+  put(field::kCpuMigrations, sample.cpu_migrations);
+  put(field::kLoadavg, sample.loadavg);
+  put(field::kDisturbed, noise::disturbances(sample, thresholds).empty() ? 0.0 : 1.0);
+  put(field::kRerun, static_cast<double>(pass));
+}
+
+nlohmann::json thresholds_json(const noise::Thresholds& t) {
+  return {{"max_steal_fraction", t.max_steal_fraction},
+          {"max_run_delay_fraction", t.max_run_delay_fraction},
+          {"max_involuntary_switches_per_second", t.max_involuntary_switches_per_second},
+          {"max_cpu_migrations", t.max_cpu_migrations},
+          {"max_wall_over_cpu", t.max_wall_over_cpu},
+          {"max_loadavg", t.max_loadavg ? nlohmann::json(*t.max_loadavg) : nlohmann::json(nullptr)}};
+}
+
+// --benchmark_repetitions among Google Benchmark's flags (1 without it).
+std::size_t requested_repetitions(const std::vector<std::string>& benchmark_args) {
+  std::size_t repetitions = 1;
+  for (const auto& arg : benchmark_args) {
+    if (arg.starts_with("--benchmark_repetitions=")) repetitions = std::stoul(arg.substr(24));
+  }
+  return repetitions;
 }
 
 void print_list() {
@@ -152,6 +211,13 @@ int run(int argc, char** argv) {
       throw engram::io::UsageError("--slow=" + options.slow_variant + " is not a benchmark (see --list)");
     }
   }
+  if (options.pin_cpu != "none" && options.pin_cpu != "auto") {
+    const auto allowed = noise::allowed_cpus();
+    if (std::find(allowed.begin(), allowed.end(), std::stoi(options.pin_cpu)) == allowed.end()) {
+      throw engram::io::UsageError(fmt::format("--pin-cpu={}: this process may run on CPUs {} only",
+                                               options.pin_cpu, fmt::join(allowed, ",")));
+    }
+  }
   // --benchmark_out through the safe write; a path that cannot be written
   // fails here, before any work.
   engram::bench::BenchmarkOutFile out_file(options.benchmark_args);
@@ -171,6 +237,9 @@ int run(int argc, char** argv) {
     }
     for (const auto& note : set->notes()) say("baseline: note: {}\n", note);
   }
+
+  // Before any kernel array exists: its pages must be the ceilings run's.
+  MeasurementSetup setup = prepare_process(options.warmup_ms);
 
   // Build each selected kernel's inputs once and check every variant
   // against the reference before anything is timed; then measure each
@@ -206,6 +275,11 @@ int run(int argc, char** argv) {
     status_reading = set->read();
     if (!simulated.empty()) status_reading.merge_simulated(simulated.begin()->second.counts);
   }
+  // Noise around every timed loop, measured on this thread: Google Benchmark
+  // runs single-threaded benchmarks on the thread that calls it.
+  noise::NoiseProbe probe;
+  unsigned pass = 0;  // 0: the first pass; k: the k-th re-run pass
+  std::map<std::string, std::function<benchmark::internal::Benchmark*()>> registrars;
   for (const auto& kernel : kernels) {
     for (const auto& variant : kernel->variants) {
       const std::string name = kernel->kernel + "/" + variant.name;
@@ -214,8 +288,12 @@ int run(int argc, char** argv) {
       const Variant* v = &variant;
       const SimulatedCounts* sim = simulated.count(name) ? &simulated.at(name) : nullptr;
       counters::CounterSet* counter_set = set ? &*set : nullptr;
-      benchmark::RegisterBenchmark(name.c_str(), [=, &overhead_notes](benchmark::State& state) {
+      const double warmup_ms = options.warmup_ms;
+      const noise::Thresholds thresholds = options.noise;
+      auto body = [=, &overhead_notes, &probe, &pass](benchmark::State& state) {
+        warm_up(*v, warmup_ms);
         const WorkCounts work_before = work_counts();
+        probe.start();
         if (counter_set) {
           counter_set->reset();
           counter_set->start();
@@ -232,6 +310,7 @@ int run(int argc, char** argv) {
         }
         const double region_ns = std::chrono::duration<double, std::nano>(Clock::now() - region_start).count();
         if (counter_set) counter_set->stop();
+        record_noise(state, probe.stop(), thresholds, pass);
         const auto iterations = static_cast<double>(state.iterations());
         state.SetItemsProcessed(static_cast<std::int64_t>(iterations * k->work.items));
         state.SetBytesProcessed(static_cast<std::int64_t>(iterations * k->work.bytes));
@@ -257,7 +336,11 @@ int run(int argc, char** argv) {
         } else {
           overhead_notes.erase(name);
         }
-      })->Unit(benchmark::kMicrosecond);
+      };
+      registrars[name] = [name, body] {
+        return benchmark::RegisterBenchmark(name.c_str(), body)->Unit(benchmark::kMicrosecond);
+      };
+      registrars[name]();
     }
   }
 
@@ -298,9 +381,64 @@ int run(int argc, char** argv) {
           c.fix.empty() ? "" : " Fix: " + c.fix);
     }
   }
-  const std::size_t ran = benchmark::RunSpecifiedBenchmarks(nullptr, out_file.reporter());
+  // The measuring thread pinned last: the callgrind children above ran on
+  // every CPU, and nothing but the timed loops runs after this.
+  pin_measuring_thread(options.pin_cpu, setup);
+  benchmark::AddCustomContext("engram.setup", setup.to_json().dump());
+  for (const auto& missing : setup.not_set) say("baseline: could not set {}\n", missing);
+
+  bool console = false;
+  const auto display = make_display_reporter(options.benchmark_args, console);
+  MultiPassReporter shown(display.get(), console);
+  MultiPassReporter written(out_file.reporter(), false);
+  // Google Benchmark refuses a file reporter without --benchmark_out.
+  MultiPassReporter* file = out_file.reporter() ? &written : nullptr;
+  const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&shown, file);
+
+  // Disturbed repetitions measured again, within the budget.
+  RerunPlanner planner(requested_repetitions(options.benchmark_args), options.rerun);
+  const auto rerun_start = Clock::now();
+  const auto rerun_seconds = [&] { return std::chrono::duration<double>(Clock::now() - rerun_start).count(); };
+  for (;;) {
+    const auto requests = planner.next_pass(shown.tallies(), rerun_seconds());
+    if (requests.empty()) break;
+    ++pass;
+    std::size_t count = 0;
+    for (const auto& r : requests) count += r.repetitions;
+    say("baseline: re-run pass {}: {} repetition(s) of {} benchmark(s) replace disturbed ones\n", pass, count,
+        requests.size());
+    benchmark::ClearRegisteredBenchmarks();
+    for (const auto& r : requests) registrars.at(r.name)()->Repetitions(static_cast<int>(r.repetitions));
+    shown.begin_pass(pass);
+    written.begin_pass(pass);
+    benchmark::RunSpecifiedBenchmarks(&shown, file);
+  }
+  shown.finish();
+  written.finish();
   benchmark::Shutdown();
+
+  std::size_t still_short = 0;
+  for (const auto& t : shown.tallies()) {
+    if (t.undisturbed < requested_repetitions(options.benchmark_args)) ++still_short;
+  }
+  const nlohmann::json noise_context = {
+      {"thresholds", thresholds_json(options.noise)},
+      {"unavailable", probe.unavailable()},
+      {"reruns",
+       {{"max_count", options.rerun.max_repetitions},
+        {"max_seconds", options.rerun.max_seconds},
+        {"ran", planner.repetitions_granted()},
+        {"passes", planner.passes()},
+        {"seconds", rerun_seconds()},
+        {"benchmarks_short_of_undisturbed", still_short},
+        {"stopped_by", std::string(to_string(planner.stop()))}}}};
+  out_file.add_context("engram.noise", noise_context.dump());
   out_file.commit();
+  for (const auto& [figure, why] : probe.unavailable()) say("baseline: noise figure {} not measured: {}\n", figure, why);
+  say("baseline: noise: {} of {} repetitions disturbed; {} re-run in {} pass(es), {:.1f} s ({}); "
+      "{} benchmark(s) left short of undisturbed repetitions\n",
+      shown.disturbed(), shown.repetitions(), planner.repetitions_granted(), planner.passes(), rerun_seconds(),
+      to_string(planner.stop()), still_short);
   for (const auto& [name, note] : overhead_notes) say("baseline: note: {}\n", note);
   say("baseline: {} benchmarks in {:.1f} s\n", ran,
       std::chrono::duration<double>(Clock::now() - start).count());

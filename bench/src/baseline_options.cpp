@@ -32,6 +32,38 @@ po::options_description visible_options() {
        "write the machine snapshot (CPU, SIMD level, caches from every source, clock, PMU and "
        "perf_event_paranoid, kernel, OS, compiler and flags) as engram-machine JSON, taken "
        "before the benchmarks run");
+  po::options_description setup("Measurement set-up");
+  setup.add_options()
+      ("pin-cpu", po::value<std::string>()->value_name("none|auto|N")->default_value("none"),
+       "pin the measuring thread to one CPU: auto = the last CPU this process may run on (the first "
+       "takes more of the machine's interrupts), N = that CPU; what could not be set is said in the "
+       "JSON context (engram.setup)")
+      ("warmup-ms", io::number_value<double>({0, 60'000})->default_value(5),
+       "untimed calls of the benchmark's body before each timed loop, for at least this many "
+       "milliseconds (at least one call when > 0), so that every repetition starts from the caches "
+       "and branch history of its own kernel, not of the one before it; 0 to 60000")
+      ("rerun-max", io::number_value<std::size_t>({0, 100'000})->default_value(10),
+       "repetitions re-run in all, over every benchmark, to replace disturbed ones; 0 turns re-runs off")
+      ("rerun-seconds", io::number_value<double>({0, 86'400})->default_value(20),
+       "no re-run pass starts once re-runs have taken this many seconds; 0 to 86400");
+  // The defaults are the noise library's own (documented there and in docs/stability.md).
+  const noise::Thresholds limits;
+  po::options_description noise("Noise thresholds (a repetition past any of them is disturbed)");
+  noise.add_options()
+      ("noise-max-steal", io::number_value<double>({0, 1})->default_value(limits.max_steal_fraction),
+       "steal time of the CPU that ran it, as a fraction of the repetition's wall time")
+      ("noise-max-run-delay", io::number_value<double>({0, 1})->default_value(limits.max_run_delay_fraction),
+       "time the thread waited on a run queue (schedstat), as a fraction of wall time")
+      ("noise-max-switches", io::number_value<double>({0, 1e9})->default_value(limits.max_involuntary_switches_per_second),
+       "involuntary context switches per second of wall time")
+      ("noise-max-migrations", io::number_value<double>({0, 1e9})->default_value(limits.max_cpu_migrations),
+       "moves to another CPU (perf software event cpu-migrations)")
+      ("noise-max-wall-over-cpu", io::number_value<double>({1, 1e6})->default_value(limits.max_wall_over_cpu),
+       "wall time over the thread's CPU time (task-clock), >= 1")
+      ("noise-max-loadavg", io::number_value<double>({0, 1e6}),
+       "1-minute load average at the repetition's start (off by default: it lags a short "
+       "repetition by a minute; the other figures are the repetition's own)");
+  desc.add(setup).add(noise);
   return desc;
 }
 
@@ -140,6 +172,23 @@ BaselineOptions parse_baseline_options(int argc, const char* const* argv) {
     o.machine_out = vm["machine-out"].as<std::string>();
     if (o.machine_out.empty()) throw OptionError("--machine-out needs a file name");
   }
+  o.pin_cpu = vm["pin-cpu"].as<std::string>();
+  if (o.pin_cpu != "none" && o.pin_cpu != "auto") {
+    try {
+      o.pin_cpu = std::to_string(io::parse_number<int>("--pin-cpu", o.pin_cpu, {0, 1 << 20}));
+    } catch (const io::UsageError& e) {
+      throw OptionError(std::string(e.what()) + " (or none, auto)");
+    }
+  }
+  o.warmup_ms = vm["warmup-ms"].as<double>();
+  o.rerun.max_repetitions = vm["rerun-max"].as<std::size_t>();
+  o.rerun.max_seconds = vm["rerun-seconds"].as<double>();
+  o.noise.max_steal_fraction = vm["noise-max-steal"].as<double>();
+  o.noise.max_run_delay_fraction = vm["noise-max-run-delay"].as<double>();
+  o.noise.max_involuntary_switches_per_second = vm["noise-max-switches"].as<double>();
+  o.noise.max_cpu_migrations = vm["noise-max-migrations"].as<double>();
+  o.noise.max_wall_over_cpu = vm["noise-max-wall-over-cpu"].as<double>();
+  if (vm.count("noise-max-loadavg")) o.noise.max_loadavg = vm["noise-max-loadavg"].as<double>();
   if (vm.count("simulate-child")) o.simulate_child = vm["simulate-child"].as<std::string>();
   o.simulate_iterations = vm["simulate-iterations"].as<std::uint64_t>();
   return o;
@@ -148,7 +197,8 @@ BaselineOptions parse_baseline_options(int argc, const char* const* argv) {
 std::string baseline_help(const std::string& program) {
   std::ostringstream out;
   out << "usage: " << program << " [--counters=LIST] [--sim=auto|never|only] [--list] [--machine-out=FILE]\n"
-      << "       [--benchmark_*...]\n\n"
+      << "       [--pin-cpu=none|auto|N] [--warmup-ms=MS] [--rerun-max=N] [--rerun-seconds=S]\n"
+      << "       [--noise-max-*=LIMIT...] [--benchmark_*...]\n\n"
       << "Times each engram kernel (reference, optimized) beside its peers (OpenBLAS, Eigen,\n"
       << "SLEEF) on the same data, with hardware, software or simulated counters per iteration.\n\n"
       << visible_options() << "\n"
@@ -159,6 +209,13 @@ std::string baseline_help(const std::string& program) {
       << "--benchmark_min_time=N or Ns seconds in (0, 3600] (the installed Google Benchmark 1.7\n"
       << "has no iteration form Nx), --benchmark_min_warmup_time=N or Ns seconds in [0, 3600];\n"
       << "a time written Ns is passed on as N.\n\n"
+      << "Noise: around every repetition's timed loop baseline measures what else took the CPU\n"
+      << "(steal, run-queue delay, involuntary switches, migrations, wall time against CPU time)\n"
+      << "and writes it into the JSON as the repetition's noise_* counters, with noise_disturbed = 1\n"
+      << "when a figure passed its threshold. A benchmark left with fewer undisturbed repetitions\n"
+      << "than asked for gets more (noise_rerun = the pass), within --rerun-max and --rerun-seconds.\n"
+      << "Nothing is dropped: the analysis tools set disturbed repetitions aside and say how many.\n"
+      << "A figure this machine cannot measure is left out, with the reason in engram.noise.\n\n"
       << "Examples:\n"
       << "  " << program << " --counters=L1_DCM,BR_MSP\n"
       << "  " << program << " --counters=task-clock,page-faults --benchmark_filter=decay\n"

@@ -2,7 +2,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string_view>
 
 #include "engram/io/cli.hpp"
@@ -41,6 +43,8 @@ std::unique_ptr<benchmark::BenchmarkReporter> reporter_for(const std::string& fo
 struct BenchmarkOutFile::State {
   std::unique_ptr<io::AtomicOutput> output;
   std::unique_ptr<InMemoryReporter> reporter;
+  bool json = false;
+  std::vector<std::pair<std::string, std::string>> late_context;
 };
 
 BenchmarkOutFile::BenchmarkOutFile(std::vector<std::string>& benchmark_args) : state_(std::make_unique<State>()) {
@@ -61,6 +65,7 @@ BenchmarkOutFile::BenchmarkOutFile(std::vector<std::string>& benchmark_args) : s
   benchmark_args = std::move(kept);
   if (path.empty()) return;
   state_->reporter = std::make_unique<InMemoryReporter>(reporter_for(format));
+  state_->json = format == "json";
   state_->output = std::make_unique<io::AtomicOutput>(path);
   benchmark_args.push_back(std::string(kOut) + "/dev/null");
 }
@@ -69,9 +74,28 @@ BenchmarkOutFile::~BenchmarkOutFile() = default;
 
 benchmark::BenchmarkReporter* BenchmarkOutFile::reporter() { return state_->reporter.get(); }
 
+void BenchmarkOutFile::add_context(const std::string& key, const std::string& value) {
+  state_->late_context.emplace_back(key, value);
+}
+
 void BenchmarkOutFile::commit() {
   if (!state_->output) return;
-  state_->output->write(state_->reporter->text());
+  std::string text = state_->reporter->text();
+  if (state_->json && !state_->late_context.empty()) {
+    // Google Benchmark's JSONReporter closes the context object just before
+    // "benchmarks"; the late entries go in there, in its layout. (Parsing
+    // and dumping the document would reorder its keys, and Google Benchmark
+    // writes NaN, which is not JSON.)
+    constexpr std::string_view kEnd = "\n  },\n  \"benchmarks\": [";
+    const auto end = text.find(kEnd);
+    if (end == std::string::npos) throw std::logic_error("Google Benchmark's JSON has no context object to extend");
+    std::string entries;
+    for (const auto& [key, value] : state_->late_context) {
+      entries += ",\n    " + nlohmann::json(key).dump() + ": " + nlohmann::json(value).dump();
+    }
+    text.insert(end, entries);
+  }
+  state_->output->write(text);
   state_->output->commit();
 }
 

@@ -31,6 +31,9 @@ class BenchmarkOutFile {
 
   // The file reporter for RunSpecifiedBenchmarks, or null without --benchmark_out.
   benchmark::BenchmarkReporter* reporter();
+  // A context entry added when the file is written (JSON only: the other
+  // formats have no place for it). For what is known only after the run.
+  void add_context(const std::string& key, const std::string& value);
   // Writes the file; throws std::runtime_error (naming it and the reason)
   // when it cannot, keeping the old one.
   void commit();

@@ -140,6 +140,37 @@ TEST(BaselineOptions, HelpAndListFlags) {
   }
 }
 
+TEST(BaselineOptions, MeasurementSetUpDefaults) {
+  const auto o = parse({});
+  EXPECT_EQ(o.pin_cpu, "none");
+  EXPECT_EQ(o.warmup_ms, 5);
+  EXPECT_EQ(o.rerun.max_repetitions, 10u);
+  EXPECT_EQ(o.rerun.max_seconds, 20);
+  EXPECT_EQ(o.noise.max_run_delay_fraction, 0.01);
+  EXPECT_FALSE(o.noise.max_loadavg.has_value());
+}
+
+TEST(BaselineOptions, MeasurementSetUpIsParsedAndChecked) {
+  const auto o = parse({"--pin-cpu=1", "--warmup-ms=0", "--rerun-max=3", "--rerun-seconds=1.5",
+                        "--noise-max-steal=0.05", "--noise-max-run-delay=0.02", "--noise-max-switches=10",
+                        "--noise-max-migrations=2", "--noise-max-wall-over-cpu=1.1", "--noise-max-loadavg=3"});
+  EXPECT_EQ(o.pin_cpu, "1");
+  EXPECT_EQ(o.warmup_ms, 0);
+  EXPECT_EQ(o.rerun.max_repetitions, 3u);
+  EXPECT_EQ(o.rerun.max_seconds, 1.5);
+  EXPECT_EQ(o.noise.max_steal_fraction, 0.05);
+  EXPECT_EQ(o.noise.max_run_delay_fraction, 0.02);
+  EXPECT_EQ(o.noise.max_involuntary_switches_per_second, 10);
+  EXPECT_EQ(o.noise.max_cpu_migrations, 2);
+  EXPECT_EQ(o.noise.max_wall_over_cpu, 1.1);
+  EXPECT_EQ(o.noise.max_loadavg, 3);
+  EXPECT_EQ(parse({"--pin-cpu=auto"}).pin_cpu, "auto");
+  for (const char* bad : {"--pin-cpu=first", "--pin-cpu=-1", "--warmup-ms=-1", "--rerun-max=-2",
+                          "--rerun-seconds=nan", "--noise-max-steal=1.5", "--noise-max-wall-over-cpu=0.9"}) {
+    EXPECT_THROW(parse({bad}), OptionError) << bad;
+  }
+}
+
 TEST(FilterMatches, FollowsGoogleBenchmarkRules) {
   EXPECT_TRUE(filter_matches("", "decay_10k_memories/exponential/optimized"));
   EXPECT_TRUE(filter_matches("all", "x/y"));

@@ -669,7 +669,7 @@ TEST(HardwarePmuTools, BaselineCountsInstructionsAndCyclesAndFlagsCacheAndBranch
   const ProgramRun run = run_program({ENGRAM_BASELINE, "--counters=TOT_INS,TOT_CYC,L1_DCM,BR_MSP", "--sim=never",
                                       "--benchmark_filter=^decay_10k_memories/exponential/optimized$",
                                       "--benchmark_min_time=0.01", "--benchmark_out=" + out,
-                                      "--benchmark_out_format=json"},
+                                      "--benchmark_out_format=json", "--rerun-max=0"},
                                      false);
   ASSERT_EQ(run.status, 0) << run.output;
   std::ifstream in(out);

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "engram/noise.hpp"
+#include "engram/rerun_plan.hpp"
+
 namespace engram::bench {
 
 enum class SimulationMode { kAuto, kNever, kOnly };
@@ -22,6 +25,11 @@ struct BaselineOptions {
   std::string slow_variant;  // "KERNEL/VARIANT" to slow down (regression-test aid)
   double slow_factor = 0.25;
   std::string machine_out;  // --machine-out FILE: the machine snapshot (engram-machine JSON)
+  // Measurement set-up and noise.
+  std::string pin_cpu = "none";  // "none", "auto" (the last CPU this process may use) or a CPU number
+  double warmup_ms = 5;          // untimed calls of the body before each timed loop
+  RerunBudget rerun;
+  noise::Thresholds noise;
   // Internal: run one benchmark's body for a fixed number of iterations
   // (the callgrind child of a simulated run).
   std::string simulate_child;
