@@ -7,6 +7,7 @@ add_executable(test_analysis_stats
   stats/test_compare_cli.cpp
   stats/test_compare_options.cpp
   stats/test_end_to_end.cpp
+  stats/test_estimator.cpp
   stats/test_hostile_inputs.cpp
   stats/test_ratios.cpp
   stats/test_stability.cpp

@@ -5,17 +5,22 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
 #include <vector>
 
 #include "engram/io/json.hpp"
+#include "engram/noise.hpp"
 
 namespace engram::benchstats {
 namespace {
 
 using nlohmann::json;
+
+// The context member baseline writes its set-up into (a JSON object as a string).
+constexpr std::string_view kSetupContextKey = "engram.setup";
 
 // Fields of a Google Benchmark entry that are not user counters.
 const std::set<std::string, std::less<>> kStandardFields = {
@@ -64,6 +69,30 @@ class EntryReader {
     return ns;
   }
 
+  // The noise_* figures of this repetition. A figure that is absent (or
+  // null: NaN as Google Benchmark writes it) was not measured, and stays
+  // absent: "not measured" must never read as "no noise".
+  RepetitionNoise noise() const {
+    namespace field = engram::noise::field;
+    RepetitionNoise noise;
+    const auto figure = [&](std::string_view key) -> std::optional<double> {
+      if (const auto value = entry_.find(key)) return value->non_negative();
+      return std::nullopt;
+    };
+    noise.wall_ns = figure(field::kWallNs);
+    noise.cpu_ns = figure(field::kCpuNs);
+    noise.steal_ns = figure(field::kStealNs);
+    noise.run_delay_ns = figure(field::kRunDelayNs);
+    noise.involuntary_switches = figure(field::kInvoluntarySwitches);
+    noise.cpu_migrations = figure(field::kCpuMigrations);
+    noise.loadavg = figure(field::kLoadavg);
+    if (const auto disturbed = entry_.find(field::kDisturbed)) noise.disturbed = disturbed->whole(0, 1) == 1;
+    if (const auto rerun = entry_.find(field::kRerun)) {
+      noise.rerun = static_cast<unsigned>(rerun->whole(0, std::numeric_limits<unsigned>::max()));
+    }
+    return noise;
+  }
+
   const std::string& name() const { return name_; }
   const io::JsonValue& entry() const { return entry_; }
 
@@ -88,6 +117,34 @@ double nanoseconds_per(std::string_view time_unit) {
   if (time_unit == "ms") return 1e6;
   if (time_unit == "s") return 1e9;
   throw std::invalid_argument(fmt::format("unknown time unit \"{}\" (expected ns, us, ms or s)", time_unit));
+}
+
+std::size_t BenchmarkSamples::disturbed_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(noise.begin(), noise.end(), [](const RepetitionNoise& n) { return n.disturbed; }));
+}
+
+std::vector<double> BenchmarkSamples::undisturbed_times(TimeMeasure measure) const {
+  const std::vector<double>& all = times(measure);
+  std::vector<double> kept;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    // A repetition without noise figures (noise shorter than the times only
+    // in hand-made samples) counts as undisturbed, as files without them do.
+    if (i >= noise.size() || !noise[i].disturbed) kept.push_back(all[i]);
+  }
+  return kept;
+}
+
+std::optional<bool> BenchmarkFile::virtualized() const {
+  const auto setup = context.find(std::string(kSetupContextKey));
+  if (setup == context.end()) return std::nullopt;
+  // JSON inside a string of the context: parsed with the one reader, so a
+  // malformed object is refused naming the file and the place in it.
+  const io::JsonValue parsed = io::parse_json_text(setup->second, fmt::format("{}: context/{}", source, kSetupContextKey));
+  if (!parsed.is_object()) parsed.fail("expected a JSON object (the set-up baseline records)");
+  const auto virtualized = parsed.find("virtualized");
+  if (!virtualized) return std::nullopt;
+  return virtualized->boolean();
 }
 
 const BenchmarkSamples* BenchmarkFile::find(std::string_view name) const {
@@ -123,6 +180,10 @@ BenchmarkFile parse_benchmark_json(std::string_view text, const std::string& sou
       file.context[key] = value.is_string() ? value.get<std::string>() : value.dump();
     }
   }
+
+  // Checked now, so a broken set-up is refused when the file is read, not
+  // later by whichever analysis first asks.
+  (void)file.virtualized();
 
   std::size_t aggregates = 0;
   for (const io::JsonValue& item : parsed.at("benchmarks").elements()) {
@@ -161,10 +222,15 @@ BenchmarkFile parse_benchmark_json(std::string_view text, const std::string& sou
     }
     samples->real_ns.push_back(entry.time_ns("real_time", scale));
     samples->cpu_ns.push_back(entry.time_ns("cpu_time", scale));
+    samples->noise.push_back(entry.noise());
     // User counters: counts, rates and ratios of counts, never negative. One
     // that is not a number (NaN or Infinity, read as null) is missing here.
+    // The noise_* figures describe the machine, not the code: they are in
+    // `noise` (a noise_* name this build does not know is left out too, so a
+    // newer writer's figure never poses as a counter of the benchmark).
     for (const auto& [key, value] : entry.entry().members()) {
       if (kStandardFields.count(key) != 0 || !value.is_number()) continue;
+      if (std::string_view(key).starts_with(engram::noise::field::kPrefix)) continue;
       samples->counters[key].push_back(value.non_negative());
     }
   }

@@ -1,6 +1,7 @@
 #include "engram/benchstats/compare.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,6 +9,7 @@
 
 #include "engram/counters.hpp"
 #include "engram/io/text_table.hpp"
+#include "estimator_text.hpp"
 
 namespace engram::benchstats {
 namespace {
@@ -62,20 +64,49 @@ void check_counter_is_simulated(const BenchmarkFile& run, const std::string& sid
   }
 }
 
+// "3 in NEW", "2 in OLD and 1 in NEW": the disturbed repetitions set aside, for reasons.
+std::string set_aside_text(const SideSummary& old_side, const SideSummary& new_side) {
+  if (old_side.set_aside > 0 && new_side.set_aside > 0) {
+    return fmt::format("{} in OLD and {} in NEW", old_side.set_aside, new_side.set_aside);
+  }
+  return old_side.set_aside > 0 ? fmt::format("{} in OLD", old_side.set_aside)
+                                : fmt::format("{} in NEW", new_side.set_aside);
+}
+
+// Why a side with fewer than `needed` undisturbed repetitions gives no verdict:
+// "only 3 undisturbed repetitions in NEW (2 disturbed set aside); need 4".
+std::string too_few_undisturbed(const SideSummary& side, const char* name, std::size_t needed) {
+  return fmt::format("only {} undisturbed repetition{} in {} ({} disturbed set aside); need {}", side.repetitions,
+                     side.repetitions == 1 ? "" : "s", name, side.set_aside, needed);
+}
+
 BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const BenchmarkSamples& new_b,
-                                   const CompareOptions& options) {
+                                   const CompareOptions& options, Estimator estimator) {
   BenchmarkComparison c;
   c.name = old_b.name;
-  const auto& old_values = old_b.times(options.measure);
-  const auto& new_values = new_b.times(options.measure);
+  // Only the repetitions no measured noise disturbed: interference only adds
+  // time, so a disturbed repetition measures the neighbour, not the code.
+  const std::vector<double> old_values = old_b.undisturbed_times(options.measure);
+  const std::vector<double> new_values = new_b.undisturbed_times(options.measure);
   c.old_side = summarize_side(old_values, options.bootstrap);
   c.new_side = summarize_side(new_values, options.bootstrap);
+  c.old_side.set_aside = old_b.times(options.measure).size() - old_values.size();
+  c.new_side.set_aside = new_b.times(options.measure).size() - new_values.size();
+  const bool any_set_aside = c.old_side.set_aside > 0 || c.new_side.set_aside > 0;
 
   if (!old_b.error_message.empty() || !new_b.error_message.empty()) {
     c.verdict = Verdict::inconclusive;
     c.reason = !old_b.error_message.empty() ? "the benchmark reported an error in OLD: " + old_b.error_message
                                             : "the benchmark reported an error in NEW: " + new_b.error_message;
     return c;
+  }
+  for (const auto& [side, name] : {std::pair{&c.old_side, "OLD"}, std::pair{&c.new_side, "NEW"}}) {
+    if (!side->summary && side->set_aside > 0) {
+      c.verdict = Verdict::inconclusive;
+      c.reason = fmt::format("every repetition in {} was disturbed ({} set aside): nothing left to compare", name,
+                             side->set_aside);
+      return c;
+    }
   }
   const bool positive = c.old_side.summary && c.new_side.summary && c.old_side.summary->min > 0 &&
                         c.new_side.summary->min > 0;
@@ -84,18 +115,44 @@ BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const Benchmar
     c.reason = "a side has no usable (positive) time";
     return c;
   }
-  c.ratio = c.new_side.summary->median / c.old_side.summary->median;
+  c.old_side.estimate = estimate(old_values, estimator);
+  c.new_side.estimate = estimate(new_values, estimator);
+  c.ratio = *c.new_side.estimate / *c.old_side.estimate;
   if (old_values.size() >= 2 && new_values.size() >= 2) {
-    c.ratio_ci = bootstrap_median_ratio_ci(old_values, new_values, options.bootstrap);
+    c.ratio_ci = bootstrap_ratio_ci(
+        old_values, new_values, [estimator](std::span<const double> v) { return estimate(v, estimator); },
+        options.bootstrap);
   }
   const std::size_t fewest = std::min(old_values.size(), new_values.size());
   if (fewest < options.min_repetitions) {
     c.verdict = Verdict::inconclusive;
-    c.reason = fmt::format(
-        "no p-value: {} repetitions in OLD and {} in NEW; with fewer than {} per side the U test cannot "
-        "reach p < {} (its smallest possible p here is {:.3g}); rerun with --benchmark_repetitions=10",
-        old_values.size(), new_values.size(), options.min_repetitions, options.alpha,
-        mann_whitney_smallest_p(old_values.size(), new_values.size()));
+    // With 3 vs 3 no p below 0.05 is possible at all; with 10 vs 3 it is, but
+    // three repetitions are still too few to tell a change from noise.
+    const double smallest = mann_whitney_smallest_p(old_values.size(), new_values.size());
+    const std::string smallest_p =
+        smallest >= options.alpha
+            ? fmt::format("with fewer than {} per side the U test cannot reach p < {} (its smallest possible p "
+                          "here is {:.3g})",
+                          options.min_repetitions, options.alpha, smallest)
+            : fmt::format("fewer than {} per side are too few to tell a change from noise (the smallest possible "
+                          "p here would be {:.3g})",
+                          options.min_repetitions, smallest);
+    // A side that is short only because disturbed repetitions were set aside
+    // says so: the remedy is a quieter run (or more repetitions), not a bug.
+    std::vector<std::string> short_sides;
+    for (const auto& [side, name] : {std::pair{&c.old_side, "OLD"}, std::pair{&c.new_side, "NEW"}}) {
+      if (side->repetitions < options.min_repetitions && side->set_aside > 0) {
+        short_sides.push_back(too_few_undisturbed(*side, name, options.min_repetitions));
+      }
+    }
+    if (!short_sides.empty()) {
+      c.reason = fmt::format("no p-value: {}; {}; rerun on a quieter machine or with more repetitions",
+                             fmt::join(short_sides, "; "), smallest_p);
+    } else {
+      c.reason = fmt::format("no p-value: {} repetitions in OLD and {} in NEW; {}; rerun with "
+                             "--benchmark_repetitions=10",
+                             old_values.size(), new_values.size(), smallest_p);
+    }
     return c;
   }
   const MannWhitneyResult u = mann_whitney_u(old_values, new_values);
@@ -118,6 +175,9 @@ BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const Benchmar
         c.reason = fmt::format("p = {:.3g} >= {}: no evidence of a change", u.p_value, options.alpha);
       }
       break;
+  }
+  if (any_set_aside) {
+    c.reason += fmt::format(" (disturbed repetitions set aside: {})", set_aside_text(c.old_side, c.new_side));
   }
   return c;
 }
@@ -177,6 +237,7 @@ json number_or_null(const std::optional<double>& x) {
 
 json side_json(const SideSummary& side) {
   json j = {{"repetitions", side.repetitions}};
+  if (side.estimate) j["estimate"] = *side.estimate;
   if (side.summary) {
     const Summary& s = *side.summary;
     j["median"] = s.median;
@@ -242,6 +303,19 @@ ComparisonReport compare_runs(const BenchmarkFile& old_run, const BenchmarkFile&
   report.old_source = old_run.source;
   report.new_source = new_run.source;
   report.options = options;
+  if (options.estimator) {
+    report.estimator = chosen_estimator(*options.estimator);
+  } else {
+    // The default reads only the runs' context (engram.setup): copy that, not
+    // every repetition.
+    BenchmarkFile contexts[2];
+    for (std::size_t i = 0; i < 2; ++i) {
+      const BenchmarkFile& run = i == 0 ? old_run : new_run;
+      contexts[i].source = run.source;
+      contexts[i].context = run.context;
+    }
+    report.estimator = default_estimator(contexts);
+  }
   for (const auto& b : old_run.benchmarks) {
     if (new_run.find(b.name) == nullptr) report.only_in_old.push_back(b.name);
   }
@@ -273,7 +347,7 @@ ComparisonReport compare_runs(const BenchmarkFile& old_run, const BenchmarkFile&
     const BenchmarkSamples* new_b = new_run.find(old_b.name);
     if (new_b == nullptr) continue;
     report.benchmarks.push_back(options.deterministic ? compare_counter(old_b, *new_b, options, report.warnings)
-                                                      : compare_timing(old_b, *new_b, options));
+                                                      : compare_timing(old_b, *new_b, options, report.estimator.estimator));
     if (report.benchmarks.back().ratio) ratios.push_back(*report.benchmarks.back().ratio);
   }
   if (!ratios.empty()) {
@@ -296,26 +370,29 @@ std::string render_comparison_table(const ComparisonReport& report) {
   const double t = o.effective_threshold();
   std::string out;
   if (o.deterministic) {
-    out += fmt::format("compare {} -> {}: {} (median over repetitions; any change beyond +-{:g}% is reported)\n\n",
-                       report.old_source, report.new_source, o.counter, t * 100);
+    out += fmt::format(
+        "compare {} -> {}: {} (median over repetitions; any change beyond +-{:g}% is reported; a simulated count "
+        "is not disturbed by noise, so every repetition is used and no timing estimator applies)\n\n",
+        report.old_source, report.new_source, o.counter, t * 100);
   } else {
     out += fmt::format(
-        "compare {} -> {}: {} time, median over repetitions; change = NEW/OLD - 1 with a {:g}% bootstrap CI "
-        "({} resamples); p = two-sided Mann-Whitney U; a change counts when p < {} and the whole CI lies beyond "
-        "+-{:g}%\n\n",
-        report.old_source, report.new_source, to_string(o.measure), o.bootstrap.level * 100, o.bootstrap.resamples,
-        o.alpha, t * 100);
+        "compare {} -> {}: {} time, {} of the undisturbed repetitions (disturbed ones are set aside); change = "
+        "NEW/OLD - 1 with a {:g}% bootstrap CI ({} resamples); p = two-sided Mann-Whitney U; a change counts when "
+        "p < {} and the whole CI lies beyond +-{:g}%\n",
+        report.old_source, report.new_source, to_string(o.measure), to_string(report.estimator.estimator),
+        o.bootstrap.level * 100, o.bootstrap.resamples, o.alpha, t * 100);
+    out += fmt::format("estimator: {}\n\n", detail::estimator_text(report.estimator));
   }
   const auto value_text = [&](const SideSummary& side) -> std::string {
     if (!side.summary) return "-";
-    if (!o.deterministic) return format_duration_ns(side.summary->median);
+    if (!o.deterministic) return side.estimate ? format_duration_ns(*side.estimate) : "-";
     return side.summary->median >= 100 ? fmt::format("{:.0f}", side.summary->median)
                                        : fmt::format("{:.4g}", side.summary->median);
   };
   io::TextTable table(o.deterministic
                       ? std::vector<std::string>{"benchmark", "n old/new", "old", "new", "change", "verdict"}
-                      : std::vector<std::string>{"benchmark", "n old/new", "old", "new", "change [95% CI]", "p",
-                                                 "verdict"});
+                      : std::vector<std::string>{"benchmark", "n old/new", "set aside", "old", "new",
+                                                 "change [95% CI]", "p", "verdict"});
   for (const auto& c : report.benchmarks) {
     std::string change = c.ratio ? percent(*c.ratio) : "-";
     if (o.deterministic && c.ratio && std::fabs(*c.ratio - 1) < kSameCountTolerance) change = "identical";
@@ -325,14 +402,18 @@ std::string render_comparison_table(const ComparisonReport& report) {
     if (c.verdict == Verdict::regressed || c.verdict == Verdict::improved) {
       std::transform(verdict.begin(), verdict.end(), verdict.begin(), [](unsigned char ch) { return std::toupper(ch); });
     }
-    std::vector<std::string> cells{c.name, fmt::format("{}/{}", c.old_side.repetitions, c.new_side.repetitions),
-                                   value_text(c.old_side), value_text(c.new_side), change};
+    std::vector<std::string> cells{c.name, fmt::format("{}/{}", c.old_side.repetitions, c.new_side.repetitions)};
+    if (!o.deterministic) cells.push_back(fmt::format("{} / {}", c.old_side.set_aside, c.new_side.set_aside));
+    cells.insert(cells.end(), {value_text(c.old_side), value_text(c.new_side), change});
     if (!o.deterministic) cells.push_back(p);
     cells.push_back(verdict);
     table.add(std::move(cells));
   }
   out += table.render();
-  if (!o.deterministic) out += "(p without * is exact; * = normal approximation with tie and continuity correction)\n";
+  if (!o.deterministic) {
+    out += "(n = the undisturbed repetitions used; set aside = disturbed repetitions left out, OLD / NEW; "
+           "p without * is exact; * = normal approximation with tie and continuity correction)\n";
+  }
   if (report.geomean_ratio) {
     out += fmt::format("\ngeometric mean of NEW/OLD over {} benchmarks: {:.4f} ({})\n", report.geomean_count,
                        *report.geomean_ratio, percent(*report.geomean_ratio));
@@ -342,7 +423,10 @@ std::string render_comparison_table(const ComparisonReport& report) {
 
   std::string notes;
   for (const auto& c : report.benchmarks) {
-    const bool noteworthy = c.verdict != Verdict::within_noise || (c.p_value && *c.p_value < o.alpha);
+    // Set-aside repetitions are worth a note whatever the verdict: the reader
+    // should know the verdict rests on fewer repetitions than were run.
+    const bool noteworthy = c.verdict != Verdict::within_noise || (c.p_value && *c.p_value < o.alpha) ||
+                            c.old_side.set_aside > 0 || c.new_side.set_aside > 0;
     if (noteworthy) notes += fmt::format("  {}: {}: {}\n", c.name, to_string(c.verdict), c.reason);
     for (const auto* side : {&c.old_side, &c.new_side}) {
       if (side->outliers_severe > 0) {
@@ -369,7 +453,7 @@ std::string render_comparison_json(const ComparisonReport& report) {
   const CompareOptions& o = report.options;
   json j;
   j["schema"] = "engram-comparison";
-  j["version"] = 1;
+  j["version"] = kComparisonJsonVersion;
   j["old"] = report.old_source;
   j["new"] = report.new_source;
   j["mode"] = o.deterministic ? "deterministic" : "time";
@@ -377,6 +461,8 @@ std::string render_comparison_json(const ComparisonReport& report) {
     j["counter"] = o.counter;
   } else {
     j["time"] = std::string(to_string(o.measure));
+    j["estimator"] = {{"name", std::string(to_string(report.estimator.estimator))},
+                      {"reason", report.estimator.reason}};
     j["unit"] = "ns";
     j["alpha"] = o.alpha;
     j["min_repetitions"] = o.min_repetitions;
@@ -393,6 +479,7 @@ std::string render_comparison_json(const ComparisonReport& report) {
     if (c.p_value) row["p_method"] = c.p_exact ? "exact" : "normal approximation";
     row["old"] = side_json(c.old_side);
     row["new"] = side_json(c.new_side);
+    if (!o.deterministic) row["set_aside"] = {{"old", c.old_side.set_aside}, {"new", c.new_side.set_aside}};
     rows.push_back(std::move(row));
   }
   j["benchmarks"] = std::move(rows);

@@ -7,10 +7,12 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "engram/benchstats/statistics.hpp"
 #include "engram/io/json.hpp"
 #include "engram/io/text_table.hpp"
+#include "estimator_text.hpp"
 
 namespace engram::benchstats {
 namespace {
@@ -26,6 +28,15 @@ bool meets(RatioBound bound, double limit, double ratio) {
 
 // Four significant digits: enough to tell 1.008 from 1.012 against a 1.01 bound.
 std::string value_text(double r, const std::string& unit) { return fmt::format("{:.4g}{}", r, unit); }
+
+// The repetitions a ratio is taken from: the undisturbed ones; all of them
+// when every one was disturbed (as stability does: on a busy machine that can
+// be every repetition, and a table of "not measured" would hide that the
+// kernels did run).
+std::vector<double> usable_times(const BenchmarkSamples& b, TimeMeasure measure) {
+  std::vector<double> kept = b.undisturbed_times(measure);
+  return kept.empty() ? b.times(measure) : kept;
+}
 
 std::string run_label(const BenchmarkFile& run) {
   std::string label = run.source;
@@ -132,19 +143,32 @@ RatioRow counter_cost_row(std::span<const BenchmarkFile> runs) {
 }
 
 RatioReport compute_ratios(std::span<const BenchmarkFile> runs, std::span<const RatioTarget> targets,
-                           TimeMeasure measure) {
+                           TimeMeasure measure, std::optional<Estimator> estimator) {
   if (runs.empty()) throw std::invalid_argument("ratios need at least one run");
   RatioReport report;
   report.measure = measure;
+  report.estimator = estimator ? chosen_estimator(*estimator) : default_estimator(runs);
+  const Estimator chosen = report.estimator.estimator;
   for (const auto& run : runs) {
     report.sources.push_back(run_label(run));
     std::size_t fewest = std::numeric_limits<std::size_t>::max();
+    std::set<std::string> used;  // a benchmark in two targets counts once
+    std::size_t set_aside = 0, all_disturbed = 0;
     for (const auto& target : targets) {
       for (const auto* name : {&target.numerator, &target.denominator}) {
-        if (const BenchmarkSamples* b = run.find(*name)) fewest = std::min(fewest, b->times(measure).size());
+        const BenchmarkSamples* b = run.find(*name);
+        if (b == nullptr) continue;
+        const std::size_t all = b->times(measure).size();
+        const std::size_t kept = b->undisturbed_times(measure).size();
+        fewest = std::min(fewest, kept == 0 ? all : kept);
+        if (!used.insert(*name).second) continue;
+        if (kept == 0 && all > 0) ++all_disturbed;
+        else set_aside += all - kept;
       }
     }
     report.repetitions.push_back(fewest == std::numeric_limits<std::size_t>::max() ? 0 : fewest);
+    report.set_aside.push_back(set_aside);
+    report.all_disturbed.push_back(all_disturbed);
   }
   for (const auto& target : targets) {
     RatioRow row;
@@ -156,10 +180,15 @@ RatioReport compute_ratios(std::span<const BenchmarkFile> runs, std::span<const 
       const BenchmarkSamples* top = run.find(target.numerator);
       const BenchmarkSamples* bottom = run.find(target.denominator);
       std::optional<double> ratio;
-      if (top && bottom && top->error_message.empty() && bottom->error_message.empty() &&
-          !top->times(measure).empty() && !bottom->times(measure).empty()) {
-        const double denominator = median(bottom->times(measure));
-        if (denominator > 0) ratio = median(top->times(measure)) / denominator;
+      if (top && bottom && top->error_message.empty() && bottom->error_message.empty()) {
+        // The repetitions no measured noise disturbed: the ratio is of the
+        // two kernels, not of what their neighbours did to them.
+        const std::vector<double> numerator = usable_times(*top, measure);
+        const std::vector<double> denominator = usable_times(*bottom, measure);
+        if (!numerator.empty() && !denominator.empty()) {
+          const double below = estimate(denominator, chosen);
+          if (below > 0) ratio = estimate(numerator, chosen) / below;
+        }
       }
       row.per_run.push_back(ratio);
     }
@@ -211,12 +240,13 @@ std::string ratios_markdown(const RatioReport& report, const std::vector<std::st
                             const std::string& title) {
   const std::size_t n = report.sources.size();
   std::string out = title.empty() ? std::string() : fmt::format("# {}\n\n", title);
+  const std::string_view est = to_string(report.estimator.estimator);
   out += fmt::format(
-      "Each ratio is median / median of the {} times of two benchmarks in the same run (interleaved "
-      "repetitions); \"≥ N× faster\" rows give reference / optimized. Spread over {} separate run{}; a target "
-      "passes when the median over the runs meets it (the last column also counts the runs that meet it on "
-      "their own).\n\n",
-      to_string(report.measure), n, n == 1 ? "" : "s");
+      "Each ratio is {0} / {0} of the {1} times of two benchmarks in the same run (interleaved repetitions; "
+      "repetitions marked disturbed are set aside, unless all of a benchmark's were); \"≥ N× faster\" rows give reference / optimized. Spread over "
+      "{2} separate run{3}; a target passes when the median over the runs meets it (the last column also counts the "
+      "runs that meet it on their own).\n\nEstimator: {4}\n\n",
+      est, to_string(report.measure), n, n == 1 ? "" : "s", detail::estimator_text(report.estimator));
   std::vector<std::string> header{"benchmark", "target"};
   for (std::size_t i = 0; i < n; ++i) header.push_back(fmt::format("run {}", i + 1));
   header.insert(header.end(), {"min", "median", "max", "result"});
@@ -250,8 +280,17 @@ std::string ratios_markdown(const RatioReport& report, const std::vector<std::st
   }
   out += "\nRuns:\n";
   for (std::size_t i = 0; i < n; ++i) {
-    out += fmt::format("{}. {}, {} repetitions\n", i + 1, report.sources[i],
-                       i < report.repetitions.size() ? report.repetitions[i] : 0);
+    const std::size_t set_aside = i < report.set_aside.size() ? report.set_aside[i] : 0;
+    const std::size_t all_disturbed = i < report.all_disturbed.size() ? report.all_disturbed[i] : 0;
+    std::vector<std::string> noise;
+    if (set_aside > 0) noise.push_back(fmt::format("{} disturbed set aside", set_aside));
+    if (all_disturbed > 0) {
+      noise.push_back(fmt::format("{} benchmark{} with every repetition disturbed, estimated from them all",
+                                  all_disturbed, all_disturbed == 1 ? "" : "s"));
+    }
+    out += fmt::format("{}. {}, {} repetitions{}\n", i + 1, report.sources[i],
+                       i < report.repetitions.size() ? report.repetitions[i] : 0,
+                       noise.empty() ? std::string() : fmt::format(" ({})", fmt::join(noise, "; ")));
   }
   if (!commands.empty()) {
     out += "\nTo reproduce:\n\n```sh\n";
@@ -264,10 +303,14 @@ std::string ratios_markdown(const RatioReport& report, const std::vector<std::st
 std::string ratios_json(const RatioReport& report) {
   json j;
   j["schema"] = "engram-ratios";
-  j["version"] = 1;
+  j["version"] = kRatiosJsonVersion;
   j["runs"] = report.sources;
   j["repetitions"] = report.repetitions;
+  j["set_aside"] = report.set_aside;
+  j["all_disturbed"] = report.all_disturbed;
   j["time"] = std::string(to_string(report.measure));
+  j["estimator"] = {{"name", std::string(to_string(report.estimator.estimator))},
+                    {"reason", report.estimator.reason}};
   json rows = json::array();
   for (const auto& r : report.rows) {
     json values = json::array();

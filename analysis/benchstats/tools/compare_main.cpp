@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <exception>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,12 +28,22 @@ void print_help(const po::options_description& options) {
                "Compares two Google Benchmark JSON files benchmark by benchmark (paired by name),\n"
                "e.g. two runs of build/bench/baseline with --benchmark_repetitions=10\n"
                "--benchmark_enable_random_interleaving=true --benchmark_out=FILE.\n\n"
-               "Per benchmark: the medians, the change of the median NEW/OLD with a 95% bootstrap CI,\n"
-               "the two-sided Mann-Whitney U p-value and a verdict. A change counts only if p < alpha\n"
-               "AND the whole CI lies beyond the noise threshold; otherwise it is 'within noise'.\n"
-               "With fewer than 4 repetitions per side no p-value is given (p < 0.05 is then\n"
-               "impossible) and the verdict is 'inconclusive'. Benchmarks missing from NEW are\n"
-               "inconclusive; benchmarks only in NEW are listed.\n\n"
+               "Per benchmark: each side's estimate (see --estimator), the change NEW/OLD of the\n"
+               "estimates with a 95% bootstrap CI of that same ratio, the two-sided Mann-Whitney U\n"
+               "p-value and a verdict. A change counts only if p < alpha AND the whole CI lies\n"
+               "beyond the noise threshold; otherwise it is 'within noise'.\n"
+               "Repetitions the baseline marked disturbed (steal, run-queue delay, preemptions,\n"
+               "migrations: the noise_* figures of each repetition) are set aside and counted in\n"
+               "the 'set aside' column (OLD / NEW); the verdict uses the rest. With fewer than 4\n"
+               "undisturbed repetitions per side no p-value is given (p < 0.05 is then impossible)\n"
+               "and the verdict is 'inconclusive', saying how many were set aside. Benchmarks\n"
+               "missing from NEW are inconclusive; benchmarks only in NEW are listed.\n\n"
+               "The estimator, by default: the minimum when a run says it was measured on a\n"
+               "virtualized machine (context engram.setup), the median otherwise. On a VM or a\n"
+               "shared runner interference (stolen time, a neighbour in the run queue, evicted\n"
+               "caches) only ever adds time, so the minimum moves least from run to run; on a\n"
+               "quiet bare-metal machine the median uses every repetition and does not reward a\n"
+               "lucky one. The table's heading and the JSON name the estimator and the reason.\n\n"
                "--deterministic compares a simulated counter instead of time (run the baseline\n"
                "with --counters=TOT_INS --sim=only): identical binaries compare equal and any\n"
                "change beyond 1% is reported.\n\n"
@@ -44,6 +55,7 @@ void print_help(const po::options_description& options) {
                "Examples:\n"
                "  compare old.json new.json\n"
                "  compare --threshold 5 --time real old.json new.json\n"
+               "  compare --estimator=median old.json new.json\n"
                "  compare --deterministic --counter TOT_INS old_sim.json new_sim.json\n";
 }
 
@@ -56,6 +68,9 @@ int run(int argc, char** argv) {
        "noise threshold in percent, in [0, 100) (default 2 for time, 1 with --deterministic)")
       ("time", po::value<std::string>()->default_value("cpu")->value_name("cpu|real"),
        "which Google Benchmark time to compare (cpu excludes time spent descheduled)")
+      ("estimator", po::value<std::string>()->value_name("median|min|q25"),
+       "the location of each side's repetitions (default: min when a run was measured on a virtualized "
+       "machine, where noise only adds time; median otherwise)")
       ("deterministic", po::bool_switch(), "compare a simulated counter instead of time")
       ("counter", po::value<std::string>()->default_value("TOT_INS")->value_name("NAME"),
        "the counter for --deterministic")
@@ -82,6 +97,17 @@ int run(int argc, char** argv) {
   options.deterministic = vm["deterministic"].as<bool>();
   options.counter = vm["counter"].as<std::string>();
   options.measure = parse_time_measure(vm["time"].as<std::string>());
+  if (vm.count("estimator")) {
+    if (options.deterministic) {
+      throw engram::io::UsageError("--estimator applies to times; --deterministic compares simulated counts, "
+                                   "which noise does not disturb");
+    }
+    try {
+      options.estimator = parse_estimator(vm["estimator"].as<std::string>());
+    } catch (const std::invalid_argument& e) {
+      throw engram::io::UsageError(fmt::format("--estimator: {}", e.what()));
+    }
+  }
   if (vm.count("threshold")) options.threshold = parse_percent(vm["threshold"].as<std::string>(), "--threshold");
 
   const BenchmarkFile old_run = read_benchmark_json(inputs[0]);

@@ -8,12 +8,39 @@
 
 namespace engram::report {
 
-const char* const kPeerRatioRule =
-    "benchmarks are grouped by kernel (the name before the last '/'); within a kernel: optimized / P for every "
-    "peer P (any variant other than reference and optimized: OpenBLAS, Eigen, SLEEF), reference / optimized "
-    "(how many times faster the optimized kernel is), and counted / uncounted for the counter-overhead "
-    "benchmarks. A ratio is median(time of the first) / median(time of the second), both from the same run, "
-    "so below 1 the first is faster";
+std::string peer_ratio_rule(benchstats::Estimator estimator) {
+  return fmt::format(
+      "benchmarks are grouped by kernel (the name before the last '/'); within a kernel: optimized / P for every "
+      "peer P (any variant other than reference and optimized: OpenBLAS, Eigen, SLEEF), reference / optimized "
+      "(how many times faster the optimized kernel is), and counted / uncounted for the counter-overhead "
+      "benchmarks. A ratio is {0}(time of the first) / {0}(time of the second), both from the same run, "
+      "so below 1 the first is faster",
+      benchstats::to_string(estimator));
+}
+
+namespace {
+
+// The repetitions a figure is taken from: the undisturbed ones; all of them
+// when every one was disturbed (the run then measured nothing better, and
+// the row says so rather than showing nothing).
+struct UsedTimes {
+  std::vector<double> values;
+  std::size_t disturbed = 0;
+  bool all_disturbed = false;
+};
+
+UsedTimes used_times(const benchstats::BenchmarkSamples& b, benchstats::TimeMeasure measure) {
+  UsedTimes used;
+  used.values = b.undisturbed_times(measure);
+  used.disturbed = b.times(measure).size() - used.values.size();
+  if (used.values.empty() && used.disturbed > 0) {
+    used.values = b.times(measure);
+    used.all_disturbed = true;
+  }
+  return used;
+}
+
+}  // namespace
 
 std::pair<std::string, std::string> split_variant(const std::string& name) {
   const auto slash = name.rfind('/');
@@ -21,15 +48,20 @@ std::pair<std::string, std::string> split_variant(const std::string& name) {
   return {name.substr(0, slash), name.substr(slash + 1)};
 }
 
-std::vector<BenchmarkRow> summarize_benchmarks(const benchstats::BenchmarkFile& file, benchstats::TimeMeasure measure) {
+std::vector<BenchmarkRow> summarize_benchmarks(const benchstats::BenchmarkFile& file, benchstats::TimeMeasure measure,
+                                               benchstats::Estimator estimator) {
   std::vector<BenchmarkRow> rows;
   for (const auto& b : file.benchmarks) {
     BenchmarkRow row;
     row.name = b.name;
     row.error = b.error_message;
-    const auto& times = b.times(measure);
+    const UsedTimes used = used_times(b, measure);
+    const auto& times = used.values;
     row.repetitions = times.size();
+    row.disturbed = used.disturbed;
+    row.all_disturbed = used.all_disturbed;
     if (!times.empty()) {
+      row.estimate_ns = benchstats::estimate(times, estimator);
       row.median_ns = benchstats::median(times);
       row.cv = benchstats::coefficient_of_variation(times);
       if (times.size() >= 2) row.ci = benchstats::bootstrap_median_ci(times);
@@ -58,7 +90,8 @@ struct Pair {
 
 }  // namespace
 
-std::vector<PeerRatio> peer_ratios(const benchstats::BenchmarkFile& file, benchstats::TimeMeasure measure) {
+std::vector<PeerRatio> peer_ratios(const benchstats::BenchmarkFile& file, benchstats::TimeMeasure measure,
+                                   benchstats::Estimator estimator) {
   // Kernels and their variants, in order of first appearance.
   std::vector<std::string> kernels;
   std::map<std::string, std::vector<std::string>> variants;
@@ -110,18 +143,21 @@ std::vector<PeerRatio> peer_ratios(const benchstats::BenchmarkFile& file, benchs
         out.push_back(std::move(r));
         continue;
       }
-      const auto& n = num->times(measure);
-      const auto& d = den->times(measure);
+      const std::vector<double> n = used_times(*num, measure).values;
+      const std::vector<double> d = used_times(*den, measure).values;
       r.numerator_reps = n.size();
       r.denominator_reps = d.size();
-      const double dm = benchstats::median(d);
-      if (dm <= 0) {
-        r.missing = fmt::format("{}/{} has a median time of 0", kernel, pair.denominator);
+      const double below = benchstats::estimate(d, estimator);
+      if (below <= 0) {
+        r.missing = fmt::format("{}/{} has a {} time of 0", kernel, pair.denominator, benchstats::to_string(estimator));
       } else {
-        r.value = benchstats::median(n) / dm;
+        r.value = benchstats::estimate(n, estimator) / below;
         const bool positive = std::all_of(n.begin(), n.end(), [](double x) { return x > 0; }) &&
                               std::all_of(d.begin(), d.end(), [](double x) { return x > 0; });
-        if (n.size() >= 2 && d.size() >= 2 && positive) r.ci = benchstats::bootstrap_median_ratio_ci(d, n);
+        if (n.size() >= 2 && d.size() >= 2 && positive) {
+          r.ci = benchstats::bootstrap_ratio_ci(
+              d, n, [estimator](std::span<const double> v) { return benchstats::estimate(v, estimator); });
+        }
       }
       out.push_back(std::move(r));
     }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <span>
 
 #include "document.hpp"
 #include "engram/io/format.hpp"
@@ -127,7 +128,12 @@ Document build_document(const LoadedInputs& in, const ReportOptions& options) {
 
   add_system_section(doc, in);
   add_flamegraph_section(doc, in);
-  add_benchmarks_section(doc, in, options.time);
+  // The bench file's own default (min when it ran on a virtualized machine)
+  // unless the caller chose one.
+  const benchstats::EstimatorChoice estimator =
+      options.estimator ? benchstats::chosen_estimator(*options.estimator)
+                        : benchstats::default_estimator(std::span<const benchstats::BenchmarkFile>(&in.bench, 1));
+  add_benchmarks_section(doc, in, options.time, estimator);
   add_counters_section(doc, in);
   add_roofline_section(doc, in);
   add_stability_section(doc, in);

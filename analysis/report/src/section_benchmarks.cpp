@@ -1,10 +1,12 @@
-// Benchmarks (medians with bootstrap CIs, ratios to the peers) and counters
+// Benchmarks (estimates and medians with bootstrap CIs over the undisturbed
+// repetitions, ratios to the peers) and counters
 // (each kernel's counters with their status; simulated values labelled,
 // unavailable ones never shown as a number).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -37,6 +39,13 @@ std::string ratio_reading(const PeerRatio& r) {
   return text;
 }
 
+// "min" -> "Min": a column heading.
+std::string capitalized(const std::string& word) {
+  if (word.empty()) return word;
+  return fmt::format("{}{}", static_cast<char>(std::toupper(static_cast<unsigned char>(word.front()))),
+                     std::string_view(word).substr(1));
+}
+
 std::string counter_value(double v) {
   if (std::fabs(v) >= 1000) return io::thousands(static_cast<std::uint64_t>(std::llround(std::fabs(v))));
   return io::significant(v);
@@ -44,55 +53,96 @@ std::string counter_value(double v) {
 
 }  // namespace
 
-void add_benchmarks_section(Document& doc, const LoadedInputs& in, benchstats::TimeMeasure measure) {
+void add_benchmarks_section(Document& doc, const LoadedInputs& in, benchstats::TimeMeasure measure,
+                            const benchstats::EstimatorChoice& estimator) {
   doc.add(Heading{2, "Benchmarks", "benchmarks"});
-  const auto rows = summarize_benchmarks(in.bench, measure);
-  std::size_t min_reps = SIZE_MAX, max_reps = 0;
+  const benchstats::Estimator est = estimator.estimator;
+  const auto rows = summarize_benchmarks(in.bench, measure, est);
+  std::size_t min_reps = SIZE_MAX, max_reps = 0, disturbed = 0, all_disturbed = 0;
   for (const auto& r : rows) {
     if (!r.error.empty()) continue;
-    min_reps = std::min(min_reps, r.repetitions);
-    max_reps = std::max(max_reps, r.repetitions);
+    // The repetitions run, set aside or not: what "N repetitions each" promises.
+    const std::size_t run = r.all_disturbed ? r.repetitions : r.repetitions + r.disturbed;
+    min_reps = std::min(min_reps, run);
+    max_reps = std::max(max_reps, run);
+    disturbed += r.disturbed;
+    all_disturbed += r.all_disturbed ? 1 : 0;
   }
   const std::string reps = min_reps == SIZE_MAX ? std::string("no")
                            : min_reps == max_reps ? std::to_string(min_reps)
                                                   : fmt::format("{} to {}", min_reps, max_reps);
   const benchstats::BootstrapOptions bootstrap;
+  // With the median as the estimator its column is the median's; another
+  // estimator gets a column of its own before it.
+  const bool own_column = est != benchstats::Estimator::median;
+  const std::string est_name(benchstats::to_string(est));
   Text intro;
   intro << "From " << code(io::display_path(in.paths.bench)) << ": " << std::to_string(rows.size()) << " benchmarks, "
         << reps << " repetitions each. Times are " << (measure == benchstats::TimeMeasure::cpu ? "CPU" : "wall-clock")
         << " time per iteration (Google Benchmark's " << code(measure == benchstats::TimeMeasure::cpu ? "cpu_time" : "real_time")
-        << "). Median: the median of the repetitions. 95% CI: percentile bootstrap of the median ("
+        << "). " << strong("Estimator: " + est_name) << " (" << without_final_period(estimator.reason)
+        << "). Repetitions the run marked disturbed (its noise figures past their thresholds: steal, run-queue "
+           "delay, preemptions, migrations) are set aside: Reps counts the ones used, Disturbed the ones set aside"
+        << (all_disturbed > 0 ? " (where every repetition was disturbed, all of them are used and the row says so)"
+                              : "")
+        << ". ";
+  if (own_column) {
+    intro << est_name << ": the " << est_name
+          << " of the repetitions used, the time the ratios below are taken from. ";
+  }
+  intro << "Median: the median of the repetitions used. 95% CI: percentile bootstrap of the median ("
         << io::thousands(bootstrap.resamples)
         << " resamples, fixed seed); it needs at least 2 repetitions, and with few repetitions it can only be as "
-           "wide as the spread of the values themselves. CV: standard deviation / mean of the repetitions. "
-           "Outliers: Tukey fences at 1.5 IQR, counted from 4 repetitions on.";
+           "wide as the spread of the values themselves"
+        << (own_column ? " (a bootstrap interval of the minimum would be one-sided: no resample's minimum is below "
+                         "the sample's)"
+                       : "")
+        << ". CV: standard deviation / mean of the repetitions used. Outliers: Tukey fences at 1.5 IQR, counted "
+           "from 4 repetitions on.";
+  if (disturbed > 0) intro << " " << std::to_string(disturbed) << " repetitions in all were set aside as disturbed.";
   doc.add(Paragraph{intro});
 
   Table t;
-  t.header = {"Benchmark", "Reps", "Median", "95% CI of the median", "CV", "Outliers"};
-  t.align = {Align::left, Align::right, Align::right, Align::right, Align::right, Align::right};
+  t.header = {"Benchmark", "Reps", "Disturbed"};
+  t.align = {Align::left, Align::right, Align::right};
+  if (own_column) {
+    t.header.push_back(capitalized(est_name));
+    t.align.push_back(Align::right);
+  }
+  t.header.insert(t.header.end(), {"Median", "95% CI of the median", "CV", "Outliers"});
+  t.align.insert(t.align.end(), {Align::right, Align::right, Align::right, Align::right});
   for (const auto& r : rows) {
+    std::vector<Text> cells{Text() << code(r.name)};
     if (!r.error.empty()) {
-      t.rows.push_back({Text() << code(r.name), Text("0"), Text("failed"), Text(r.error), Text("—"), Text("—")});
+      cells.insert(cells.end(), {Text("0"), Text("—")});
+      if (own_column) cells.push_back(Text("failed"));
+      cells.insert(cells.end(), {Text(own_column ? "—" : "failed"), Text(r.error), Text("—"), Text("—")});
+      t.rows.push_back(std::move(cells));
       continue;
     }
-    t.rows.push_back({Text() << code(r.name), Text(std::to_string(r.repetitions)), Text(io::duration(r.median_ns)),
-                      Text(r.ci ? interval(*r.ci, r.median_ns) : std::string("— (1 repetition)")),
-                      Text(std::isfinite(r.cv) ? io::percent(r.cv) : std::string("—")),
-                      Text(r.repetitions >= 4 ? std::to_string(r.outliers) : std::string("—"))});
+    cells.push_back(Text(std::to_string(r.repetitions)));
+    cells.push_back(Text(r.all_disturbed ? fmt::format("{} (all; used)", r.disturbed) : std::to_string(r.disturbed)));
+    if (own_column) cells.push_back(Text(io::duration(r.estimate_ns)));
+    cells.insert(cells.end(), {Text(io::duration(r.median_ns)),
+                               Text(r.ci ? interval(*r.ci, r.median_ns) : std::string("— (1 repetition)")),
+                               Text(std::isfinite(r.cv) ? io::percent(r.cv) : std::string("—")),
+                               Text(r.repetitions >= 4 ? std::to_string(r.outliers) : std::string("—"))});
+    t.rows.push_back(std::move(cells));
   }
   doc.add(std::move(t));
 
   doc.add(Heading{3, "Ratios to the peers", "ratios-to-the-peers"});
-  doc.add(Paragraph{Text(std::string("Pairs: ") + kPeerRatioRule +
-                         ". The CI resamples both sides' repetitions independently.")});
-  const auto ratios = peer_ratios(in.bench, measure);
+  doc.add(Paragraph{Text(fmt::format("Pairs: {} (the {}: see the estimator above; disturbed repetitions set aside). "
+                                     "The CI resamples both sides' repetitions independently and takes the same ratio "
+                                     "of each resample.",
+                                     peer_ratio_rule(est), est_name))});
+  const auto ratios = peer_ratios(in.bench, measure, est);
   if (ratios.empty()) {
     doc.add(Paragraph{Text("No benchmark of the file has a KERNEL/VARIANT name, so there is nothing to pair.")});
     return;
   }
   Table rt;
-  rt.header = {"Kernel", "Ratio", "Median ratio", "95% CI", "Reading"};
+  rt.header = {"Kernel", "Ratio", fmt::format("{} ratio", capitalized(est_name)), "95% CI", "Reading"};
   rt.align = {Align::left, Align::left, Align::right, Align::right, Align::left};
   for (const auto& r : ratios) {
     Text name = Text() << code(r.kernel);

@@ -107,31 +107,58 @@ void add_stability_section(Document& doc, const LoadedInputs& in) {
   const std::size_t pass = s.count(benchstats::StabilityStatus::pass);
   const std::size_t fail = s.count(benchstats::StabilityStatus::fail);
   const std::size_t incomplete = s.count(benchstats::StabilityStatus::incomplete);
+  const std::string est_name(benchstats::to_string(s.options.estimator.estimator));
   Text intro;
   intro << "From " << code(io::display_path(in.paths.stability)) << ": the benchmark suite run "
-        << std::to_string(s.sources.size()) << " consecutive times; per benchmark the median of each run's repetitions, and the coefficient of "
-           "variation (sample standard deviation / mean) of those run medians against the seed's criterion "
+        << std::to_string(s.sources.size()) << " consecutive times; per benchmark the " << est_name
+        << " of each run's undisturbed repetitions, and the coefficient of variation (sample standard deviation / "
+           "mean) of those run estimates against the seed's criterion "
         << strong("CV < " + io::percent(s.options.cv_limit)) << ". "
         << strong(fmt::format("{} of {} pass", pass, s.benchmarks.size()))
-        << fmt::format(", {} fail, {} incomplete (not measured in every run).", fail, incomplete);
+        << fmt::format(", {} fail, {} incomplete (not measured in every run). ", fail, incomplete)
+        << strong("Estimator: " + est_name) << " (" << without_final_period(s.options.estimator.reason) << ").";
   doc.add(Paragraph{intro});
+  Text noise;
+  noise << "The noise each benchmark's repetitions saw, over all runs (re-runs included): Disturbed counts the "
+           "repetitions the run marked disturbed (set aside from the estimates; a run where every repetition was "
+           "disturbed is estimated from them all, and named); Steal and Run delay are the largest share of one "
+           "repetition's wall time the hypervisor took or the thread spent waiting for a CPU (— where the run "
+           "could not measure it). Why: the reason a benchmark fails or is incomplete, from that noise.";
+  doc.add(Paragraph{noise});
   Table t;
-  t.header = {"Benchmark", "Runs", "Median of run medians", "Min", "Max", "CV", "Result"};
-  t.align = {Align::left, Align::right, Align::right, Align::right, Align::right, Align::right, Align::left};
+  t.header = {"Benchmark", "Runs", "Median of run estimates", "Min", "Max", "CV", "Disturbed", "Steal",
+              "Run delay", "Result", "Why"};
+  t.align = {Align::left,  Align::right, Align::right, Align::right, Align::right, Align::right,
+             Align::right, Align::right, Align::right, Align::left,  Align::left};
   std::vector<benchstats::BenchmarkStability> rows = s.benchmarks;
   std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   for (const auto& row : rows) {
-    const double ref = row.median_of_medians.value_or(row.max.value_or(1));
+    const double ref = row.median_of_estimates.value_or(row.max.value_or(1));
     auto show = [&](std::optional<double> v) { return v ? io::duration_in_unit_of(*v, ref) : std::string("—"); };
-    const auto measured = std::count_if(row.run_medians.begin(), row.run_medians.end(), [](const auto& m) { return m.has_value(); });
-    t.rows.push_back({Text() << code(row.name), Text(fmt::format("{}/{}", measured, row.run_medians.size())),
-                      Text(show(row.median_of_medians)), Text(show(row.min)), Text(show(row.max)),
-                      Text(row.cv ? io::percent(*row.cv) : std::string("—")),
-                      Text(std::string(benchstats::to_string(row.status)))});
+    auto share = [](std::optional<double> v) { return v ? io::percent(*v) : std::string("—"); };
+    const auto measured =
+        std::count_if(row.run_estimates.begin(), row.run_estimates.end(), [](const auto& m) { return m.has_value(); });
+    std::string disturbed = fmt::format("{} of {}", row.noise.disturbed, row.noise.repetitions);
+    if (row.noise.reruns > 0) disturbed += fmt::format(" ({} re-run)", row.noise.reruns);
+    std::vector<std::string> all_runs;
+    for (std::size_t i = 0; i < row.all_disturbed.size(); ++i) {
+      if (row.all_disturbed[i]) all_runs.push_back(std::to_string(i + 1));
+    }
+    if (!all_runs.empty()) {
+      disturbed += fmt::format("; all in run{} {}", all_runs.size() == 1 ? "" : "s", fmt::join(all_runs, ", "));
+    }
+    const bool passed = row.status == benchstats::StabilityStatus::pass;
+    t.rows.push_back({Text() << code(row.name), Text(fmt::format("{}/{}", measured, row.run_estimates.size())),
+                      Text(show(row.median_of_estimates)), Text(show(row.min)), Text(show(row.max)),
+                      Text(row.cv ? io::percent(*row.cv) : std::string("—")), Text(disturbed),
+                      Text(share(row.noise.steal_max_fraction)), Text(share(row.noise.run_delay_max_fraction)),
+                      Text(std::string(benchstats::to_string(row.status))),
+                      Text(passed || row.reason.empty() ? std::string("—") : row.reason)});
   }
   doc.add(std::move(t));
   if (in.stability_svg) {
-    doc.add(Image{"Stability plot: CV of the run medians per benchmark against the limit", in.paths.stability_plot,
+    doc.add(Image{"Stability plot: CV of the run estimates per benchmark against the limit, and the noise seen",
+                  in.paths.stability_plot,
                   *in.stability_svg, false, 0});
   }
 }

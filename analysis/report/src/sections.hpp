@@ -5,6 +5,7 @@
 #include <string>
 
 #include "document.hpp"
+#include "engram/benchstats/estimator.hpp"
 #include "engram/report/report.hpp"
 #include "inputs.hpp"
 
@@ -17,12 +18,20 @@ struct InputCommands {
 };
 InputCommands input_commands(const std::string& dir);
 
+// A reason is a sentence; put in parentheses that end a sentence, its own
+// final period would double up.
+inline std::string without_final_period(const std::string& text) {
+  return text.ends_with('.') ? text.substr(0, text.size() - 1) : text;
+}
+
 // Paragraph + code block: "<what> is missing: <why>. To make it:" + command.
 void add_missing(Document& doc, const Text& what, const std::string& command);
 
 void add_system_section(Document& doc, const LoadedInputs& in);
 void add_flamegraph_section(Document& doc, const LoadedInputs& in);
-void add_benchmarks_section(Document& doc, const LoadedInputs& in, benchstats::TimeMeasure measure);
+// `estimator`: the location of the benchmark times, named with its reason.
+void add_benchmarks_section(Document& doc, const LoadedInputs& in, benchstats::TimeMeasure measure,
+                            const benchstats::EstimatorChoice& estimator);
 void add_counters_section(Document& doc, const LoadedInputs& in);
 void add_roofline_section(Document& doc, const LoadedInputs& in);
 void add_stability_section(Document& doc, const LoadedInputs& in);

@@ -2,6 +2,8 @@
 // one run's artifacts (see --help).
 #include <boost/program_options.hpp>
 #include <iostream>
+#include <stdexcept>
+#include <string>
 
 #include "engram/io/cli.hpp"
 #include "engram/io/safe_write.hpp"
@@ -23,9 +25,13 @@ void print_help(const po::options_description& options) {
          "embedded (e.g. tmp/report.html). Both through a temporary file and a rename; on any\n"
          "input error nothing is written.\n\n"
          "Sections: system configuration, flame graph analysis (top-10 tables, kernel families\n"
-         "against the expected bands), benchmarks (medians, 95% bootstrap CIs, ratios to the\n"
-         "peers), counters (with their status), roofline, stability, optimization candidates\n"
-         "(share of time x distance to the roof).\n\n"
+         "against the expected bands), benchmarks (estimates and medians, 95% bootstrap CIs,\n"
+         "ratios to the peers; disturbed repetitions set aside), counters (with their status),\n"
+         "roofline, stability (with the noise seen), optimization candidates (share of time x\n"
+         "distance to the roof).\n\n"
+         "The benchmark times use the estimator the bench run calls for: the minimum when it\n"
+         "was measured on a virtualized machine (context engram.setup), where interference only\n"
+         "adds time, the median otherwise; --estimator overrides it. The report names it and why.\n\n"
          "Inputs: --hotspots and --bench are required; every other input is optional and its\n"
          "section says what is missing and which command makes it. --dir DIR fills every input\n"
          "not given explicitly with its usual name in DIR: hotspots.json, flamegraph.svg,\n"
@@ -69,6 +75,9 @@ int run(int argc, char** argv) {
       ("html", po::value(&html)->value_name("FILE"), "HTML output (required)")
       ("time", po::value(&time)->value_name("cpu|real")->default_value("cpu"),
        "Google Benchmark time to use (cpu excludes time spent descheduled)")
+      ("estimator", po::value<std::string>()->value_name("median|min|q25"),
+       "the location of each benchmark's repetitions (default: min when the bench run was measured on a "
+       "virtualized machine, where noise only adds time; median otherwise)")
       ("date", po::value(&options.date)->value_name("TEXT"), "date shown in the report (default: now, UTC)")
       ("published-dir", path_option(&options.published_dir)->value_name("DIR"),
        "name the inputs as DIR/<file name>, where the job that staged them publishes them")
@@ -85,6 +94,13 @@ int run(int argc, char** argv) {
     throw engram::io::UsageError("give --dir DIR, or both --hotspots FILE and --bench FILE");
   }
   options.time = engram::benchstats::parse_time_measure(time);
+  if (vm.count("estimator")) {
+    try {
+      options.estimator = engram::benchstats::parse_estimator(vm["estimator"].as<std::string>());
+    } catch (const std::invalid_argument& e) {
+      throw engram::io::UsageError(std::string("--estimator: ") + e.what());
+    }
+  }
   inputs.quick = vm.count("quick") > 0;
   if (!dir.empty()) inputs.fill_from_dir(dir);
 

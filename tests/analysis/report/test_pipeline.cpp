@@ -21,10 +21,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -186,11 +189,38 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
   EXPECT_THAT(html, Not(HasSubstr(kFlamegraphDate)));
   EXPECT_THAT(html, HasSubstr("<iframe sandbox=\"allow-scripts allow-modals\" title=\"Flame graph of the profiled run\""));
 
-  // Benchmarks: every benchmark of the short run, with its 3 repetitions, and
-  // the peer pairs of the two kernels.
+  // Benchmarks: every benchmark of the short run with the repetitions it used
+  // and the ones it set aside as disturbed (as bench.json marks them; re-runs
+  // of disturbed repetitions can add some), the estimator the run calls for,
+  // and the peer pairs of the two kernels.
   const std::string benchmarks = section(md, "Benchmarks");
-  EXPECT_THAT(benchmarks, HasSubstr("7 benchmarks, 3 repetitions each"));
-  for (const auto& name : kBenchmarks) EXPECT_THAT(benchmarks, HasSubstr("| `" + name + "` | 3 |"));
+  const json bench = json::parse(read_text(out / "bench.json"));
+  std::map<std::string, std::pair<int, int>> runs_and_disturbed;
+  for (const json& b : bench.at("benchmarks")) {
+    if (b.value("run_type", "") != "iteration") continue;
+    auto& [all, disturbed] = runs_and_disturbed[b.at("name").get<std::string>()];
+    ++all;
+    disturbed += b.value("noise_disturbed", 0) == 1 ? 1 : 0;
+  }
+  int fewest = INT_MAX, most = 0;
+  for (const auto& name : kBenchmarks) {
+    const auto [all, disturbed] = runs_and_disturbed[name];
+    fewest = std::min(fewest, all);
+    most = std::max(most, all);
+    const std::string row =
+        disturbed == all
+            ? "| `" + name + "` | " + std::to_string(all) + " | " + std::to_string(disturbed) + " (all; used) |"
+            : "| `" + name + "` | " + std::to_string(all - disturbed) + " | " + std::to_string(disturbed) + " |";
+    EXPECT_THAT(benchmarks, HasSubstr(row));
+  }
+  EXPECT_GE(fewest, 3);  // the repetitions asked for, at least
+  EXPECT_THAT(benchmarks, HasSubstr(fewest == most ? "7 benchmarks, " + std::to_string(fewest) + " repetitions each"
+                                                   : "7 benchmarks, " + std::to_string(fewest) + " to " +
+                                                         std::to_string(most) + " repetitions each"));
+  const auto setup = bench.at("context").find("engram.setup");
+  const bool virtualized = setup != bench.at("context").end() &&
+                           json::parse(setup->get<std::string>()).value("virtualized", false);
+  EXPECT_THAT(benchmarks, HasSubstr(virtualized ? "**Estimator: min**" : "**Estimator: median**"));
   EXPECT_THAT(benchmarks, HasSubstr("| `vector_similarity_1000` | optimized / openblas |"));
   EXPECT_THAT(benchmarks, HasSubstr("| `spreading_activation_1000` | reference / optimized |"));
 
@@ -251,9 +281,12 @@ TEST(Pipeline, RealToolsChainedAsTheMainJobFillEveryReportSection) {
     const auto row = stable.find(row_start);
     ASSERT_NE(row, std::string::npos) << row_start << "\n" << stable;
     const std::string line = stable.substr(row, stable.find('\n', row) - row);
-    EXPECT_THAT(line, HasSubstr("| " + one_decimal_percent(b.at("cv").get<double>()) + " | " +
-                                (status == "fail" ? std::string("FAIL") : status) + " |"));
+    EXPECT_THAT(line, HasSubstr("| " + one_decimal_percent(b.at("cv").get<double>()) + " | "));
+    EXPECT_THAT(line, HasSubstr("| " + std::to_string(b.at("noise").at("disturbed").get<int>()) + " of " +
+                                std::to_string(b.at("noise").at("repetitions").get<int>())));
+    EXPECT_THAT(line, HasSubstr("| " + (status == "fail" ? std::string("FAIL") : status) + " |"));
   }
+  EXPECT_THAT(stable, HasSubstr("**Estimator: " + stability.at("estimator").at("name").get<std::string>() + "**"));
   EXPECT_THAT(stable, HasSubstr("**" + std::to_string(passed) + " of 7 pass**"));
   EXPECT_THAT(stable, HasSubstr("](stability.svg)"));
 

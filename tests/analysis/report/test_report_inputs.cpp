@@ -150,8 +150,8 @@ TEST_F(ReportBadInput, WrongSchemaOrTypeNamesTheJsonPointer) {
   roofline.replace(roofline.find("\"arithmetic_intensity\": 0.5"), 27, "\"arithmetic_intensity\": \"high\"");
   EXPECT_THAT(load_error(with("roofline", "r.json", roofline)),
               HasSubstr("r.json: /points/0/arithmetic_intensity: expected a number, found a string"));
-  EXPECT_THAT(load_error(with("stability", "s.json", R"({"schema": "engram-stability", "version": 1, "runs": [],
-      "time": "cpu", "unit": "ns", "cv_limit": 0.05})")),
+  EXPECT_THAT(load_error(with("stability", "s.json", R"({"schema": "engram-stability", "version": 2, "runs": [],
+      "time": "cpu", "unit": "ns", "cv_limit": 0.05, "estimator": {"name": "min", "reason": "r"}})")),
               HasSubstr("s.json: /benchmarks: missing"));
   EXPECT_THAT(load_error(with("ceilings", "c.json", R"([1, 2])")), HasSubstr("c.json: /: expected a JSON object"));
 }
@@ -199,6 +199,8 @@ TEST_F(ReportBadInput, ImpossibleValuesAreRefusedAtTheirPointer) {
        "/benchmarks/0/cv: expected a number >= 0, found -3.5"},
       {"stability", "stability.json", "\"min\": ", "\"min\": -",
        "/benchmarks/0/min: expected a number >= 0, found -"},
+      {"stability", "stability.json", "\"steal_max_fraction\": 0.002", "\"steal_max_fraction\": -0.5",
+       "/benchmarks/0/noise/steal_max_fraction: expected a number >= 0, found -0.5"},
       {"hotspots", "hotspots.json", "\"percent\": 97.5", "\"percent\": -3.5",
        "/top_inclusive/0/percent: expected a number in [0, 100], found -3.5"},
       {"hotspots", "hotspots.json", "\"percent\": 97.5", "\"percent\": 150",
@@ -223,9 +225,10 @@ TEST_F(ReportBadInput, AnotherVersionOfAnOwnersFormatIsAClearError) {
   EXPECT_THAT(load_error(with("hotspots", "h2.json", hotspots)),
               HasSubstr("h2.json: /version: engram-hotspots version 2; this build reads version 1"));
   std::string stability = read_text(report_fixture("stability.json"));
-  stability.replace(stability.find("\"version\": 1"), 12, "\"version\": 0");
-  EXPECT_THAT(load_error(with("stability", "s0.json", stability)),
-              HasSubstr("s0.json: /version: engram-stability version 0; this build reads version 1"));
+  // A version 1 file (run medians, no noise) is an older build's: refused, naming both versions.
+  stability.replace(stability.find("\"version\": 2"), 12, "\"version\": 1");
+  EXPECT_THAT(load_error(with("stability", "s1.json", stability)),
+              HasSubstr("s1.json: /version: engram-stability version 1; this build reads version 2"));
   std::string machine = read_text(report_fixture("machine.json"));
   machine.replace(machine.find("\"version\": 1"), 12, "\"version\": 2");
   EXPECT_THAT(load_error(with("machine", "m2.json", machine)),
@@ -253,7 +256,7 @@ TEST_F(ReportBadInput, AnSvgMustBeAWholeSvg) {
 
 TEST(ReportBenchmarks, MediansCisAndOutliersFromTheRepetitions) {
   const auto file = benchstats::parse_benchmark_json(read_text(report_fixture("bench.json")), "bench.json");
-  const auto rows = summarize_benchmarks(file, benchstats::TimeMeasure::cpu);
+  const auto rows = summarize_benchmarks(file, benchstats::TimeMeasure::cpu, benchstats::Estimator::median);
   ASSERT_EQ(rows.size(), 7u);
   const auto& optimized = *std::find_if(rows.begin(), rows.end(), [](const BenchmarkRow& r) {
     return r.name == "vector_similarity_1000/optimized";
@@ -271,7 +274,7 @@ TEST(ReportBenchmarks, MediansCisAndOutliersFromTheRepetitions) {
 
 TEST(ReportBenchmarks, RealTimeIsUsedWhenAsked) {
   const auto file = benchstats::parse_benchmark_json(read_text(report_fixture("bench.json")), "bench.json");
-  const auto rows = summarize_benchmarks(file, benchstats::TimeMeasure::real);
+  const auto rows = summarize_benchmarks(file, benchstats::TimeMeasure::real, benchstats::Estimator::median);
   const auto& reference = *std::find_if(rows.begin(), rows.end(), [](const BenchmarkRow& r) {
     return r.name == "vector_similarity_1000/reference";
   });
@@ -288,16 +291,17 @@ TEST(ReportBenchmarks, MixedTimeUnitsAreConvertedNotMixedUp) {
       b["real_time"] = b["real_time"].get<double>() * 1000;
     }
   }
-  const auto mixed = summarize_benchmarks(benchstats::parse_benchmark_json(doc.dump(), "mixed.json"), benchstats::TimeMeasure::cpu);
+  const auto mixed = summarize_benchmarks(benchstats::parse_benchmark_json(doc.dump(), "mixed.json"), benchstats::TimeMeasure::cpu,
+                                          benchstats::Estimator::median);
   const auto plain = summarize_benchmarks(benchstats::parse_benchmark_json(read_text(report_fixture("bench.json")), "b.json"),
-                                          benchstats::TimeMeasure::cpu);
+                                          benchstats::TimeMeasure::cpu, benchstats::Estimator::median);
   ASSERT_EQ(mixed.size(), plain.size());
   for (std::size_t i = 0; i < mixed.size(); ++i) EXPECT_NEAR(mixed[i].median_ns, plain[i].median_ns, 1e-6);
 }
 
 TEST(ReportBenchmarks, PeerRatiosPairVariantsOfOneKernel) {
   const auto file = benchstats::parse_benchmark_json(read_text(report_fixture("bench.json")), "bench.json");
-  const auto ratios = peer_ratios(file, benchstats::TimeMeasure::cpu);
+  const auto ratios = peer_ratios(file, benchstats::TimeMeasure::cpu, benchstats::Estimator::median);
   auto find = [&](const std::string& kernel, const std::string& num, const std::string& den) {
     const auto it = std::find_if(ratios.begin(), ratios.end(), [&](const PeerRatio& r) {
       return r.kernel == kernel && r.numerator == num && r.denominator == den;
@@ -322,7 +326,8 @@ TEST(ReportBenchmarks, AMissingSideOfAPairIsReportedWithTheFile) {
                               return b["name"].get<std::string>().rfind("decay_10k_memories/exponential/optimized", 0) == 0;
                             }),
              list.end());
-  const auto ratios = peer_ratios(benchstats::parse_benchmark_json(doc.dump(), "partial.json"), benchstats::TimeMeasure::cpu);
+  const auto ratios = peer_ratios(benchstats::parse_benchmark_json(doc.dump(), "partial.json"), benchstats::TimeMeasure::cpu,
+                                  benchstats::Estimator::median);
   const auto sleef = std::find_if(ratios.begin(), ratios.end(), [](const PeerRatio& r) {
     return r.kernel == "decay_10k_memories/exponential" && r.denominator == "sleef";
   });

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 
 #include "report_test_support.hpp"
 
@@ -84,7 +85,11 @@ TEST_F(ReportWriter, EverySectionIsFilledFromTheFixtures) {
 
   const std::string bench = section(md, "Benchmarks");
   EXPECT_THAT(bench, HasSubstr("7 benchmarks, 5 repetitions each"));
-  EXPECT_THAT(bench, HasSubstr("| `vector_similarity_1000/optimized` | 5 | 12.0 µs |"));
+  // The fixture run does not say it ran on a virtualized machine: the median, and why.
+  EXPECT_THAT(bench, HasSubstr("**Estimator: median** (the runs do not say they ran on a virtualized machine"));
+  EXPECT_THAT(bench, HasSubstr("| Benchmark | Reps | Disturbed | Median | 95% CI of the median | CV | Outliers |"));
+  EXPECT_THAT(bench, HasSubstr("| `vector_similarity_1000/optimized` | 5 | 0 | 12.0 µs |"));
+  EXPECT_THAT(bench, HasSubstr("| Kernel | Ratio | Median ratio | 95% CI | Reading |"));
   EXPECT_THAT(bench, HasSubstr("| `vector_similarity_1000` | optimized / openblas | 0.545× |"));
   EXPECT_THAT(bench, HasSubstr("optimized is 1.83× faster than openblas"));
   EXPECT_THAT(bench, HasSubstr("| `vector_similarity_1000` | reference / optimized | 10.0× |"));
@@ -105,10 +110,22 @@ TEST_F(ReportWriter, EverySectionIsFilledFromTheFixtures) {
   EXPECT_THAT(roofline, HasSubstr("![Roofline plot"));
 
   const std::string stability = section(md, "Stability");
-  EXPECT_THAT(stability, HasSubstr("run 3 consecutive times"));
+  EXPECT_THAT(stability, HasSubstr("run 3 consecutive times; per benchmark the min of each run's undisturbed"));
   EXPECT_THAT(stability, HasSubstr("**1 of 3 pass**, 1 fail, 1 incomplete"));
-  EXPECT_THAT(stability, HasSubstr("| `decay_10k_memories/exponential/optimized` | 3/3 | 4.20 µs | 4.00 µs | 5.20 µs | 14.5% | FAIL |"));
-  EXPECT_THAT(stability, HasSubstr("| `vector_similarity_1000/openblas` | 2/3 |"));
+  // The estimator stability.json names, with its reason.
+  EXPECT_THAT(stability, HasSubstr("**Estimator: min** (fixture: the runs were measured on a virtualized machine"));
+  EXPECT_THAT(stability, HasSubstr("| Benchmark | Runs | Median of run estimates | Min | Max | CV | Disturbed | Steal | "
+                                   "Run delay | Result | Why |"));
+  // Per benchmark: CV, the disturbed repetitions (and the run where all were),
+  // the largest steal and run delay, the status and, for a failure, why.
+  EXPECT_THAT(stability, HasSubstr("| `decay_10k_memories/exponential/optimized` | 3/3 | 4.20 µs | 4.00 µs | 5.20 µs | "
+                                   "14.5% | 5 of 15; all in run 2 | 1.5% | 4.2% | FAIL | fixture: run 2 is +23.8% off "
+                                   "the median of the runs;"));
+  EXPECT_THAT(stability, HasSubstr("| `vector_similarity_1000/optimized` | 3/3 | 12.0 µs | 11.9 µs | 12.1 µs | 0.8% | "
+                                   "1 of 16 (1 re-run) | 0.2% | 3.1% | pass | — |"));
+  // Not measured: a dash, never 0%; an incomplete benchmark says why too.
+  EXPECT_THAT(stability, HasSubstr("| `vector_similarity_1000/openblas` | 2/3 | 21.5 µs | 21.0 µs | 22.0 µs | — | 0 of 10 | — "
+                                   "| — | incomplete | fixture: not measured in run 2 |"));
 
   const std::string candidates = section(md, "Optimization candidates");
   EXPECT_THAT(candidates, HasSubstr("share of time × distance to the roof"));
@@ -193,12 +210,46 @@ TEST_F(ReportWriter, MissingOptionalInputsAreSaidWithTheCommandThatMakesThem) {
   EXPECT_THAT(section(md, "Optimization candidates"),
               AllOf(HasSubstr("needs the roofline"), HasSubstr("| vector similarity | 20.0% |")));
   // Still filled from what is there.
-  EXPECT_THAT(section(md, "Benchmarks"), HasSubstr("| `vector_similarity_1000/optimized` | 5 | 12.0 µs |"));
+  EXPECT_THAT(section(md, "Benchmarks"), HasSubstr("| `vector_similarity_1000/optimized` | 5 | 0 | 12.0 µs |"));
   // No machine snapshot: said, with the command that takes one; nothing read from this machine instead.
   const std::string system = section(md, "System configuration");
   EXPECT_THAT(system, AllOf(HasSubstr("**Missing:** The machine snapshot (`--machine machine.json`)"),
                             HasSubstr("build/bench/baseline --machine-out")));
   EXPECT_THAT(system, Not(HasSubstr("| CPU |")));
+}
+
+// A bench run on a virtualized machine (engram.setup) with a disturbed
+// repetition: the minimum, named with its reason, over the undisturbed
+// repetitions; the disturbed one is counted, not used.
+TEST_F(ReportWriter, BenchmarkTimesUseTheEstimatorOfTheRunAndSetDisturbedRepetitionsAside) {
+  nlohmann::json bench = nlohmann::json::parse(read_text(report_fixture("bench.json")));
+  bench["context"]["engram.setup"] = R"({"virtualized": true})";
+  for (auto& b : bench["benchmarks"]) {
+    // vector_similarity_1000/optimized: 10, 11, 12, 13 and a disturbed 100 us.
+    if (b["name"] == "vector_similarity_1000/optimized") b["noise_disturbed"] = b["cpu_time"] == 100 ? 1 : 0;
+  }
+  ReportInputs in = fixture_inputs(dir_.path());
+  in.bench = dir_ / "bench-vm.json";
+  write_text(in.bench, bench.dump());
+  const std::string md = build(in).markdown;
+  const std::string section_text = section(md, "Benchmarks");
+  EXPECT_THAT(section_text, HasSubstr("**Estimator: min** (the runs were measured on a virtualized machine"));
+  EXPECT_THAT(section_text, HasSubstr("1 repetitions in all were set aside as disturbed"));
+  EXPECT_THAT(section_text, HasSubstr("| Benchmark | Reps | Disturbed | Min | Median | 95% CI of the median | CV | Outliers |"));
+  // 4 used, 1 set aside; min 10 us, median of 10..13 = 11.5 us.
+  EXPECT_THAT(section_text, HasSubstr("| `vector_similarity_1000/optimized` | 4 | 1 | 10.0 µs | 11.5 µs |"));
+  EXPECT_THAT(section_text, HasSubstr("| Kernel | Ratio | Min ratio | 95% CI | Reading |"));
+  EXPECT_THAT(section_text, HasSubstr("A ratio is min(time of the first) / min(time of the second)"));
+  EXPECT_THAT(section_text, HasSubstr("| `vector_similarity_1000` | optimized / openblas | 0.500× |"));  // 10 / 20
+  EXPECT_THAT(section_text, HasSubstr("| `vector_similarity_1000` | reference / optimized | 11.8× |"));  // 118 / 10
+  // An explicit estimator wins over the run's default.
+  ReportOptions median = fixture_options();
+  median.estimator = benchstats::Estimator::median;
+  const std::string by_median =
+      section(build_report(in, median, dir_ / "docs/internal/profiling_results.md", dir_ / "tmp/report.html").markdown,
+              "Benchmarks");
+  EXPECT_THAT(by_median, HasSubstr("**Estimator: median** (chosen with --estimator)"));
+  EXPECT_THAT(by_median, HasSubstr("| `vector_similarity_1000/optimized` | 4 | 1 | 11.5 µs |"));
 }
 
 TEST_F(ReportWriter, AQuickRunSaysTheStabilityRunWasSkippedAndHowToRunIt) {
@@ -356,10 +407,14 @@ TEST_F(ReportWriter, ToolUsageErrorsExitTwo) {
   EXPECT_EQ(run_report_tool({"--dir", "x"}).exit_code, 2);  // no outputs
   EXPECT_EQ(run_report_tool({"--markdown", "a.md", "--html", "a.html"}).exit_code, 2);  // no inputs
   EXPECT_EQ(run_report_tool({"--dir", "x", "--markdown", "a", "--html", "b", "--time", "wall"}).exit_code, 2);
+  const auto estimator = run_report_tool({"--dir", "x", "--markdown", "a", "--html", "b", "--estimator", "mean"});
+  EXPECT_EQ(estimator.exit_code, 2);
+  EXPECT_THAT(estimator.output, HasSubstr("--estimator: unknown estimator 'mean'"));
   EXPECT_EQ(run_report_tool({"--no-such-option"}).exit_code, 2);
   const auto help = run_report_tool({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.output, HasSubstr("--counters-bench"));
+  EXPECT_THAT(help.output, HasSubstr("--estimator"));
   EXPECT_THAT(help.output, HasSubstr("Exit codes:"));
 }
 

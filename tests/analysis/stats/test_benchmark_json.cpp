@@ -189,3 +189,77 @@ TEST(BenchmarkJson, TimeMeasureNames) {
   EXPECT_EQ(ea::parse_time_measure("real"), ea::TimeMeasure::real);
   EXPECT_THROW(ea::parse_time_measure("wall"), std::invalid_argument);
 }
+
+// The noise figures baseline writes per repetition (noise_* user counters):
+// one RepetitionNoise per repetition, in file order, never among the counters.
+TEST(BenchmarkJsonNoise, ReadsOneNoiseRecordPerRepetition) {
+  const ea::BenchmarkFile f = ea::read_benchmark_json(fixture("noise_run2.json"));
+  const ea::BenchmarkSamples* rerun = f.find("rerun");
+  ASSERT_NE(rerun, nullptr);
+  // Five first-pass repetitions (the last two disturbed) and two re-run ones,
+  // which are more entries of the same name.
+  ASSERT_EQ(rerun->repetitions(), 7u);
+  ASSERT_EQ(rerun->noise.size(), rerun->repetitions());
+  EXPECT_EQ(rerun->disturbed_count(), 2u);
+  EXPECT_FALSE(rerun->noise[2].disturbed);
+  EXPECT_TRUE(rerun->noise[3].disturbed);
+  EXPECT_TRUE(rerun->noise[4].disturbed);
+  EXPECT_EQ(rerun->noise[4].rerun, 0u);
+  EXPECT_EQ(rerun->noise[5].rerun, 1u);
+  EXPECT_FALSE(rerun->noise[5].disturbed);
+  // Aligned with the times: the disturbed repetitions are the 58 ns ones.
+  EXPECT_DOUBLE_EQ(rerun->cpu_ns[3], 58);
+  EXPECT_DOUBLE_EQ(*rerun->noise[3].wall_ns, 58'000);
+  EXPECT_DOUBLE_EQ(*rerun->noise[3].run_delay_ns, 5'800);
+  EXPECT_DOUBLE_EQ(*rerun->noise[3].loadavg, 0.25);
+  EXPECT_DOUBLE_EQ(*rerun->noise[0].steal_ns, 0);  // measured as 0, not absent
+  EXPECT_EQ(rerun->undisturbed_times(ea::TimeMeasure::cpu), (std::vector<double>{50, 50, 51, 50, 50}));
+  EXPECT_EQ(rerun->undisturbed_times(ea::TimeMeasure::real).size(), 5u);
+  // Noise figures are not counters of the code; a real counter still is.
+  EXPECT_TRUE(rerun->counters.empty());
+  const ea::BenchmarkSamples* code = f.find("code_spread");
+  ASSERT_NE(code, nullptr);
+  EXPECT_EQ(code->counters.size(), 1u);
+  EXPECT_EQ(code->counters.count("TOT_INS"), 1u);
+  EXPECT_EQ(f.virtualized(), false);
+  EXPECT_EQ(ea::read_benchmark_json(fixture("noise_run1.json")).virtualized(), true);
+}
+
+TEST(BenchmarkJsonNoise, FilesWithoutNoiseReadAsUndisturbedWithNoFigures) {
+  const ea::BenchmarkFile f = ea::read_benchmark_json(fixture("old.json"));
+  const ea::BenchmarkSamples& a = f.benchmarks[0];
+  ASSERT_EQ(a.noise.size(), a.repetitions());
+  EXPECT_EQ(a.disturbed_count(), 0u);
+  EXPECT_EQ(a.undisturbed_times(ea::TimeMeasure::cpu), a.cpu_ns);
+  EXPECT_FALSE(a.noise[0].steal_ns.has_value());
+  EXPECT_FALSE(a.noise[0].run_delay_ns.has_value());
+  EXPECT_FALSE(a.noise[0].wall_ns.has_value());
+  EXPECT_EQ(f.virtualized(), std::nullopt);
+}
+
+TEST(BenchmarkJsonNoise, BadValuesAreRefusedAtTheirPointer) {
+  const auto error_with = [](const std::string& figure) {
+    try {
+      ea::parse_benchmark_json("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"iteration\", \"real_time\": 1, "
+                               "\"cpu_time\": 1, \"time_unit\": \"ns\"}, {\"name\": \"x\", \"run_type\": \"iteration\", "
+                               "\"real_time\": 1, \"cpu_time\": 1, \"time_unit\": \"ns\", " +
+                                   figure + "}]}",
+                               "t.json");
+    } catch (const ea::BenchmarkJsonError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_THAT(error_with("\"noise_steal_ns\": -5"),
+              HasSubstr("t.json: /benchmarks/1/noise_steal_ns: expected a number >= 0, found -5"));
+  EXPECT_THAT(error_with("\"noise_run_delay_ns\": \"3\""),
+              HasSubstr("t.json: /benchmarks/1/noise_run_delay_ns: expected a number, found a string"));
+  EXPECT_THAT(error_with("\"noise_disturbed\": 2"),
+              HasSubstr("t.json: /benchmarks/1/noise_disturbed: expected a whole number in [0, 1], found 2"));
+  EXPECT_THAT(error_with("\"noise_disturbed\": 0.5"), HasSubstr("/benchmarks/1/noise_disturbed: expected a whole"));
+  EXPECT_THAT(error_with("\"noise_rerun\": 1.5"), HasSubstr("/benchmarks/1/noise_rerun: expected a whole number"));
+  EXPECT_THAT(error_with("\"noise_rerun\": -1"), HasSubstr("/benchmarks/1/noise_rerun: expected a whole number"));
+  EXPECT_THAT(error_with("\"noise_loadavg\": -0.5"), HasSubstr("/benchmarks/1/noise_loadavg: expected a number >= 0"));
+  // Absent (or NaN, read as null) is "not measured", never an error and never 0.
+  EXPECT_EQ(error_with("\"noise_steal_ns\": NaN, \"noise_disturbed\": 1"), "(no error)");
+}

@@ -13,6 +13,7 @@
 namespace ea = engram::benchstats;
 using stats_test::fixture;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using V = std::vector<double>;
 
 namespace {
@@ -296,4 +297,149 @@ TEST(CompareOutput, DurationsPickAReadableUnit) {
   EXPECT_EQ(ea::format_duration_ns(12'345), "12.35 us");
   EXPECT_EQ(ea::format_duration_ns(3.2e6), "3.2 ms");
   EXPECT_EQ(ea::format_duration_ns(2.5e9), "2.5 s");
+}
+
+// ---- disturbed repetitions and the estimator -----------------------------------
+
+namespace {
+
+// Samples whose repetitions at `disturbed_at` were marked disturbed by the run.
+ea::BenchmarkSamples with_disturbed(const std::string& name, const V& cpu_ns, const std::vector<std::size_t>& disturbed_at) {
+  ea::BenchmarkSamples s = samples(name, cpu_ns);
+  s.noise.resize(cpu_ns.size());
+  for (std::size_t i : disturbed_at) s.noise.at(i).disturbed = true;
+  return s;
+}
+
+ea::BenchmarkFile virtualized_run(const std::string& source, std::vector<ea::BenchmarkSamples> benchmarks) {
+  ea::BenchmarkFile f = run_of(source, std::move(benchmarks));
+  f.context["engram.setup"] = R"({"virtualized": true})";
+  return f;
+}
+
+}  // namespace
+
+TEST(CompareNoise, DisturbedRepetitionsAreSetAsideAndCounted) {
+  // NEW is OLD plus two repetitions twice as slow, both marked disturbed.
+  V new_values = kBase;
+  new_values.insert(new_values.begin() + 3, 200.0);
+  new_values.push_back(210.0);
+  const auto r = ea::compare_runs(run_of("old", {samples("k", kBase)}),
+                                  run_of("new", {with_disturbed("k", new_values, {3, 11})}), {});
+  const auto& c = only(r);
+  EXPECT_EQ(c.new_side.set_aside, 2u);
+  EXPECT_EQ(c.old_side.set_aside, 0u);
+  EXPECT_EQ(c.new_side.repetitions, kBase.size());
+  EXPECT_DOUBLE_EQ(*c.ratio, 1.0);  // the same values once the disturbed ones are gone
+  EXPECT_EQ(c.verdict, ea::Verdict::within_noise);
+  EXPECT_THAT(c.reason, HasSubstr("disturbed repetitions set aside: 2 in NEW"));
+  ASSERT_TRUE(c.new_side.summary);
+  EXPECT_DOUBLE_EQ(c.new_side.summary->max, 101.0);  // the summary, too, is of the repetitions used
+}
+
+TEST(CompareNoise, WithoutTheMarksTheSameSlowRepetitionsCount) {
+  // The same values unmarked: nothing is set aside and the median moves.
+  V new_values = kBase;
+  new_values.insert(new_values.begin() + 3, 200.0);
+  new_values.push_back(210.0);
+  const auto r = ea::compare_runs(run_of("old", {samples("k", kBase)}), run_of("new", {samples("k", new_values)}), {});
+  const auto& c = only(r);
+  EXPECT_EQ(c.new_side.set_aside, 0u);
+  EXPECT_EQ(c.new_side.repetitions, 12u);
+  EXPECT_GT(*c.ratio, 1.0);
+  EXPECT_THAT(c.reason, Not(HasSubstr("set aside")));
+}
+
+TEST(CompareNoise, TooFewUndisturbedRepetitionsAreInconclusiveWithTheReason) {
+  const auto r = ea::compare_runs(run_of("old", {samples("k", kBase)}),
+                                  run_of("new", {with_disturbed("k", {100, 300, 101, 99.5, 310}, {1, 4})}), {});
+  const auto& c = only(r);
+  EXPECT_EQ(c.verdict, ea::Verdict::inconclusive);
+  EXPECT_FALSE(c.p_value);
+  EXPECT_THAT(c.reason, HasSubstr("only 3 undisturbed repetitions in NEW (2 disturbed set aside); need 4"));
+  EXPECT_EQ(r.exit_code(), ea::kCompareExitInconclusive);
+  // Every repetition disturbed: nothing is left to compare.
+  const auto none = ea::compare_runs(run_of("old", {samples("k", kBase)}),
+                                     run_of("new", {with_disturbed("k", {300, 310}, {0, 1})}), {});
+  EXPECT_EQ(only(none).verdict, ea::Verdict::inconclusive);
+  EXPECT_THAT(only(none).reason, HasSubstr("every repetition in NEW was disturbed (2 set aside)"));
+  EXPECT_FALSE(only(none).ratio);
+}
+
+TEST(CompareNoise, TheEstimatorMakesTheRatioAndItsInterval) {
+  // Same minimum, a median 10% higher: the two estimators disagree.
+  const V old_values{100, 102, 104, 106, 108, 110, 112, 114, 116, 118};  // median 109
+  const V new_values{100, 114, 116, 118, 120, 122, 124, 126, 128, 130};  // median 121
+  ea::CompareOptions median, minimum, q25;
+  median.estimator = ea::Estimator::median;
+  minimum.estimator = ea::Estimator::minimum;
+  q25.estimator = ea::Estimator::q25;
+  const auto by_median = ea::compare_runs(run_of("o", {samples("k", old_values)}), run_of("n", {samples("k", new_values)}), median);
+  const auto by_min = ea::compare_runs(run_of("o", {samples("k", old_values)}), run_of("n", {samples("k", new_values)}), minimum);
+  const auto by_q25 = ea::compare_runs(run_of("o", {samples("k", old_values)}), run_of("n", {samples("k", new_values)}), q25);
+  EXPECT_DOUBLE_EQ(*only(by_median).ratio, 121.0 / 109.0);
+  EXPECT_DOUBLE_EQ(*only(by_min).ratio, 1.0);
+  EXPECT_DOUBLE_EQ(*only(by_q25).ratio, ea::quantile(new_values, 0.25) / ea::quantile(old_values, 0.25));
+  EXPECT_DOUBLE_EQ(*only(by_min).new_side.estimate, 100.0);
+  EXPECT_DOUBLE_EQ(*only(by_median).new_side.estimate, 121.0);
+  // Each CI is of its own ratio: the median's lies wholly above 1, the minimum's reaches down to it.
+  EXPECT_GT(only(by_median).ratio_ci->low, 1.0);
+  EXPECT_LE(only(by_min).ratio_ci->low, 1.0);
+  EXPECT_EQ(only(by_median).verdict, ea::Verdict::regressed);
+  EXPECT_EQ(only(by_min).verdict, ea::Verdict::within_noise);
+  // The p-value is over the repetitions, whatever the estimator.
+  EXPECT_DOUBLE_EQ(*only(by_median).p_value, *only(by_min).p_value);
+  EXPECT_EQ(by_min.estimator.estimator, ea::Estimator::minimum);
+  EXPECT_EQ(by_min.estimator.reason, "chosen with --estimator");
+}
+
+TEST(CompareNoise, TheDefaultEstimatorFollowsEngramSetup) {
+  const auto plain = ea::compare_runs(run_of("o", {samples("k", kBase)}), run_of("n", {samples("k", kBase)}), {});
+  EXPECT_EQ(plain.estimator.estimator, ea::Estimator::median);
+  // One run on a virtualized machine is enough: its noise is in the comparison.
+  const auto vm = ea::compare_runs(run_of("o", {samples("k", kBase)}), virtualized_run("n", {samples("k", kBase)}), {});
+  EXPECT_EQ(vm.estimator.estimator, ea::Estimator::minimum);
+  EXPECT_THAT(vm.estimator.reason, HasSubstr("virtualized"));
+  // An explicit choice wins.
+  ea::CompareOptions median;
+  median.estimator = ea::Estimator::median;
+  EXPECT_EQ(ea::compare_runs(run_of("o", {samples("k", kBase)}), virtualized_run("n", {samples("k", kBase)}), median)
+                .estimator.estimator,
+            ea::Estimator::median);
+}
+
+TEST(CompareNoise, TableAndJsonNameTheEstimatorAndTheSetAside) {
+  V new_values = kBase;
+  new_values.push_back(200.0);
+  new_values.push_back(205.0);
+  const auto r = ea::compare_runs(run_of("old", {samples("k", kBase)}),
+                                  virtualized_run("new", {with_disturbed("k", new_values, {10, 11})}), {});
+  const std::string table = ea::render_comparison_table(r);
+  EXPECT_THAT(table, HasSubstr("cpu time, min of the undisturbed repetitions"));
+  EXPECT_THAT(table, HasSubstr("\nestimator: min (" + r.estimator.reason + ")\n"));
+  EXPECT_THAT(table, HasSubstr("set aside"));
+  EXPECT_THAT(table, HasSubstr("10/10      0 / 2"));
+  EXPECT_THAT(table, HasSubstr("k: within noise: "));  // a note, because repetitions were set aside
+  const nlohmann::json j = nlohmann::json::parse(ea::render_comparison_json(r));
+  EXPECT_EQ(j["version"], ea::kComparisonJsonVersion);
+  EXPECT_EQ(j["estimator"]["name"], "min");
+  EXPECT_EQ(j["estimator"]["reason"], r.estimator.reason);
+  EXPECT_EQ(j["benchmarks"][0]["set_aside"]["old"], 0);
+  EXPECT_EQ(j["benchmarks"][0]["set_aside"]["new"], 2);
+  EXPECT_EQ(j["benchmarks"][0]["new"]["repetitions"], 10);
+  EXPECT_DOUBLE_EQ(j["benchmarks"][0]["new"]["estimate"].get<double>(), 99.5);
+}
+
+TEST(CompareNoise, DeterministicModeUsesEveryRepetitionAndNoEstimator) {
+  ea::BenchmarkSamples s = with_disturbed("k", {1, 2}, {1});
+  s.counters["TOT_INS"] = {1000, 1000};
+  ea::CompareOptions det;
+  det.deterministic = true;
+  const auto r = ea::compare_runs(run_of("o", {s}), run_of("n", {s}), det);
+  EXPECT_EQ(only(r).new_side.repetitions, 2u);  // counts are not disturbed by noise
+  EXPECT_EQ(only(r).new_side.set_aside, 0u);
+  EXPECT_THAT(ea::render_comparison_table(r), HasSubstr("no timing estimator applies"));
+  const nlohmann::json j = nlohmann::json::parse(ea::render_comparison_json(r));
+  EXPECT_FALSE(j.contains("estimator"));
+  EXPECT_FALSE(j["benchmarks"][0].contains("set_aside"));
 }

@@ -133,3 +133,71 @@ TEST(CompareTool, JsonOutputAndJsonFile) {
   EXPECT_EQ(written["exit_code"], 3);
   EXPECT_EQ(written["summary"]["regressed"], 1);
 }
+
+// ---- disturbed repetitions and the estimator, on fixture files -------------------
+// compare_noise_old.json: kernel_a 100, 102 .. 118 us (median 109, min 100),
+// context engram.setup {"virtualized": false}.
+
+TEST(CompareTool, DisturbedRepetitionsAreSetAsideAndSaidSo) {
+  // NEW: eight repetitions spread like OLD's and two about 2x slower, marked
+  // disturbed (steal and run delay past their thresholds).
+  const auto r = compare(pair("compare_noise_old.json", "compare_noise_new_disturbed.json"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("kernel_a/optimized  10/8       0 / 2"));
+  EXPECT_THAT(r.output, HasSubstr("within noise"));
+  EXPECT_THAT(r.output, HasSubstr("(disturbed repetitions set aside: 2 in NEW)"));
+  const auto j = nlohmann::json::parse(compare("--json " + pair("compare_noise_old.json", "compare_noise_new_disturbed.json")).output);
+  EXPECT_EQ(j["benchmarks"][0]["set_aside"], (nlohmann::json{{"old", 0}, {"new", 2}}));
+  EXPECT_EQ(j["benchmarks"][0]["verdict"], "within noise");
+}
+
+TEST(CompareTool, TooFewUndisturbedRepetitionsAreInconclusive) {
+  const auto r = compare(pair("compare_noise_old.json", "compare_noise_new_few.json"));
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("only 3 undisturbed repetitions in NEW (2 disturbed set aside); need 4"));
+}
+
+TEST(CompareTool, MedianAndMinGiveDifferentRatiosOnTheSameFiles) {
+  // NEW: 100, 116, 118 .. 132 us: the same minimum as OLD, the median 123.
+  const std::string files = pair("compare_noise_old.json", "compare_noise_new_skewed.json");
+  const auto median = compare("--json --estimator=median " + files);
+  const auto minimum = compare("--json --estimator=min " + files);
+  EXPECT_EQ(median.exit_code, 3) << median.output;  // +12.8%, its CI wholly beyond 2%
+  EXPECT_EQ(minimum.exit_code, 0) << minimum.output;
+  const auto by_median = nlohmann::json::parse(median.output);
+  const auto by_min = nlohmann::json::parse(minimum.output);
+  EXPECT_DOUBLE_EQ(by_median["benchmarks"][0]["ratio"].get<double>(), 123.0 / 109.0);
+  EXPECT_DOUBLE_EQ(by_min["benchmarks"][0]["ratio"].get<double>(), 1.0);
+  EXPECT_EQ(by_median["estimator"]["name"], "median");
+  EXPECT_EQ(by_min["estimator"], (nlohmann::json{{"name", "min"}, {"reason", "chosen with --estimator"}}));
+  const auto table = compare("--estimator=min " + files);
+  EXPECT_THAT(table.output, HasSubstr("cpu time, min of the undisturbed repetitions"));
+  EXPECT_THAT(table.output, HasSubstr("\nestimator: min (chosen with --estimator)\n"));
+}
+
+TEST(CompareTool, TheDefaultEstimatorIsTheMinimumOnAVirtualizedMachine) {
+  // The same NEW values; only engram.setup differs.
+  const auto plain = compare("--json " + pair("compare_noise_old.json", "compare_noise_new_skewed.json"));
+  const auto vm = compare("--json " + pair("compare_noise_old.json", "compare_noise_new_vm.json"));
+  const auto j_plain = nlohmann::json::parse(plain.output);
+  const auto j_vm = nlohmann::json::parse(vm.output);
+  EXPECT_EQ(j_plain["estimator"]["name"], "median");
+  EXPECT_EQ(j_vm["estimator"]["name"], "min");
+  EXPECT_THAT(j_vm["estimator"]["reason"].get<std::string>(), HasSubstr("virtualized"));
+  EXPECT_DOUBLE_EQ(j_vm["benchmarks"][0]["ratio"].get<double>(), 1.0);
+  EXPECT_EQ(vm.exit_code, 0) << vm.output;
+  const auto table = compare(pair("compare_noise_old.json", "compare_noise_new_vm.json"));
+  EXPECT_THAT(table.output, HasSubstr("\nestimator: min ("));
+  EXPECT_THAT(table.output, HasSubstr("virtualized machine"));
+}
+
+TEST(CompareTool, AnUnknownEstimatorIsBadUsage) {
+  const auto r = compare("--estimator=mean " + pair("old.json", "same.json"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--estimator: unknown estimator 'mean'"));
+  const auto deterministic = compare("--deterministic --estimator=min " + pair("sim_old.json", "sim_same.json"));
+  EXPECT_EQ(deterministic.exit_code, 2) << deterministic.output;
+  const auto help = compare("--help");
+  EXPECT_THAT(help.output, HasSubstr("--estimator"));
+  EXPECT_THAT(help.output, HasSubstr("the minimum when a run says it was measured on a\nvirtualized machine"));
+}

@@ -10,6 +10,12 @@
 // mode, where identical binaries give identical simulated instruction counts.
 // The slowed kernel (--slow-factor=1, twice the work) is caught at the default
 // threshold in both modes.
+//
+// baseline marks the repetitions its noise probe saw disturbed, and compare
+// sets them aside. On a machine busy enough that fewer than 4 undisturbed
+// repetitions remain (the re-run budget included), compare rightly answers
+// "inconclusive" and says how many it set aside: the timed cases accept that
+// answer (and skip the regression check, saying why) rather than fail.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -81,7 +87,15 @@ TEST(CompareEndToEnd, TwoTimedRunsOfTheSameBinaryPass) {
   ASSERT_EQ(report["benchmarks"].size(), 2u);
   for (const auto& b : report["benchmarks"]) {
     EXPECT_NE(b["verdict"], "regressed") << b.dump();
-    EXPECT_FALSE(b["p_value"].is_null());  // 8 repetitions per side: a p-value is given
+    // A p-value is given whenever 4 or more undisturbed repetitions per side
+    // remain; fewer is inconclusive, naming the repetitions set aside.
+    const bool enough = b["old"]["repetitions"].get<int>() >= 4 && b["new"]["repetitions"].get<int>() >= 4;
+    if (enough) {
+      EXPECT_FALSE(b["p_value"].is_null()) << b.dump();
+    } else {
+      EXPECT_EQ(b["verdict"], "inconclusive") << b.dump();
+      EXPECT_THAT(b["reason"].get<std::string>(), HasSubstr("disturbed set aside")) << b.dump();
+    }
     // The same work twice: whatever the noise, well within a factor of two.
     EXPECT_GT(b["ratio"].get<double>(), 0.5) << b.dump();
     EXPECT_LT(b["ratio"].get<double>(), 2.0) << b.dump();
@@ -92,10 +106,17 @@ TEST(CompareEndToEnd, ASlowedKernelIsARegression) {
   stats_test::TempDir dir("e2e-slow");
   ASSERT_NO_FATAL_FAILURE(timed_run(dir.file("a.json")));
   ASSERT_NO_FATAL_FAILURE(timed_run(dir.file("slow.json"), std::string("--slow=") + kSlowed + " --slow-factor=1"));
-  const auto report = compare_json(dir.file("a.json") + " " + dir.file("slow.json"), 3);
+  const auto r = run(std::string(ENGRAM_COMPARE_TOOL) + " --json " + dir.file("a.json") + " " + dir.file("slow.json"));
+  const auto report = nlohmann::json::parse(r.output, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << r.output;
   const auto& slowed = row(report, kSlowed);
+  EXPECT_GT(slowed["ratio"].get<double>(), 1.5);  // twice the work, whatever was set aside
+  if (slowed["verdict"] == "inconclusive" &&
+      (slowed["set_aside"]["old"].get<int>() > 0 || slowed["set_aside"]["new"].get<int>() > 0)) {
+    GTEST_SKIP() << "this machine was too busy for a verdict: " << slowed["reason"].get<std::string>();
+  }
+  EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_EQ(slowed["verdict"], "regressed") << slowed.dump();
-  EXPECT_GT(slowed["ratio"].get<double>(), 1.5);  // twice the work
   EXPECT_GT(slowed["ratio_ci"]["low"].get<double>(), 1.02);
 }
 

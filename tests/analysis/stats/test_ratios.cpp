@@ -289,3 +289,65 @@ TEST(RatiosTool, CheckExtraRowsAndBadInput) {
   EXPECT_EQ(stats_test::run(tool + " --help").exit_code, 0);
   EXPECT_THAT(stats_test::run(tool + " --list-targets").output, HasSubstr("spreading_activation_10k/eigen"));
 }
+
+// ---- the estimator and disturbed repetitions ------------------------------------
+
+namespace {
+
+ea::BenchmarkSamples with_disturbed(const std::string& name, const std::vector<double>& cpu_ns,
+                                    const std::vector<std::size_t>& disturbed_at) {
+  ea::BenchmarkSamples s = samples(name, cpu_ns);
+  s.noise.resize(cpu_ns.size());
+  for (std::size_t i : disturbed_at) s.noise.at(i).disturbed = true;
+  return s;
+}
+
+}  // namespace
+
+TEST(Ratios, TheEstimatorAndTheUndisturbedRepetitionsMakeTheRatio) {
+  std::vector<ea::BenchmarkFile> runs(1);
+  runs[0].source = "run.json";
+  // optimized: 40, 44, 48 and a disturbed 200; peer: 50, 60, 70 and a disturbed 300.
+  runs[0].benchmarks = {with_disturbed("sim/optimized", {40, 200, 44, 48}, {1}),
+                        with_disturbed("sim/peer", {50, 60, 300, 70}, {2}),
+                        with_disturbed("sim/reference", {500, 510}, {0, 1})};  // every one disturbed
+  const std::vector<ea::RatioTarget> one{kTwoTargets[0], kTwoTargets[1]};
+  const ea::RatioReport by_median = ea::compute_ratios(runs, one, ea::TimeMeasure::cpu, ea::Estimator::median);
+  EXPECT_DOUBLE_EQ(*by_median.rows[0].per_run[0], 44.0 / 60.0);
+  const ea::RatioReport by_min = ea::compute_ratios(runs, one, ea::TimeMeasure::cpu, ea::Estimator::minimum);
+  EXPECT_DOUBLE_EQ(*by_min.rows[0].per_run[0], 40.0 / 50.0);
+  // Every repetition of the reference was disturbed: estimated from them all, and counted.
+  EXPECT_DOUBLE_EQ(*by_min.rows[1].per_run[0], 500.0 / 40.0);
+  EXPECT_EQ(by_min.set_aside, (std::vector<std::size_t>{2}));
+  EXPECT_EQ(by_min.all_disturbed, (std::vector<std::size_t>{1}));
+  EXPECT_EQ(by_min.estimator.estimator, ea::Estimator::minimum);
+  const std::string md = ea::ratios_markdown(by_min);
+  EXPECT_THAT(md, HasSubstr("Each ratio is min / min of the cpu times"));
+  EXPECT_THAT(md, HasSubstr("Estimator: min (chosen with --estimator)"));
+  EXPECT_THAT(md, HasSubstr("(2 disturbed set aside; 1 benchmark with every repetition disturbed, estimated from them all)"));
+  const nlohmann::json j = nlohmann::json::parse(ea::ratios_json(by_min));
+  EXPECT_EQ(j["version"], ea::kRatiosJsonVersion);
+  EXPECT_EQ(j["estimator"]["name"], "min");
+  EXPECT_EQ(j["set_aside"], nlohmann::json::array({2}));
+  EXPECT_EQ(j["all_disturbed"], nlohmann::json::array({1}));
+}
+
+TEST(Ratios, TheDefaultEstimatorFollowsEngramSetup) {
+  auto runs = three_runs();
+  EXPECT_EQ(ea::compute_ratios(runs, kTwoTargets).estimator.estimator, ea::Estimator::median);
+  runs[1].context["engram.setup"] = R"({"virtualized": true})";
+  const ea::RatioReport r = ea::compute_ratios(runs, kTwoTargets);
+  EXPECT_EQ(r.estimator.estimator, ea::Estimator::minimum);
+  EXPECT_DOUBLE_EQ(*r.rows[0].per_run[0], 39.0 / 49.0);  // the minima of run 1
+  EXPECT_THAT(ea::ratios_markdown(r), HasSubstr("virtualized"));
+}
+
+TEST(RatiosTool, EstimatorOption) {
+  const std::string tool = ENGRAM_RATIOS_TOOL;
+  const auto min = stats_test::run(tool + " --estimator=min " + stats_test::fixture("old.json"));
+  EXPECT_EQ(min.exit_code, 0) << min.output;
+  EXPECT_THAT(min.output, HasSubstr("Estimator: min (chosen with --estimator)"));
+  const auto bad = stats_test::run(tool + " --estimator=mode " + stats_test::fixture("old.json"));
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("--estimator: unknown estimator 'mode'"));
+}

@@ -1,4 +1,5 @@
-// Stability over runs: CV of the run medians against the 5% criterion, its
+// Stability over runs: CV of the run estimates against the 5% criterion, the
+// disturbed repetitions set aside, the reasons taken from the noise, its
 // tables, the gnuplot plot and the stability tool.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 namespace ea = engram::benchstats;
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using V = std::vector<double>;
 
 namespace {
@@ -59,23 +61,23 @@ std::vector<std::string> listing(const fs::path& dir) {
 
 }  // namespace
 
-TEST(Stability, CvOfRunMediansAgainstTheLimit) {
+TEST(Stability, CvOfRunEstimatesAgainstTheLimit) {
   const auto runs = three_runs();
   const ea::StabilityReport r = ea::analyse_stability(runs);
   ASSERT_EQ(r.benchmarks.size(), 3u);
   const auto& steady = r.benchmarks[0];
   EXPECT_EQ(steady.name, "steady");
-  ASSERT_EQ(steady.run_medians.size(), 3u);
-  EXPECT_DOUBLE_EQ(*steady.run_medians[1], 102);
+  ASSERT_EQ(steady.run_estimates.size(), 3u);
+  EXPECT_DOUBLE_EQ(*steady.run_estimates[1], 102);
   EXPECT_NEAR(*steady.cv, 0.02, 1e-12);
-  EXPECT_DOUBLE_EQ(*steady.median_of_medians, 100);
+  EXPECT_DOUBLE_EQ(*steady.median_of_estimates, 100);
   EXPECT_DOUBLE_EQ(*steady.min, 98);
   EXPECT_DOUBLE_EQ(*steady.max, 102);
   EXPECT_EQ(steady.status, ea::StabilityStatus::pass);
   EXPECT_NEAR(*r.benchmarks[1].cv, 0.20, 1e-12);
   EXPECT_EQ(r.benchmarks[1].status, ea::StabilityStatus::fail);
   const auto& partial = r.benchmarks[2];
-  EXPECT_FALSE(partial.run_medians[2]);
+  EXPECT_FALSE(partial.run_estimates[2]);
   EXPECT_EQ(partial.status, ea::StabilityStatus::incomplete);  // CV 0 over two runs, but a run lacks it
   EXPECT_EQ(r.count(ea::StabilityStatus::pass), 1u);
   // A 25% limit lets the shaky one pass.
@@ -94,16 +96,16 @@ TEST(Stability, MarkdownAndJson) {
   const auto runs = three_runs();
   const ea::StabilityReport r = ea::analyse_stability(runs);
   const std::string md = ea::stability_markdown(r);
-  EXPECT_THAT(md, HasSubstr("| benchmark | run 1 | run 2 | run 3 | median | CV of medians | < 5% |"));
-  EXPECT_THAT(md, HasSubstr("| steady | 100 ns | 102 ns | 98 ns | 100 ns | 2.00% | pass |"));
-  EXPECT_THAT(md, HasSubstr("| shaky | 100 ns | 120 ns | 80 ns | 100 ns | 20.00% | FAIL |"));
+  EXPECT_THAT(md, HasSubstr("| benchmark | run 1 | run 2 | run 3 | median of runs | CV | disturbed | steal | run delay | < 5% | reason |"));
+  EXPECT_THAT(md, HasSubstr("| steady | 100 ns | 102 ns | 98 ns | 100 ns | 2.00% | 0/9 | - | - | pass |  |"));
+  EXPECT_THAT(md, HasSubstr("| shaky | 100 ns | 120 ns | 80 ns | 100 ns | 20.00% | 0/9 | - | - | FAIL | "));
   EXPECT_THAT(md, HasSubstr("| partial | 50 ns | 50 ns | - |"));
   EXPECT_THAT(md, HasSubstr("1 of 3 benchmarks pass, 1 fail, 1 incomplete"));
   EXPECT_THAT(md, HasSubstr("1. run1.json"));
   const nlohmann::json j = nlohmann::json::parse(ea::stability_json(r));
   EXPECT_EQ(j["benchmarks"][0]["status"], "pass");
   EXPECT_EQ(j["benchmarks"][1]["status"], "fail");
-  EXPECT_TRUE(j["benchmarks"][2]["run_medians"][2].is_null());
+  EXPECT_TRUE(j["benchmarks"][2]["run_estimates"][2].is_null());
   EXPECT_NEAR(j["benchmarks"][0]["cv"].get<double>(), 0.02, 1e-12);
   EXPECT_EQ(j["summary"]["incomplete"], 1);
 }
@@ -127,7 +129,7 @@ TEST(StabilityJson, RoundTripsEveryField) {
   const std::string text = ea::stability_json(r);
   const nlohmann::json j = nlohmann::json::parse(text);
   EXPECT_EQ(j["schema"], "engram-stability");
-  EXPECT_EQ(j["version"], 1);
+  EXPECT_EQ(j["version"], 2);
   const ea::StabilityReport back = ea::stability_from_json(engram::io::parse_json_text(text, "stability.json"));
   EXPECT_EQ(back.sources, r.sources);
   EXPECT_EQ(back.options.cv_limit, 0.1);
@@ -135,7 +137,7 @@ TEST(StabilityJson, RoundTripsEveryField) {
   ASSERT_EQ(back.benchmarks.size(), 3u);
   EXPECT_EQ(back.benchmarks[1].status, ea::StabilityStatus::fail);
   EXPECT_EQ(back.benchmarks[2].status, ea::StabilityStatus::incomplete);
-  EXPECT_FALSE(back.benchmarks[2].run_medians[2].has_value());
+  EXPECT_FALSE(back.benchmarks[2].run_estimates[2].has_value());
   EXPECT_EQ(back.benchmarks[0].repetitions, r.benchmarks[0].repetitions);
   EXPECT_EQ(back.benchmarks[0].cv, r.benchmarks[0].cv);
   // Written again, the same bytes: nothing is lost on the way.
@@ -146,9 +148,9 @@ TEST(StabilityJson, AnotherVersionUnknownStatusAndBadShapesAreClearErrors) {
   const auto runs = three_runs();
   const nlohmann::json good = nlohmann::json::parse(ea::stability_json(ea::analyse_stability(runs)));
   nlohmann::json bad = good;
-  bad["version"] = 2;
+  bad["version"] = 1;
   EXPECT_THAT(stability_read_error(bad),
-              HasSubstr("stability.json: /version: engram-stability version 2; this build reads version 1"));
+              HasSubstr("stability.json: /version: engram-stability version 1; this build reads version 2"));
   bad = good;
   bad.erase("schema");
   EXPECT_THAT(stability_read_error(bad), HasSubstr("no \"schema\" member"));
@@ -159,8 +161,8 @@ TEST(StabilityJson, AnotherVersionUnknownStatusAndBadShapesAreClearErrors) {
   bad["unit"] = "us";
   EXPECT_THAT(stability_read_error(bad), HasSubstr("/unit: unit \"us\""));
   bad = good;
-  bad["benchmarks"][0]["run_medians"].erase(0);
-  EXPECT_THAT(stability_read_error(bad), HasSubstr("/benchmarks/0/run_medians: 2 run medians for 3 runs"));
+  bad["benchmarks"][0]["run_estimates"].erase(0);
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/benchmarks/0/run_estimates: 2 run estimates for 3 runs"));
   bad = good;
   bad["time"] = "wall";
   EXPECT_THAT(stability_read_error(bad), HasSubstr("/time"));
@@ -263,4 +265,277 @@ TEST(StabilityTool, CvLimitOutsideItsRangeIsExitTwo) {
     EXPECT_THAT(r.output, HasSubstr("stability: error: --cv-limit: expected a number in (0, 100), found ")) << bad;
   }
   EXPECT_EQ(stats_test::run(std::string(ENGRAM_STABILITY_TOOL) + " --cv-limit 99.5% " + runs).exit_code, 0);
+}
+
+// ---- Noise: disturbed repetitions set aside, the noise seen, the reasons ----
+//
+// noise_run1..3.json (three runs, five repetitions each unless said):
+//  steady        run 3: 100, 99 and three disturbed 130, 131, 129 (run delay 25% of wall)
+//  rerun         run 2: 50, 50, 51, two disturbed 58 and two re-run 50, 50
+//  all_disturbed run 2: every repetition disturbed (steal 2% of wall), 200 ns like the others
+//  noisy_fail    run 3: 120, 121 and three disturbed ~120 (run delay 4.2% of wall)
+//  code_spread   run 3: 10% slower, every noise figure measured and 0
+// Run 1's engram.setup says virtualized.
+
+namespace {
+
+std::vector<ea::BenchmarkFile> noise_runs() {
+  return {ea::read_benchmark_json(stats_test::fixture("noise_run1.json")),
+          ea::read_benchmark_json(stats_test::fixture("noise_run2.json")),
+          ea::read_benchmark_json(stats_test::fixture("noise_run3.json"))};
+}
+
+ea::StabilityOptions with_estimator(ea::Estimator estimator) {
+  ea::StabilityOptions options;
+  options.estimator = ea::chosen_estimator(estimator);
+  return options;
+}
+
+// A copy: the report is often a temporary.
+ea::BenchmarkStability find(const ea::StabilityReport& r, const std::string& name) {
+  for (const auto& b : r.benchmarks) {
+    if (b.name == name) return b;
+  }
+  throw std::runtime_error("no benchmark " + name);
+}
+
+}  // namespace
+
+TEST(StabilityNoise, DisturbedRepetitionsAreSetAside) {
+  const auto runs = noise_runs();
+  const ea::StabilityReport r = ea::analyse_stability(runs, with_estimator(ea::Estimator::median));
+  const auto& steady = find(r, "steady");
+  // Run 3's median over its two undisturbed repetitions, not over all five.
+  EXPECT_DOUBLE_EQ(*steady.run_estimates[2], 99.5);
+  EXPECT_EQ(steady.disturbed, (std::vector<std::size_t>{0, 0, 3}));
+  EXPECT_EQ(steady.status, ea::StabilityStatus::pass);
+  EXPECT_TRUE(steady.reason.empty());
+
+  // The same runs without the disturbed flags: the median of run 3 is a slow
+  // repetition (129), and the benchmark fails.
+  auto unflagged = runs;
+  for (auto& run : unflagged) {
+    for (auto& b : run.benchmarks) {
+      for (auto& n : b.noise) n.disturbed = false;
+    }
+  }
+  const auto& blind = find(ea::analyse_stability(unflagged, with_estimator(ea::Estimator::median)), "steady");
+  EXPECT_DOUBLE_EQ(*blind.run_estimates[2], 129);
+  EXPECT_EQ(blind.status, ea::StabilityStatus::fail);
+  // The minimum does not move under those slow repetitions even unflagged.
+  const auto& minimum = find(ea::analyse_stability(unflagged, with_estimator(ea::Estimator::minimum)), "steady");
+  EXPECT_DOUBLE_EQ(*minimum.run_estimates[2], 99);
+  EXPECT_EQ(minimum.status, ea::StabilityStatus::pass);
+}
+
+TEST(StabilityNoise, ARunWithEveryRepetitionDisturbedUsesThemAllAndSaysSo) {
+  const ea::StabilityReport r = ea::analyse_stability(noise_runs(), with_estimator(ea::Estimator::median));
+  const auto& all = find(r, "all_disturbed");
+  EXPECT_EQ(all.all_disturbed, (std::vector<bool>{false, true, false}));
+  ASSERT_TRUE(all.run_estimates[1].has_value());
+  EXPECT_DOUBLE_EQ(*all.run_estimates[1], 200);
+  EXPECT_EQ(all.status, ea::StabilityStatus::pass);
+  const std::string md = ea::stability_markdown(r);
+  EXPECT_THAT(md, HasSubstr("| all_disturbed | 200 ns | 200 ns* | 200 ns |"));
+  EXPECT_THAT(md, HasSubstr("\\* every repetition of that run was disturbed"));
+}
+
+TEST(StabilityNoise, NoiseSeenPerBenchmark) {
+  const ea::StabilityReport r = ea::analyse_stability(noise_runs(), with_estimator(ea::Estimator::median));
+  const auto& rerun = find(r, "rerun");
+  EXPECT_EQ(rerun.noise.repetitions, 17u);  // 5 + 7 + 5, the re-run ones included
+  EXPECT_EQ(rerun.repetitions, (std::vector<std::size_t>{5, 7, 5}));
+  EXPECT_EQ(rerun.noise.disturbed, 2u);
+  EXPECT_EQ(rerun.noise.reruns, 2u);
+  EXPECT_NEAR(*rerun.noise.run_delay_max_fraction, 0.1, 1e-12);
+  EXPECT_NEAR(*rerun.noise.run_delay_ns, 2 * 5'800, 1e-6);
+  const auto& all = find(r, "all_disturbed");
+  EXPECT_NEAR(*all.noise.steal_max_fraction, 0.02, 1e-12);
+  EXPECT_NEAR(*all.noise.steal_ns, 0.02 * 1000 * (200 + 201 + 199 + 200 + 200), 1e-6);
+  // Measured and zero is not "not measured".
+  const auto& code = find(r, "code_spread");
+  ASSERT_TRUE(code.noise.run_delay_ns.has_value());
+  EXPECT_EQ(*code.noise.run_delay_ns, 0);
+  EXPECT_EQ(*code.noise.involuntary_switches, 0);
+  EXPECT_EQ(*code.noise.cpu_migrations, 0);
+  const std::string md = ea::stability_markdown(r);
+  EXPECT_THAT(md, HasSubstr("| rerun | 50 ns | 50 ns | 50 ns | 50 ns | 0.00% | 2/17 (2 re-run) | 0.00% | 10.00% | pass |"));
+  EXPECT_THAT(md, HasSubstr("| 5/15 | 2.00% | 0.00% | pass |"));  // all_disturbed: steal seen
+  // Files without noise figures: nothing measured, shown as "-".
+  EXPECT_FALSE(find(ea::analyse_stability(three_runs()), "steady").noise.steal_ns.has_value());
+}
+
+TEST(StabilityNoise, AFailureIsExplainedByTheNoiseOfTheOutlyingRun) {
+  const ea::StabilityReport r = ea::analyse_stability(noise_runs(), with_estimator(ea::Estimator::median));
+  const auto& noisy = find(r, "noisy_fail");
+  ASSERT_EQ(noisy.status, ea::StabilityStatus::fail);
+  EXPECT_EQ(noisy.reason,
+            "run 3 is +20.5% off the median of the runs; its repetitions saw run delay up to 4.2% of wall and 3 of 5 "
+            "were disturbed");
+  EXPECT_THAT(ea::stability_markdown(r), HasSubstr("| FAIL | run 3 is +20.5% off the median of the runs;"));
+}
+
+TEST(StabilityNoise, AFailureWithoutNoiseIsPutOnTheCodesOwnTime) {
+  const ea::StabilityReport r = ea::analyse_stability(noise_runs(), with_estimator(ea::Estimator::median));
+  const auto& code = find(r, "code_spread");
+  ASSERT_EQ(code.status, ea::StabilityStatus::fail);
+  EXPECT_EQ(code.reason,
+            "no steal, run-queue delay or preemption was measured in the outlying run 3 (+10.0%): the spread is in "
+            "the code's own time (cache or memory-bandwidth interference, or the memory layout of a new process)");
+  // A run from before baseline measured noise: that is said, not guessed.
+  const auto& shaky = find(ea::analyse_stability(three_runs()), "shaky");
+  EXPECT_EQ(shaky.reason,
+            "run 2 is +20.0% off the median of the runs; its file has no noise figures, so what disturbed it is not "
+            "known");
+  EXPECT_EQ(find(ea::analyse_stability(three_runs()), "partial").reason, "not measured in run 3");
+}
+
+TEST(StabilityNoise, TheMarkdownNamesTheEstimatorAndItsReason) {
+  const auto runs = noise_runs();
+  ea::StabilityOptions options;
+  options.estimator = ea::default_estimator(runs);
+  const std::string md = ea::stability_markdown(ea::analyse_stability(runs, options));
+  EXPECT_THAT(md, HasSubstr("Estimator: min: the runs were measured on a virtualized machine (engram.setup)"));
+  EXPECT_THAT(md, HasSubstr("the min of each run's undisturbed repetitions"));
+  EXPECT_THAT(ea::stability_markdown(ea::analyse_stability(runs, with_estimator(ea::Estimator::q25))),
+              HasSubstr("Estimator: q25: chosen with --estimator"));
+}
+
+TEST(StabilityJson, Version2RoundTripsTheEstimatorAndTheNoise) {
+  const auto runs = noise_runs();
+  ea::StabilityOptions options;
+  options.estimator = ea::default_estimator(runs);
+  const ea::StabilityReport r = ea::analyse_stability(runs, options);
+  const std::string text = ea::stability_json(r);
+  const nlohmann::json j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["version"], 2);
+  EXPECT_EQ(j["estimator"]["name"], "min");
+  EXPECT_THAT(j["estimator"]["reason"].get<std::string>(), HasSubstr("virtualized"));
+  const nlohmann::json& rerun = j["benchmarks"][1];
+  EXPECT_EQ(rerun["name"], "rerun");
+  EXPECT_EQ(rerun["disturbed"], nlohmann::json::parse("[0, 2, 0]"));
+  EXPECT_EQ(rerun["all_disturbed"], nlohmann::json::parse("[false, false, false]"));
+  EXPECT_EQ(rerun["noise"]["reruns"], 2);
+  EXPECT_NEAR(rerun["noise"]["run_delay_max_fraction"].get<double>(), 0.1, 1e-12);
+  EXPECT_EQ(j["benchmarks"][3]["reason"], find(r, "noisy_fail").reason);
+
+  const ea::StabilityReport back = ea::stability_from_json(engram::io::parse_json_text(text, "stability.json"));
+  EXPECT_EQ(back.options.estimator.estimator, ea::Estimator::minimum);
+  EXPECT_EQ(back.options.estimator.reason, r.options.estimator.reason);
+  ASSERT_EQ(back.benchmarks.size(), r.benchmarks.size());
+  for (std::size_t i = 0; i < r.benchmarks.size(); ++i) {
+    EXPECT_EQ(back.benchmarks[i].all_disturbed, r.benchmarks[i].all_disturbed);
+    EXPECT_EQ(back.benchmarks[i].disturbed, r.benchmarks[i].disturbed);
+    EXPECT_EQ(back.benchmarks[i].reason, r.benchmarks[i].reason);
+    EXPECT_EQ(back.benchmarks[i].noise.steal_ns, r.benchmarks[i].noise.steal_ns);
+    EXPECT_EQ(back.benchmarks[i].noise.reruns, r.benchmarks[i].noise.reruns);
+  }
+  EXPECT_EQ(ea::stability_json(back), text);  // nothing lost on the way
+
+  // Absent figures stay absent through the file.
+  const std::string old = ea::stability_json(ea::analyse_stability(three_runs()));
+  EXPECT_TRUE(nlohmann::json::parse(old)["benchmarks"][0]["noise"]["steal_ns"].is_null());
+  EXPECT_FALSE(ea::stability_from_json(engram::io::parse_json_text(old, "s.json")).benchmarks[0].noise.steal_ns);
+}
+
+TEST(StabilityJson, BadNoiseAndEstimatorMembersAreClearErrors) {
+  const nlohmann::json good = nlohmann::json::parse(ea::stability_json(ea::analyse_stability(noise_runs())));
+  nlohmann::json bad = good;
+  bad["estimator"]["name"] = "mean";
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/estimator/name: unknown estimator 'mean'"));
+  bad = good;
+  bad.erase("estimator");
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("estimator"));
+  bad = good;
+  bad["benchmarks"][0]["all_disturbed"].erase(0);
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/benchmarks/0/all_disturbed: 2 all_disturbed flags for 3 runs"));
+  bad = good;
+  bad["benchmarks"][0]["disturbed"][2] = 9;
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/benchmarks/0/disturbed: run 3: 9 disturbed of 5 repetitions"));
+  bad = good;
+  bad["benchmarks"][0]["noise"]["run_delay_max_fraction"] = -0.1;
+  EXPECT_THAT(stability_read_error(bad),
+              HasSubstr("/benchmarks/0/noise/run_delay_max_fraction: expected a number >= 0, found -0.1"));
+  bad = good;
+  bad["benchmarks"][0]["noise"]["disturbed"] = 100;
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/benchmarks/0/noise: 100 disturbed and 0 re-run of 15"));
+  bad = good;
+  bad["benchmarks"][0].erase("reason");
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/benchmarks/0"));
+}
+
+TEST(Stability, GnuplotCommandsHaveTheNoisePanel) {
+  const std::string g = ea::stability_gnuplot_commands(ea::analyse_stability(noise_runs()));
+  EXPECT_THAT(g, HasSubstr("$disturbed << EOD\n0 20\n1 11.7647\n2 33.3333\n"));  // % of each benchmark's repetitions
+  EXPECT_THAT(g, HasSubstr("$run_delay << EOD\n0 25\n1 10\n"));
+  EXPECT_THAT(g, HasSubstr("$steal << EOD\n0 0\n1 0\n2 2\n"));
+  EXPECT_THAT(g, HasSubstr("$runs_all_disturbed << EOD\n2 0 2\nEOD"));
+  EXPECT_THAT(g, HasSubstr("title 'disturbed repetitions'"));
+  EXPECT_THAT(g, HasSubstr("axes x1y2 with points"));
+  EXPECT_THAT(g, HasSubstr("title 'run delay (max)'"));
+  EXPECT_THAT(g, HasSubstr("title 'steal (max)'"));
+  EXPECT_THAT(g, Not(HasSubstr("no noise figures")));
+  // Runs without noise figures: the empty panel says so.
+  EXPECT_THAT(ea::stability_gnuplot_commands(ea::analyse_stability(three_runs())),
+              HasSubstr("'no noise figures in these runs'"));
+}
+
+TEST(StabilityTool, EstimatorOption) {
+  const std::string tool = ENGRAM_STABILITY_TOOL;
+  const std::string runs = stats_test::fixture("noise_run1.json") + " " + stats_test::fixture("noise_run2.json") + " " +
+                           stats_test::fixture("noise_run3.json");
+  const auto by_default = stats_test::run(tool + " " + runs);
+  EXPECT_EQ(by_default.exit_code, 0) << by_default.output;
+  EXPECT_THAT(by_default.output, HasSubstr("Estimator: min: the runs were measured on a virtualized machine"));
+  const auto median = stats_test::run(tool + " --estimator=median " + runs);
+  EXPECT_EQ(median.exit_code, 0) << median.output;
+  EXPECT_THAT(median.output, HasSubstr("Estimator: median: chosen with --estimator"));
+  EXPECT_THAT(median.output, HasSubstr("| noisy_fail |"));
+  const auto bad = stats_test::run(tool + " --estimator=mean " + runs);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr("--estimator: unknown estimator 'mean' (expected median, min or q25)"));
+  // Old runs without engram.setup: the median, and why.
+  const auto old = stats_test::run(tool + " " + stats_test::fixture("old.json") + " " + stats_test::fixture("same.json"));
+  EXPECT_THAT(old.output, HasSubstr("Estimator: median: the runs do not say they ran on a virtualized machine"));
+  const auto help = stats_test::run(tool + " --help");
+  EXPECT_THAT(help.output, HasSubstr("--estimator"));
+  EXPECT_THAT(help.output, HasSubstr("  q25 "));
+  EXPECT_THAT(help.output, HasSubstr("Chen and Revels"));
+  EXPECT_THAT(help.output, HasSubstr("Default: min when any run's context says it was measured on a virtualized"));
+}
+
+// Noise only adds time: a run faster than the rest is explained by the noise
+// the other runs saw, not by its own.
+TEST(StabilityNoise, AFastOutlierIsExplainedByTheNoiseOfTheOtherRuns) {
+  std::vector<ea::BenchmarkFile> runs(3);
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    runs[r].source = "run" + std::to_string(r + 1) + ".json";
+    // Runs 1 and 2 at 110 ns with one disturbed repetition each (run delay 5%
+    // of wall); run 3 at 100 ns and quiet: run 3 is -9.1%, CV 5.4%.
+    ea::BenchmarkSamples s = samples("fast_outlier", r < 2 ? V{110, 110, 110} : V{100, 100, 100});
+    for (std::size_t i = 0; i < 3; ++i) {
+      ea::RepetitionNoise n;
+      n.wall_ns = 100'000;
+      n.run_delay_ns = r < 2 && i == 0 ? 5'000 : 0;
+      n.disturbed = r < 2 && i == 0;
+      s.noise.push_back(n);
+    }
+    runs[r].benchmarks.push_back(s);
+  }
+  const auto b = find(ea::analyse_stability(runs, with_estimator(ea::Estimator::median)), "fast_outlier");
+  ASSERT_EQ(b.status, ea::StabilityStatus::fail);
+  EXPECT_EQ(b.reason,
+            "run 3 is -9.1% off the median of the runs, faster than the rest; the other runs' repetitions saw run "
+            "delay up to 5.0% of wall and 2 of 6 were disturbed");
+  // Quiet everywhere, measured: the code's own time, said of the other runs.
+  for (auto& run : runs) {
+    for (auto& n : run.benchmarks[0].noise) {
+      n.disturbed = false;
+      n.run_delay_ns = 0;
+    }
+  }
+  EXPECT_EQ(find(ea::analyse_stability(runs, with_estimator(ea::Estimator::median)), "fast_outlier").reason,
+            "no steal, run-queue delay or preemption was measured in the other runs (run 3 is -9.1%, faster than the "
+            "rest): the spread is in the code's own time (cache or memory-bandwidth interference, or the memory "
+            "layout of a new process)");
 }

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -36,12 +37,23 @@ TimeMeasure parse_time_measure(std::string_view text);  // "cpu" or "real"; thro
 // throws std::invalid_argument for anything else.
 double nanoseconds_per(std::string_view time_unit);
 
+// What disturbed one repetition, as baseline measured it around the timed
+// loop (the noise_* user counters, engram/noise.hpp). A figure the run did not
+// measure is absent. Files without noise figures read as undisturbed.
+struct RepetitionNoise {
+  bool disturbed = false;
+  unsigned rerun = 0;  // 0: the first pass; k: the k-th re-run pass
+  std::optional<double> wall_ns, cpu_ns, steal_ns, run_delay_ns, involuntary_switches, cpu_migrations, loadavg;
+};
+
 struct BenchmarkSamples {
   std::string name;
   std::vector<double> real_ns;  // per repetition, in file order
   std::vector<double> cpu_ns;
+  // One per repetition, aligned with real_ns and cpu_ns.
+  std::vector<RepetitionNoise> noise;
   // Numeric user counters (e.g. TOT_INS, FLOP/s), per repetition, for the
-  // repetitions that carry them.
+  // repetitions that carry them; the noise_* figures are in `noise` instead.
   std::map<std::string, std::vector<double>> counters;
   // Set when Google Benchmark reported error_occurred for a repetition.
   std::string error_message;
@@ -50,6 +62,9 @@ struct BenchmarkSamples {
     return measure == TimeMeasure::cpu ? cpu_ns : real_ns;
   }
   std::size_t repetitions() const { return real_ns.size(); }
+  std::size_t disturbed_count() const;
+  // The times of the repetitions not marked disturbed, in file order.
+  std::vector<double> undisturbed_times(TimeMeasure measure) const;
 };
 
 struct BenchmarkFile {
@@ -59,6 +74,9 @@ struct BenchmarkFile {
   std::vector<BenchmarkSamples> benchmarks;  // in order of first appearance
 
   const BenchmarkSamples* find(std::string_view name) const;
+  // From the context's engram.setup (written by baseline): whether the run
+  // was measured on a virtualized machine; nullopt when the file does not say.
+  std::optional<bool> virtualized() const;
 };
 
 // Parses the text of one file; `source` names it in error messages.

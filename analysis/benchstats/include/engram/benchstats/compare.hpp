@@ -3,27 +3,36 @@
 // benchmark, with a verdict that is only "improved" or "regressed" when the
 // change is both statistically significant and larger than the noise.
 //
-// Timing mode, per benchmark present in both runs:
-//   ratio     = median(NEW) / median(OLD) of the chosen time (cpu by default);
-//   CI        = 95% percentile-bootstrap CI of that ratio (statistics.hpp);
+// Timing mode, per benchmark present in both runs, over the repetitions not
+// marked disturbed (BenchmarkSamples::undisturbed_times: a repetition that
+// the hypervisor or a neighbour visibly slowed says nothing about the code);
+// the disturbed ones are set aside and counted per side:
+//   ratio     = estimate(NEW) / estimate(OLD) of the chosen time (cpu by
+//               default), with the chosen estimator (estimator.hpp: explicit,
+//               or the default for these runs: min on a virtualized machine,
+//               median otherwise);
+//   CI        = 95% percentile-bootstrap CI of that same ratio (statistics.hpp);
 //   p         = two-sided Mann-Whitney U over the repetitions;
 //   verdict   = regressed   if p < alpha and CI.low  > 1 + threshold,
 //               improved    if p < alpha and CI.high < 1 - threshold,
-//               inconclusive if a side has fewer than min_repetitions (no p
-//                           is given: with 3 vs 3 the smallest possible p is
-//                           0.1), or a side reported an error,
+//               inconclusive if a side has fewer than min_repetitions
+//                           undisturbed repetitions (no p is given: with 3 vs
+//                           3 the smallest possible p is 0.1), or a side
+//                           reported an error,
 //               within noise otherwise.
 // Deterministic mode compares a simulated counter (TOT_INS by default): the
 // same binary gives the same count, so no test is needed and any change of
-// the median beyond the threshold (1% by default) is reported.
+// the median beyond the threshold (1% by default) is reported. Counts are not
+// disturbed by noise: every repetition is used and no estimator is chosen.
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "engram/benchstats/statistics.hpp"
 #include "engram/benchstats/benchmark_json.hpp"
+#include "engram/benchstats/estimator.hpp"
+#include "engram/benchstats/statistics.hpp"
 #include "engram/io/cli.hpp"
 
 namespace engram::benchstats {
@@ -35,6 +44,8 @@ struct CompareOptions {
   bool deterministic = false;
   std::string counter = "TOT_INS";      // deterministic mode only
   TimeMeasure measure = TimeMeasure::cpu;  // timing mode only
+  // Timing mode only; unset = default_estimator(OLD, NEW).
+  std::optional<Estimator> estimator;
   // Relative noise threshold; unset = 2% for time, 1% for the counter.
   std::optional<double> threshold;
   double alpha = 0.05;
@@ -51,8 +62,10 @@ Verdict timing_verdict(std::optional<double> p_value, const ConfidenceInterval& 
 Verdict deterministic_verdict(double ratio, double threshold);
 
 struct SideSummary {
-  std::size_t repetitions = 0;
+  std::size_t repetitions = 0;                     // the ones used (timing: the undisturbed ones)
+  std::size_t set_aside = 0;                       // timing: disturbed repetitions left out
   std::optional<Summary> summary;                  // absent when there is no usable value
+  std::optional<double> estimate;                  // timing: the chosen estimator of the values used
   std::optional<ConfidenceInterval> median_ci;     // bootstrap CI of the median (n >= 2)
   std::size_t outliers_mild = 0, outliers_severe = 0;  // Tukey, both tails
 };
@@ -60,7 +73,7 @@ struct SideSummary {
 struct BenchmarkComparison {
   std::string name;
   SideSummary old_side, new_side;
-  std::optional<double> ratio;                 // median(NEW) / median(OLD)
+  std::optional<double> ratio;                 // estimate(NEW) / estimate(OLD); deterministic: of the medians
   std::optional<ConfidenceInterval> ratio_ci;  // timing mode, n >= 2 per side
   std::optional<double> p_value;               // timing mode, n >= min_repetitions per side
   bool p_exact = false;
@@ -71,6 +84,7 @@ struct BenchmarkComparison {
 struct ComparisonReport {
   std::string old_source, new_source;
   CompareOptions options;
+  EstimatorChoice estimator;                    // timing mode: the one used, and why
   std::vector<BenchmarkComparison> benchmarks;  // present in both, OLD's order
   std::vector<std::string> only_in_old;         // removed: counted as inconclusive
   std::vector<std::string> only_in_new;         // added: listed only
@@ -97,6 +111,10 @@ ComparisonReport compare_runs(const BenchmarkFile& old_run, const BenchmarkFile&
                               const CompareOptions& options);
 
 std::string render_comparison_table(const ComparisonReport& report);
+// Schema "engram-comparison". Version 2 (the ratio became estimate / estimate,
+// over undisturbed repetitions) added, in timing mode, "estimator": {"name",
+// "reason"}, per benchmark "set_aside": {"old", "new"} and per side "estimate".
+inline constexpr int kComparisonJsonVersion = 2;
 std::string render_comparison_json(const ComparisonReport& report);
 
 // "12.3 us" style: the value in ns with a unit that keeps 1-3 integer digits.

@@ -1,8 +1,11 @@
 #pragma once
 // The performance-ratio table of issue 7 ("optimized kernels at the machine's
 // limit"): each target compares two benchmarks of the same run, as a ratio of
-// their medians, and docs/performance.md shows the ratio per run and its
-// spread (min, median, max) over separate runs, with pass/fail.
+// their estimates (estimator.hpp: the median, or the minimum on a virtualized
+// machine) over the repetitions not marked disturbed (all of them when every
+// one was), and
+// docs/performance.md shows the ratio per run and its spread (min, median,
+// max) over separate runs, with pass/fail.
 //
 // Ratios are taken within one run (both sides interleaved in the same
 // process), never across runs: the machine is noisy, only same-run ratios
@@ -14,12 +17,13 @@
 #include <vector>
 
 #include "engram/benchstats/benchmark_json.hpp"
+#include "engram/benchstats/estimator.hpp"
 
 namespace engram::benchstats {
 
 enum class RatioBound { at_most, at_least };
 
-// ratio = median(numerator) / median(denominator), in one run.
+// ratio = estimate(numerator) / estimate(denominator), in one run.
 struct RatioTarget {
   std::string label;        // what is compared, e.g. "vector_similarity_1000: optimized / OpenBLAS sgemv + norms"
   std::string numerator;    // benchmark names as the baseline writes them
@@ -57,14 +61,21 @@ void settle_ratio_row(RatioRow& row);
 
 struct RatioReport {
   std::vector<std::string> sources;  // one per run
-  std::vector<std::size_t> repetitions;  // fewest repetitions of any benchmark used, per run
+  // Per run: the fewest repetitions any benchmark's estimate used; the
+  // disturbed repetitions set aside; the benchmarks whose every repetition was
+  // disturbed (those are estimated from all of them rather than not at all).
+  std::vector<std::size_t> repetitions;
+  std::vector<std::size_t> set_aside;
+  std::vector<std::size_t> all_disturbed;
   TimeMeasure measure = TimeMeasure::cpu;
+  EstimatorChoice estimator;
   std::vector<RatioRow> rows;
   std::size_t count(RatioStatus status) const;
 };
 
+// `estimator` unset: default_estimator(runs).
 RatioReport compute_ratios(std::span<const BenchmarkFile> runs, std::span<const RatioTarget> targets,
-                           TimeMeasure measure = TimeMeasure::cpu);
+                           TimeMeasure measure = TimeMeasure::cpu, std::optional<Estimator> estimator = {});
 
 // The counters' own cost per region, one value per run: a baseline run with
 // --counters records the median time of empty start/stop pairs of its counter
@@ -87,6 +98,10 @@ std::vector<RatioRow> parse_extra_ratio_rows(std::string_view text, const std::s
 // non-empty `title` becomes the document's heading.
 std::string ratios_markdown(const RatioReport& report, const std::vector<std::string>& commands = {},
                             const std::string& title = {});
+// Schema "engram-ratios" version 2: version 1 plus "estimator": {"name",
+// "reason"}, "set_aside" and "all_disturbed" (per run); the ratios are of
+// that estimator.
+inline constexpr int kRatiosJsonVersion = 2;
 std::string ratios_json(const RatioReport& report);
 
 }  // namespace engram::benchstats

@@ -6,11 +6,13 @@
 // hand, and never from the machine the report happens to be written on. Both files carry the same content, built once
 // and rendered twice; the HTML embeds every SVG and needs nothing else.
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "engram/io/errors.hpp"
 #include "engram/benchstats/benchmark_json.hpp"
+#include "engram/benchstats/estimator.hpp"
 
 namespace engram::report {
 
@@ -53,6 +55,9 @@ struct ReportInputs {
 
 struct ReportOptions {
   benchstats::TimeMeasure time = benchstats::TimeMeasure::cpu;  // which Google Benchmark time the tables use
+  // The location of the benchmark times; unset: default_estimator of the
+  // bench file (min when it ran on a virtualized machine, median otherwise).
+  std::optional<benchstats::Estimator> estimator;
   std::string date;                     // shown as given; empty: the current UTC time
   // The inputs are read where given but named (and linked) as
   // published_dir/<file name>: a job that stages its files (the main job)
