@@ -152,7 +152,10 @@ fi
 # The report: benchmarks, counters, ceilings, roofline, stability.
 started=$(date +%s)
 step() { echo; echo "profile_hotspots: [$(( $(date +%s) - started )) s] $*"; }
-suite=(--benchmark_enable_random_interleaving=true --benchmark_min_time=0.05 --benchmark_format=json)
+# Each timed thread pinned to one CPU; disturbed repetitions (steal, run
+# delay, preemption) re-run within 10 s per suite run (docs/stability.md).
+suite=(--benchmark_enable_random_interleaving=true --benchmark_min_time=0.05 --benchmark_format=json
+       --pin-cpu=auto --rerun-seconds=10)
 
 step "benchmark suite, 5 interleaved repetitions (bench.json), machine snapshot (machine.json)"
 "$build/bench/baseline" "${suite[@]}" --benchmark_repetitions=5 --benchmark_out="$work/bench.json" \
