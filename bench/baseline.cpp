@@ -99,6 +99,20 @@ void record_noise(benchmark::State& state, const noise::NoiseSample& sample, con
   put(field::kRerun, static_cast<double>(pass));
 }
 
+// What one start() and stop() of the probe cost here (the median of 101):
+// outside every timed loop, but part of each repetition's wall time.
+double probe_cost_ns(noise::NoiseProbe& probe) {
+  std::vector<double> costs;
+  for (int i = 0; i < 101; ++i) {
+    const auto begin = Clock::now();
+    probe.start();
+    probe.stop();
+    costs.push_back(std::chrono::duration<double, std::nano>(Clock::now() - begin).count());
+  }
+  std::nth_element(costs.begin(), costs.begin() + 50, costs.end());
+  return costs[50];
+}
+
 nlohmann::json thresholds_json(const noise::Thresholds& t) {
   return {{"max_steal_fraction", t.max_steal_fraction},
           {"max_run_delay_fraction", t.max_run_delay_fraction},
@@ -278,6 +292,7 @@ int run(int argc, char** argv) {
   // Noise around every timed loop, measured on this thread: Google Benchmark
   // runs single-threaded benchmarks on the thread that calls it.
   noise::NoiseProbe probe;
+  const double probe_ns = probe_cost_ns(probe);
   unsigned pass = 0;  // 0: the first pass; k: the k-th re-run pass
   std::map<std::string, std::function<benchmark::internal::Benchmark*()>> registrars;
   for (const auto& kernel : kernels) {
@@ -424,6 +439,7 @@ int run(int argc, char** argv) {
   const nlohmann::json noise_context = {
       {"thresholds", thresholds_json(options.noise)},
       {"unavailable", probe.unavailable()},
+      {"probe_cost_ns", probe_ns},
       {"reruns",
        {{"max_count", options.rerun.max_repetitions},
         {"max_seconds", options.rerun.max_seconds},

@@ -89,6 +89,7 @@ TEST_F(NoiseProgram, EveryRepetitionCarriesItsNoiseAndTheSetUpIsRecorded) {
   const json noise = json::parse(j["context"].at("engram.noise").get<std::string>());
   EXPECT_EQ(noise.at("thresholds").at("max_run_delay_fraction"), 0.01);
   EXPECT_TRUE(noise.at("unavailable").is_object());
+  EXPECT_GT(noise.at("probe_cost_ns").get<double>(), 0.0);  // measured in this run
   // Every figure the run did not measure is named with its reason, never written as 0.
   for (const auto& [figure, why] : noise.at("unavailable").items()) {
     EXPECT_FALSE(reps[0].contains("noise_" + figure)) << figure;

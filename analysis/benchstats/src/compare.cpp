@@ -9,7 +9,6 @@
 
 #include "engram/counters.hpp"
 #include "engram/io/text_table.hpp"
-#include "estimator_text.hpp"
 
 namespace engram::benchstats {
 namespace {
@@ -381,7 +380,7 @@ std::string render_comparison_table(const ComparisonReport& report) {
         "p < {} and the whole CI lies beyond +-{:g}%\n",
         report.old_source, report.new_source, to_string(o.measure), to_string(report.estimator.estimator),
         o.bootstrap.level * 100, o.bootstrap.resamples, o.alpha, t * 100);
-    out += fmt::format("estimator: {}\n\n", detail::estimator_text(report.estimator));
+    out += fmt::format("estimator: {}\n\n", describe(report.estimator));
   }
   const auto value_text = [&](const SideSummary& side) -> std::string {
     if (!side.summary) return "-";

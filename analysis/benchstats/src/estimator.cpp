@@ -56,4 +56,9 @@ EstimatorChoice default_estimator(std::span<const BenchmarkFile> runs) {
 
 EstimatorChoice chosen_estimator(Estimator estimator) { return {estimator, "chosen with --estimator"}; }
 
+std::string describe(const EstimatorChoice& choice) {
+  const std::string_view name = to_string(choice.estimator);
+  return choice.reason.empty() ? std::string(name) : fmt::format("{} ({})", name, choice.reason);
+}
+
 }  // namespace engram::benchstats

@@ -12,7 +12,6 @@
 #include "engram/benchstats/statistics.hpp"
 #include "engram/io/json.hpp"
 #include "engram/io/text_table.hpp"
-#include "estimator_text.hpp"
 
 namespace engram::benchstats {
 namespace {
@@ -246,7 +245,7 @@ std::string ratios_markdown(const RatioReport& report, const std::vector<std::st
       "repetitions marked disturbed are set aside, unless all of a benchmark's were); \"≥ N× faster\" rows give reference / optimized. Spread over "
       "{2} separate run{3}; a target passes when the median over the runs meets it (the last column also counts the "
       "runs that meet it on their own).\n\nEstimator: {4}\n\n",
-      est, to_string(report.measure), n, n == 1 ? "" : "s", detail::estimator_text(report.estimator));
+      est, to_string(report.measure), n, n == 1 ? "" : "s", describe(report.estimator));
   std::vector<std::string> header{"benchmark", "target"};
   for (std::size_t i = 0; i < n; ++i) header.push_back(fmt::format("run {}", i + 1));
   header.insert(header.end(), {"min", "median", "max", "result"});

@@ -268,8 +268,7 @@ std::string stability_markdown(const StabilityReport& report) {
   const std::string limit = fmt::format("{:g}%", report.options.cv_limit * 100);
   const std::string_view estimator = to_string(report.options.estimator.estimator);
   std::string out = fmt::format("Stability over {} runs ({} time).\n\nEstimator: {}", n,
-                                to_string(report.options.measure), estimator);
-  if (!report.options.estimator.reason.empty()) out += ": " + report.options.estimator.reason;
+                                to_string(report.options.measure), describe(report.options.estimator));
   out += fmt::format(
       "\n\nPer benchmark: the {0} of each run's undisturbed repetitions (of all of them, marked *, when every one "
       "was disturbed), the median of those {1} run estimates, and their coefficient of variation (sample stddev / "

@@ -395,10 +395,10 @@ TEST(StabilityNoise, TheMarkdownNamesTheEstimatorAndItsReason) {
   ea::StabilityOptions options;
   options.estimator = ea::default_estimator(runs);
   const std::string md = ea::stability_markdown(ea::analyse_stability(runs, options));
-  EXPECT_THAT(md, HasSubstr("Estimator: min: the runs were measured on a virtualized machine (engram.setup)"));
+  EXPECT_THAT(md, HasSubstr("Estimator: min (the runs were measured on a virtualized machine (engram.setup)"));
   EXPECT_THAT(md, HasSubstr("the min of each run's undisturbed repetitions"));
   EXPECT_THAT(ea::stability_markdown(ea::analyse_stability(runs, with_estimator(ea::Estimator::q25))),
-              HasSubstr("Estimator: q25: chosen with --estimator"));
+              HasSubstr("Estimator: q25 (chosen with --estimator)"));
 }
 
 TEST(StabilityJson, Version2RoundTripsTheEstimatorAndTheNoise) {
@@ -486,17 +486,17 @@ TEST(StabilityTool, EstimatorOption) {
                            stats_test::fixture("noise_run3.json");
   const auto by_default = stats_test::run(tool + " " + runs);
   EXPECT_EQ(by_default.exit_code, 0) << by_default.output;
-  EXPECT_THAT(by_default.output, HasSubstr("Estimator: min: the runs were measured on a virtualized machine"));
+  EXPECT_THAT(by_default.output, HasSubstr("Estimator: min (the runs were measured on a virtualized machine"));
   const auto median = stats_test::run(tool + " --estimator=median " + runs);
   EXPECT_EQ(median.exit_code, 0) << median.output;
-  EXPECT_THAT(median.output, HasSubstr("Estimator: median: chosen with --estimator"));
+  EXPECT_THAT(median.output, HasSubstr("Estimator: median (chosen with --estimator)"));
   EXPECT_THAT(median.output, HasSubstr("| noisy_fail |"));
   const auto bad = stats_test::run(tool + " --estimator=mean " + runs);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("--estimator: unknown estimator 'mean' (expected median, min or q25)"));
   // Old runs without engram.setup: the median, and why.
   const auto old = stats_test::run(tool + " " + stats_test::fixture("old.json") + " " + stats_test::fixture("same.json"));
-  EXPECT_THAT(old.output, HasSubstr("Estimator: median: the runs do not say they ran on a virtualized machine"));
+  EXPECT_THAT(old.output, HasSubstr("Estimator: median (the runs do not say they ran on a virtualized machine"));
   const auto help = stats_test::run(tool + " --help");
   EXPECT_THAT(help.output, HasSubstr("--estimator"));
   EXPECT_THAT(help.output, HasSubstr("  q25 "));

@@ -33,5 +33,7 @@ struct EstimatorChoice {
 EstimatorChoice default_estimator(std::span<const BenchmarkFile> runs);
 // An explicit choice (from --estimator), with the reason "chosen with --estimator".
 EstimatorChoice chosen_estimator(Estimator estimator);
+// "min (the runs were measured on ...)": how every tool names its estimator.
+std::string describe(const EstimatorChoice& choice);
 
 }  // namespace engram::benchstats
