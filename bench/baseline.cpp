@@ -82,8 +82,8 @@ void warm_up(const Variant& v, double ms) {
 
 // The repetition's noise as user counters (plain values, not rates); a
 // figure this machine cannot measure is left out, never written as 0.
-void record_noise(benchmark::State& state, const noise::NoiseSample& sample, const noise::Thresholds& thresholds,
-                  unsigned pass) {
+void record_noise(benchmark::State& state, const noise::NoiseSample& sample, std::optional<double> memory_probe_ns,
+                  const noise::Thresholds& thresholds, unsigned pass) {
   namespace field = noise::field;
   const auto put = [&](std::string_view name, std::optional<double> value) {
     if (value) state.counters[std::string(name)] = benchmark::Counter(*value);
@@ -95,6 +95,8 @@ void record_noise(benchmark::State& state, const noise::NoiseSample& sample, con
   put(field::kInvoluntarySwitches, sample.involuntary_switches);
   put(field::kCpuMigrations, sample.cpu_migrations);
   put(field::kLoadavg, sample.loadavg);
+  put(field::kMemoryProbeNs, memory_probe_ns);
+  put(field::kMemorySlowdown, sample.memory_slowdown);
   put(field::kDisturbed, noise::disturbances(sample, thresholds).empty() ? 0.0 : 1.0);
   put(field::kRerun, static_cast<double>(pass));
 }
@@ -119,7 +121,9 @@ nlohmann::json thresholds_json(const noise::Thresholds& t) {
           {"max_involuntary_switches_per_second", t.max_involuntary_switches_per_second},
           {"max_cpu_migrations", t.max_cpu_migrations},
           {"max_wall_over_cpu", t.max_wall_over_cpu},
-          {"max_loadavg", t.max_loadavg ? nlohmann::json(*t.max_loadavg) : nlohmann::json(nullptr)}};
+          {"max_loadavg", t.max_loadavg ? nlohmann::json(*t.max_loadavg) : nlohmann::json(nullptr)},
+          {"max_memory_slowdown",
+           t.max_memory_slowdown ? nlohmann::json(*t.max_memory_slowdown) : nlohmann::json(nullptr)}};
 }
 
 // --benchmark_repetitions among Google Benchmark's flags (1 without it).
@@ -293,6 +297,8 @@ int run(int argc, char** argv) {
   // runs single-threaded benchmarks on the thread that calls it.
   noise::NoiseProbe probe;
   const double probe_ns = probe_cost_ns(probe);
+  std::unique_ptr<noise::MemoryProbe> memory;
+  if (options.memory_probe_mib > 0) memory = std::make_unique<noise::MemoryProbe>(options.memory_probe_mib << 20);
   unsigned pass = 0;  // 0: the first pass; k: the k-th re-run pass
   std::map<std::string, std::function<benchmark::internal::Benchmark*()>> registrars;
   for (const auto& kernel : kernels) {
@@ -305,7 +311,11 @@ int run(int argc, char** argv) {
       counters::CounterSet* counter_set = set ? &*set : nullptr;
       const double warmup_ms = options.warmup_ms;
       const noise::Thresholds thresholds = options.noise;
+      noise::MemoryProbe* memory_probe = memory.get();
       auto body = [=, &overhead_notes, &probe, &pass](benchmark::State& state) {
+        // The memory probe first: it fills the caches with its buffer, and
+        // the warm-up then gives them back to the kernel.
+        const double memory_before = memory_probe ? memory_probe->read_ns() : 0;
         warm_up(*v, warmup_ms);
         const WorkCounts work_before = work_counts();
         probe.start();
@@ -325,7 +335,13 @@ int run(int argc, char** argv) {
         }
         const double region_ns = std::chrono::duration<double, std::nano>(Clock::now() - region_start).count();
         if (counter_set) counter_set->stop();
-        record_noise(state, probe.stop(), thresholds, pass);
+        noise::NoiseSample sample = probe.stop();
+        std::optional<double> memory_ns;
+        if (memory_probe) {
+          memory_ns = std::max(memory_before, memory_probe->read_ns());
+          sample.memory_slowdown = *memory_ns / memory_probe->fastest_ns() - 1;
+        }
+        record_noise(state, sample, memory_ns, thresholds, pass);
         const auto iterations = static_cast<double>(state.iterations());
         state.SetItemsProcessed(static_cast<std::int64_t>(iterations * k->work.items));
         state.SetBytesProcessed(static_cast<std::int64_t>(iterations * k->work.bytes));
@@ -440,6 +456,7 @@ int run(int argc, char** argv) {
       {"thresholds", thresholds_json(options.noise)},
       {"unavailable", probe.unavailable()},
       {"probe_cost_ns", probe_ns},
+      {"memory_probe_bytes", memory ? memory->bytes() : 0},
       {"reruns",
        {{"max_count", options.rerun.max_repetitions},
         {"max_seconds", options.rerun.max_seconds},

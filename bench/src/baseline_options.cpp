@@ -42,6 +42,11 @@ po::options_description visible_options() {
        "untimed calls of the benchmark's body before each timed loop, for at least this many "
        "milliseconds (at least one call when > 0), so that every repetition starts from the caches "
        "and branch history of its own kernel, not of the one before it; 0 to 60000")
+      ("memory-probe-mib", io::number_value<std::size_t>({0, 4096})->default_value(64),
+       "read a buffer of this many MiB just before and after each timed loop, recording the slower read "
+       "(noise_memory_probe_ns) and how much slower it was than the fastest so far (noise_memory_slowdown): "
+       "the memory bandwidth other tenants left, which no clock sees; larger than the last-level cache; "
+       "0 turns it off")
       ("rerun-max", io::number_value<std::size_t>({0, 100'000})->default_value(10),
        "repetitions re-run in all, over every benchmark, to replace disturbed ones; 0 turns re-runs off")
       ("rerun-seconds", io::number_value<double>({0, 86'400})->default_value(20),
@@ -62,7 +67,10 @@ po::options_description visible_options() {
        "wall time over the thread's CPU time (task-clock), >= 1")
       ("noise-max-loadavg", io::number_value<double>({0, 1e6}),
        "1-minute load average at the repetition's start (off by default: it lags a short "
-       "repetition by a minute; the other figures are the repetition's own)");
+       "repetition by a minute; the other figures are the repetition's own)")
+      ("noise-max-memory-slowdown", io::number_value<double>({0, 1e6}),
+       "the memory probe's read over its fastest so far, minus 1 (off by default: on a quiet VM a read "
+       "varies by several percent; the analysis compares runs' probes instead)");
   desc.add(setup).add(noise);
   return desc;
 }
@@ -189,6 +197,10 @@ BaselineOptions parse_baseline_options(int argc, const char* const* argv) {
   o.noise.max_cpu_migrations = vm["noise-max-migrations"].as<double>();
   o.noise.max_wall_over_cpu = vm["noise-max-wall-over-cpu"].as<double>();
   if (vm.count("noise-max-loadavg")) o.noise.max_loadavg = vm["noise-max-loadavg"].as<double>();
+  if (vm.count("noise-max-memory-slowdown")) {
+    o.noise.max_memory_slowdown = vm["noise-max-memory-slowdown"].as<double>();
+  }
+  o.memory_probe_mib = vm["memory-probe-mib"].as<std::size_t>();
   if (vm.count("simulate-child")) o.simulate_child = vm["simulate-child"].as<std::string>();
   o.simulate_iterations = vm["simulate-iterations"].as<std::uint64_t>();
   return o;

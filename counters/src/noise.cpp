@@ -299,6 +299,13 @@ std::vector<Disturbance> disturbances(const NoiseSample& sample, const Threshold
                    fmt::format("load average {} (limit {})", above(*sample.loadavg, *thresholds.max_loadavg, 2),
                                plain(*thresholds.max_loadavg))});
   }
+  if (sample.memory_slowdown && thresholds.max_memory_slowdown &&
+      *sample.memory_slowdown > *thresholds.max_memory_slowdown) {
+    out.push_back({"memory_slowdown", *sample.memory_slowdown, *thresholds.max_memory_slowdown,
+                   fmt::format("memory probe {}% slower than its fastest read (limit {}%)",
+                               above(*sample.memory_slowdown * 100, *thresholds.max_memory_slowdown * 100, 1),
+                               plain(*thresholds.max_memory_slowdown * 100))});
+  }
   return out;
 }
 

@@ -90,11 +90,26 @@ TEST_F(NoiseProgram, EveryRepetitionCarriesItsNoiseAndTheSetUpIsRecorded) {
   EXPECT_EQ(noise.at("thresholds").at("max_run_delay_fraction"), 0.01);
   EXPECT_TRUE(noise.at("unavailable").is_object());
   EXPECT_GT(noise.at("probe_cost_ns").get<double>(), 0.0);  // measured in this run
+  EXPECT_EQ(noise.at("memory_probe_bytes"), 64u << 20);
+  for (const auto& r : reps) {
+    EXPECT_GT(r.value("noise_memory_probe_ns", 0.0), 0.0) << r.dump();
+    EXPECT_GE(r.value("noise_memory_slowdown", -1.0), 0.0) << r.dump();
+  }
   // Every figure the run did not measure is named with its reason, never written as 0.
   for (const auto& [figure, why] : noise.at("unavailable").items()) {
     EXPECT_FALSE(reps[0].contains("noise_" + figure)) << figure;
     EXPECT_FALSE(why.get<std::string>().empty());
   }
+}
+
+TEST_F(NoiseProgram, TheMemoryProbeCanBeTurnedOff) {
+  const json j = run_json("--benchmark_repetitions=2 --memory-probe-mib=0");
+  for (const auto& r : repetitions(j)) {
+    EXPECT_FALSE(r.contains("noise_memory_probe_ns")) << r.dump();
+    EXPECT_FALSE(r.contains("noise_memory_slowdown")) << r.dump();
+  }
+  const json noise = json::parse(j["context"].at("engram.noise").get<std::string>());
+  EXPECT_EQ(noise.at("memory_probe_bytes"), 0);
 }
 
 TEST_F(NoiseProgram, ABusyLoopOnTheSameCpuDisturbsAndIsRerunWithinTheCount) {

@@ -318,6 +318,35 @@ TEST(NoiseRule, LoadAverageOnlyWhenAsked) {
   EXPECT_EQ(found[0].text, "load average 2.01 (limit 2)");
 }
 
+TEST(NoiseRule, MemorySlowdownOnlyWhenAsked) {
+  NoiseSample s = second();
+  s.memory_slowdown = 5;
+  Thresholds limits;
+  EXPECT_TRUE(disturbances(s, limits).empty()) << "max_memory_slowdown is off by default";
+  limits.max_memory_slowdown = 0.1;
+  s.memory_slowdown = 0.1;
+  EXPECT_TRUE(disturbances(s, limits).empty()) << "exactly at the limit";
+  s.memory_slowdown = 0.25;
+  const auto found = disturbances(s, limits);
+  ASSERT_EQ(found.size(), 1u) << figures(found);
+  EXPECT_EQ(found[0].figure, "memory_slowdown");
+  EXPECT_EQ(found[0].text, "memory probe 25.0% slower than its fastest read (limit 10%)");
+}
+
+TEST(MemoryProbe, ReadsWholeLinesAndKeepsTheFastestRead) {
+  MemoryProbe probe(1000);  // rounded up to 16 lines of 64 bytes
+  EXPECT_EQ(probe.bytes(), 1024u);
+  EXPECT_EQ(probe.fastest_ns(), 0);
+  double fastest = 0;
+  for (int i = 0; i < 5; ++i) {
+    const double ns = probe.read_ns();
+    EXPECT_GT(ns, 0);
+    fastest = i == 0 ? ns : std::min(fastest, ns);
+    EXPECT_EQ(probe.fastest_ns(), fastest);
+  }
+  EXPECT_THROW(MemoryProbe(0), std::invalid_argument);
+}
+
 TEST(NoiseRule, AbsentFiguresAndZeroTimesNeverDisturb) {
   const Thresholds limits;
   NoiseSample none;  // wall 0, task-clock 0, no figure

@@ -28,6 +28,7 @@ struct BaselineOptions {
   // Measurement set-up and noise.
   std::string pin_cpu = "none";  // "none", "auto" (the last CPU this process may use) or a CPU number
   double warmup_ms = 5;          // untimed calls of the body before each timed loop
+  std::size_t memory_probe_mib = 64;  // the memory probe's buffer around each repetition; 0: none
   RerunBudget rerun;
   noise::Thresholds noise;
   // Internal: run one benchmark's body for a fixed number of iterations

@@ -54,6 +54,9 @@ struct NoiseSample {
   std::optional<double> involuntary_switches;  // preemptions (getrusage RUSAGE_THREAD)
   std::optional<double> cpu_migrations;        // perf software event cpu-migrations
   std::optional<double> loadavg;               // 1-minute load average at start()
+  // Set by the caller from a MemoryProbe read around the region: how much
+  // slower than the fastest read of the probe so far (0.2 = 20% slower).
+  std::optional<double> memory_slowdown;
   int cpu_at_start = -1;
   int cpu_at_end = -1;
 };
@@ -66,6 +69,9 @@ struct Thresholds {
   double max_cpu_migrations = 0;
   double max_wall_over_cpu = 1.02;        // wall time / task-clock
   std::optional<double> max_loadavg;      // off by default: a 1-minute average lags a 50 ms region
+  // Off by default: a memory probe read varies by several percent on a quiet
+  // VM; the figure is recorded for the analysis, which compares runs.
+  std::optional<double> max_memory_slowdown;
 };
 
 // One figure past its threshold, e.g. {"run_delay", 0.031, 0.01,
@@ -89,6 +95,8 @@ inline constexpr std::string_view kRunDelayNs = "noise_run_delay_ns";
 inline constexpr std::string_view kInvoluntarySwitches = "noise_involuntary_switches";
 inline constexpr std::string_view kCpuMigrations = "noise_cpu_migrations";
 inline constexpr std::string_view kLoadavg = "noise_loadavg";
+inline constexpr std::string_view kMemoryProbeNs = "noise_memory_probe_ns";      // the slower of the reads around it
+inline constexpr std::string_view kMemorySlowdown = "noise_memory_slowdown";  // over the fastest read so far
 inline constexpr std::string_view kDisturbed = "noise_disturbed";  // 0 or 1
 inline constexpr std::string_view kRerun = "noise_rerun";          // 0: first pass; k: k-th re-run pass
 inline constexpr std::string_view kPrefix = "noise_";
@@ -135,6 +143,29 @@ class NoiseProbe {
   std::map<std::string, std::string> unavailable_;
   int migrations_fd_ = -1;  // perf cpu-migrations of this thread, or -1
   std::unique_ptr<State> state_;
+};
+
+// How much memory bandwidth is left to us now. Another tenant's memory
+// traffic slows a memory-bound loop without taking any CPU time from it, so
+// no clock or scheduler figure sees it; reading a buffer larger than the
+// last-level cache, just before and after a region, does. One read touches
+// one 8-byte word per 64-byte line, so it costs about bytes / bandwidth
+// (64 MiB at 20 GB/s: 3.4 ms) and leaves the caches full of the buffer: a
+// warm-up should follow it.
+class MemoryProbe {
+ public:
+  // `bytes` is rounded up to whole 64-byte lines; the buffer is touched now.
+  explicit MemoryProbe(std::size_t bytes);
+  // One read of the whole buffer, in ns.
+  double read_ns();
+  std::size_t bytes() const { return buffer_.size() * sizeof(double); }
+  // The fastest read so far (0 before the first).
+  double fastest_ns() const { return fastest_ns_; }
+
+ private:
+  std::vector<double> buffer_;
+  double fastest_ns_ = 0;
+  double sink_ = 0;
 };
 
 // Pins the calling thread to `cpu`. Returns an empty string on success, else
