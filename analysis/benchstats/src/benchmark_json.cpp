@@ -86,6 +86,8 @@ class EntryReader {
     noise.involuntary_switches = figure(field::kInvoluntarySwitches);
     noise.cpu_migrations = figure(field::kCpuMigrations);
     noise.loadavg = figure(field::kLoadavg);
+    noise.memory_probe_ns = figure(field::kMemoryProbeNs);
+    noise.memory_slowdown = figure(field::kMemorySlowdown);
     if (const auto disturbed = entry_.find(field::kDisturbed)) noise.disturbed = disturbed->whole(0, 1) == 1;
     if (const auto rerun = entry_.find(field::kRerun)) {
       noise.rerun = static_cast<unsigned>(rerun->whole(0, std::numeric_limits<unsigned>::max()));

@@ -113,6 +113,51 @@ void merge_into(NoiseSeen& total, const NoiseSeen& n) {
   }
 }
 
+// The memory probe of the repetitions a run's estimate is over (the
+// undisturbed ones, or all of them when every one was disturbed), so the
+// probe describes the same repetitions as the time it is compared with.
+std::optional<double> run_memory_probe(const BenchmarkSamples& b, bool all_disturbed) {
+  std::vector<double> probes;
+  for (const RepetitionNoise& n : b.noise) {
+    if ((all_disturbed || !n.disturbed) && n.memory_probe_ns) probes.push_back(*n.memory_probe_ns);
+  }
+  if (probes.empty()) return std::nullopt;
+  return median(probes);
+}
+
+// How much slower (> 0) or faster (< 0) run `run`'s memory probe was than
+// the median of the runs' probes, as a fraction. Absent where the run has no
+// probe, or fewer than two runs have one (nothing to compare with).
+std::optional<double> memory_probe_deviation(const BenchmarkStability& s, std::size_t run) {
+  if (run >= s.run_memory_probe_ns.size() || !s.run_memory_probe_ns[run]) return std::nullopt;
+  std::vector<double> probes;
+  for (const auto& p : s.run_memory_probe_ns) {
+    if (p) probes.push_back(*p);
+  }
+  if (probes.size() < 2) return std::nullopt;
+  const double reference = median(probes);
+  if (!(reference > 0)) return std::nullopt;
+  return *s.run_memory_probe_ns[run] / reference - 1;
+}
+
+// The deviation of the run whose probe is furthest from the median run's,
+// signed (the table's "memory probe" column).
+std::optional<double> largest_memory_probe_deviation(const BenchmarkStability& s) {
+  std::optional<double> largest;
+  for (std::size_t r = 0; r < s.run_memory_probe_ns.size(); ++r) {
+    const auto deviation = memory_probe_deviation(s, r);
+    if (deviation && (!largest || std::abs(*deviation) > std::abs(*largest))) largest = deviation;
+  }
+  return largest;
+}
+
+bool any_memory_probe(const StabilityReport& report) {
+  return std::any_of(report.benchmarks.begin(), report.benchmarks.end(), [](const BenchmarkStability& b) {
+    return std::any_of(b.run_memory_probe_ns.begin(), b.run_memory_probe_ns.end(),
+                       [](const std::optional<double>& p) { return p.has_value(); });
+  });
+}
+
 // Why a benchmark that was measured in every run fails: the run furthest from
 // the median of the run estimates, and the noise that explains it. Noise only
 // adds time, so a slow outlier is explained by its own repetitions' noise, a
@@ -143,23 +188,55 @@ std::string fail_reason(const BenchmarkStability& s, std::span<const NoiseSeen> 
       faster ? fmt::format("in the other runs (run {} is {}, faster than the rest)", outlier + 1, off)
              : fmt::format("in the outlying run {} ({}", outlier + 1, off);
   const std::vector<std::string> seen = noise_phrases(n);
+  // The memory probe reads a buffer larger than the last-level cache around
+  // each repetition: when the bandwidth other tenants leave us changes, it
+  // moves with a memory-bound run. It explains the run when it moved the same
+  // way by at least half as much as the run did.
+  const std::optional<double> probe = memory_probe_deviation(s, outlier);
+  const bool probe_follows =
+      probe && (faster ? *probe <= signed_deviation / 2 : *probe >= signed_deviation / 2);
+  const auto probe_explains = [&](const std::string& subject) {
+    return faster ? fmt::format("{} memory probe was {:.1f}% faster than in the median run: more memory bandwidth "
+                                "was free",
+                                subject, -*probe * 100)
+                  : fmt::format("{} memory probe took {:.1f}% longer than in the median run: memory bandwidth taken "
+                                "by other tenants",
+                                subject, *probe * 100);
+  };
+  const std::string probe_within =
+      probe ? fmt::format("run {}'s memory probe was within {:.1f}% of the median run's", outlier + 1,
+                          std::abs(*probe) * 100)
+            : std::string();
   if (n.disturbed > 0) {
     std::vector<std::string> parts = seen;
     parts.push_back(fmt::format("{} of {} were disturbed", n.disturbed, n.repetitions));
     std::string text = fmt::format("run {} is {} off the median of the runs{}; {} saw {}", outlier + 1, off,
                                    faster ? ", faster than the rest" : "", whose, join(parts, " and "));
     if (!faster && s.all_disturbed[outlier]) text += " (all of them, so its estimate is over them all)";
+    // The scheduler figures come first; a probe that moved with the run adds
+    // the bandwidth it lacked (or had spare), one that did not adds nothing.
+    if (probe_follows) text += "; " + probe_explains(fmt::format("run {}'s", outlier + 1));
     return text;
   }
+  if (probe_follows) {
+    return fmt::format("run {} is {} off the median of the runs{}; {}", outlier + 1, off,
+                       faster ? ", faster than the rest" : "", probe_explains("its"));
+  }
   if (!any_figure(n)) {
-    return fmt::format("run {} is {} off the median of the runs; {}, so what disturbed {} is not known", outlier + 1,
-                       off, faster ? "the other runs' files have no noise figures" : "its file has no noise figures",
-                       faster ? "them" : "it");
+    // With the probe measured the file does have a noise figure: name the missing ones.
+    const std::string missing = probe ? "no steal, run-delay or preemption figures" : "no noise figures";
+    std::string text = fmt::format("run {} is {} off the median of the runs; {} {}, so what disturbed {} is not known",
+                                   outlier + 1, off, faster ? "the other runs' files have" : "its file has", missing,
+                                   faster ? "them" : "it");
+    if (probe) text += ", and " + probe_within;
+    return text;
   }
   // Measured and under every threshold: the time went to the code itself.
   std::string text = "no steal, run-queue delay or preemption was measured " + where;
   if (!seen.empty()) text += fmt::format("{}only {} below the thresholds", faster ? "; " : ", ", join(seen, " and "));
   if (!faster) text += ")";
+  // Said when measured, so the reader sees the probe was there and quiet.
+  if (probe) text += ", and " + probe_within;
   return text +
          ": the spread is in the code's own time (cache or memory-bandwidth interference, or the memory layout of a "
          "new process)";
@@ -226,7 +303,7 @@ StabilityReport analyse_stability(std::span<const BenchmarkFile> runs, const Sta
       }
       s.repetitions.push_back(b ? b->repetitions() : 0);
       s.disturbed.push_back(b ? b->disturbed_count() : 0);
-      std::optional<double> run_estimate;
+      std::optional<double> run_estimate, memory_probe;
       bool all_disturbed = false;
       if (usable) {
         // Disturbed repetitions carry time that is not the code's: set aside.
@@ -236,9 +313,11 @@ StabilityReport analyse_stability(std::span<const BenchmarkFile> runs, const Sta
         if (all_disturbed) kept = b->times(options.measure);
         run_estimate = estimate(kept, estimator);
         estimates.push_back(*run_estimate);
+        memory_probe = run_memory_probe(*b, all_disturbed);
       }
       s.run_estimates.push_back(run_estimate);
       s.all_disturbed.push_back(all_disturbed);
+      s.run_memory_probe_ns.push_back(memory_probe);
     }
     if (!estimates.empty()) {
       s.median_of_estimates = median(estimates);
@@ -274,11 +353,20 @@ std::string stability_markdown(const StabilityReport& report) {
       "was disturbed), the median of those {1} run estimates, and their coefficient of variation (sample stddev / "
       "mean) against the < {2} criterion. disturbed: repetitions baseline marked disturbed, of all repetitions "
       "(re-runs included); steal and run delay: the largest share of one repetition's wall time (- where not "
-      "measured).\n\n",
+      "measured).",
       estimator, n, limit);
+  // Runs from before the memory probe keep the table they always had.
+  const bool memory_probe_column = any_memory_probe(report);
+  if (memory_probe_column) {
+    out += " memory probe: the run whose memory probe read was furthest from the median run's, + slower or - "
+           "faster (a run's probe is the median over the repetitions its estimate is over; - where not measured).";
+  }
+  out += "\n\n";
   std::vector<std::string> header{"benchmark"};
   for (std::size_t i = 0; i < n; ++i) header.push_back(fmt::format("run {}", i + 1));
-  header.insert(header.end(), {"median of runs", "CV", "disturbed", "steal", "run delay", "< " + limit, "reason"});
+  header.insert(header.end(), {"median of runs", "CV", "disturbed", "steal", "run delay"});
+  if (memory_probe_column) header.emplace_back("memory probe");
+  header.insert(header.end(), {"< " + limit, "reason"});
   io::TextTable table(header);
   bool any_all_disturbed = false;
   for (const auto& b : report.benchmarks) {
@@ -296,6 +384,10 @@ std::string stability_markdown(const StabilityReport& report) {
                       : fmt::format("{}/{}", b.noise.disturbed, b.noise.repetitions));
     row.push_back(b.noise.steal_max_fraction ? percent_text(*b.noise.steal_max_fraction) : "-");
     row.push_back(b.noise.run_delay_max_fraction ? percent_text(*b.noise.run_delay_max_fraction) : "-");
+    if (memory_probe_column) {
+      const auto probe = largest_memory_probe_deviation(b);
+      row.push_back(probe ? fmt::format("{:+.1f}%", *probe * 100) : "-");
+    }
     row.emplace_back(to_string(b.status));
     row.push_back(b.reason);
     table.add(std::move(row));
@@ -339,12 +431,15 @@ std::string stability_json(const StabilityReport& report) {
     for (const auto& m : b.run_estimates) estimates.push_back(optional_json(m));
     json all_disturbed = json::array();
     for (const bool all : b.all_disturbed) all_disturbed.push_back(all);
+    json memory_probes = json::array();
+    for (const auto& p : b.run_memory_probe_ns) memory_probes.push_back(optional_json(p));
     const NoiseSeen& n = b.noise;
     rows.push_back({{"name", b.name},
                     {"run_estimates", estimates},
                     {"repetitions", b.repetitions},
                     {"disturbed", b.disturbed},
                     {"all_disturbed", all_disturbed},
+                    {"run_memory_probe_ns", memory_probes},
                     {"median_of_estimates", optional_json(b.median_of_estimates)},
                     {"min", optional_json(b.min)},
                     {"max", optional_json(b.max)},
@@ -420,6 +515,16 @@ StabilityReport stability_from_json(const io::JsonValue& root) {
     const io::JsonValue all_disturbed = b.at("all_disturbed");
     for (const auto& a : all_disturbed.elements()) s.all_disturbed.push_back(a.boolean());
     check_runs(all_disturbed, s.all_disturbed.size(), "all_disturbed flags");
+    // Optional within version 2: a file written before the memory probe
+    // existed reads as "not measured" in every run.
+    if (const auto probes = b.find("run_memory_probe_ns")) {
+      for (const auto& p : probes->elements()) {
+        s.run_memory_probe_ns.push_back(p.is_null() ? std::nullopt : std::optional<double>(p.non_negative()));
+      }
+      check_runs(*probes, s.run_memory_probe_ns.size(), "memory probes");
+    } else {
+      s.run_memory_probe_ns.assign(runs, std::nullopt);
+    }
     // Times, their spread and the noise figures: none of them can be negative.
     const auto optional_non_negative = [](const io::JsonValue& object, std::string_view key) -> std::optional<double> {
       if (const auto v = object.find(key)) return v->non_negative();

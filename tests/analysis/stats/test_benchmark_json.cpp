@@ -225,6 +225,30 @@ TEST(BenchmarkJsonNoise, ReadsOneNoiseRecordPerRepetition) {
   EXPECT_EQ(ea::read_benchmark_json(fixture("noise_run1.json")).virtualized(), true);
 }
 
+// The memory probe (noise_memory_probe_ns, noise_memory_slowdown): read per
+// repetition with the other figures, absent where the probe was off.
+TEST(BenchmarkJsonNoise, ReadsTheMemoryProbePerRepetition) {
+  const ea::BenchmarkFile f = ea::read_benchmark_json(fixture("memprobe_run1.json"));
+  const ea::BenchmarkSamples* slow = f.find("bandwidth_slow");
+  ASSERT_NE(slow, nullptr);
+  ASSERT_EQ(slow->noise.size(), 5u);
+  // Aligned with the times: the disturbed 140 ns repetition read 9 ms.
+  EXPECT_DOUBLE_EQ(slow->cpu_ns[4], 140);
+  EXPECT_TRUE(slow->noise[4].disturbed);
+  EXPECT_DOUBLE_EQ(*slow->noise[4].memory_probe_ns, 9.0e6);
+  EXPECT_DOUBLE_EQ(*slow->noise[4].memory_slowdown, 2.6);
+  EXPECT_DOUBLE_EQ(*slow->noise[0].memory_probe_ns, 2.8e6);
+  EXPECT_DOUBLE_EQ(*slow->noise[0].memory_slowdown, 0.12);
+  EXPECT_TRUE(slow->counters.empty());  // noise figures, not counters of the code
+  const ea::BenchmarkSamples* off = f.find("no_probe");
+  ASSERT_NE(off, nullptr);
+  EXPECT_FALSE(off->noise[0].memory_probe_ns.has_value());
+  EXPECT_FALSE(off->noise[0].memory_slowdown.has_value());
+  EXPECT_TRUE(off->noise[0].steal_ns.has_value());  // the other figures were measured
+  // Files from before the probe: absent, not 0.
+  EXPECT_FALSE(ea::read_benchmark_json(fixture("noise_run2.json")).benchmarks[0].noise[0].memory_probe_ns.has_value());
+}
+
 TEST(BenchmarkJsonNoise, FilesWithoutNoiseReadAsUndisturbedWithNoFigures) {
   const ea::BenchmarkFile f = ea::read_benchmark_json(fixture("old.json"));
   const ea::BenchmarkSamples& a = f.benchmarks[0];
@@ -260,6 +284,10 @@ TEST(BenchmarkJsonNoise, BadValuesAreRefusedAtTheirPointer) {
   EXPECT_THAT(error_with("\"noise_rerun\": 1.5"), HasSubstr("/benchmarks/1/noise_rerun: expected a whole number"));
   EXPECT_THAT(error_with("\"noise_rerun\": -1"), HasSubstr("/benchmarks/1/noise_rerun: expected a whole number"));
   EXPECT_THAT(error_with("\"noise_loadavg\": -0.5"), HasSubstr("/benchmarks/1/noise_loadavg: expected a number >= 0"));
+  EXPECT_THAT(error_with("\"noise_memory_probe_ns\": -1"),
+              HasSubstr("t.json: /benchmarks/1/noise_memory_probe_ns: expected a number >= 0, found -1"));
+  EXPECT_THAT(error_with("\"noise_memory_slowdown\": \"0.2\""),
+              HasSubstr("/benchmarks/1/noise_memory_slowdown: expected a number, found a string"));
   // Absent (or NaN, read as null) is "not measured", never an error and never 0.
   EXPECT_EQ(error_with("\"noise_steal_ns\": NaN, \"noise_disturbed\": 1"), "(no error)");
 }

@@ -539,3 +539,198 @@ TEST(StabilityNoise, AFastOutlierIsExplainedByTheNoiseOfTheOtherRuns) {
             "rest): the spread is in the code's own time (cache or memory-bandwidth interference, or the memory "
             "layout of a new process)");
 }
+
+// ---- The memory probe: bandwidth other tenants take, measured per repetition ----
+//
+// memprobe_run1..3.json (three runs, five repetitions each unless said; every
+// scheduler figure measured and 0 unless said; probes in ns):
+//  bandwidth_slow       run 3 +30%, its probe 4.0 ms against the median run's 3.2 ms (+25%);
+//                       run 1's probes 2.8, 2.9, 3.1, 3.2 ms and a disturbed repetition's 9 ms
+//  bandwidth_fast       run 3 -28%, its probe 2.56 ms (-20%)
+//  probe_quiet          run 3 +15%, its probe 3.3 ms (+3.125%)
+//  disturbed_and_probe  run 3 +25% with two disturbed repetitions (run delay 5%), its probe +20%
+//  steady_probe         three repetitions, 100, 101 and 99 ns; run 2's probe +1%
+//  no_probe             the probe was off: no noise_memory_* figures
+
+namespace {
+
+std::vector<ea::BenchmarkFile> memprobe_runs() {
+  return {ea::read_benchmark_json(stats_test::fixture("memprobe_run1.json")),
+          ea::read_benchmark_json(stats_test::fixture("memprobe_run2.json")),
+          ea::read_benchmark_json(stats_test::fixture("memprobe_run3.json"))};
+}
+
+using Probes = std::vector<std::optional<double>>;
+
+// Three runs of one benchmark, three repetitions each, every scheduler figure
+// measured and 0: run r's times at times[r], its probe at probes[r].
+std::vector<ea::BenchmarkFile> probe_runs(const V& times, const Probes& probes) {
+  std::vector<ea::BenchmarkFile> runs(times.size());
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    runs[r].source = "run" + std::to_string(r + 1) + ".json";
+    ea::BenchmarkSamples s = samples("b", {times[r], times[r], times[r]});
+    for (int i = 0; i < 3; ++i) {
+      ea::RepetitionNoise n;
+      n.wall_ns = times[r] * 1000;
+      n.steal_ns = n.run_delay_ns = n.involuntary_switches = n.cpu_migrations = 0;
+      n.memory_probe_ns = probes[r];
+      s.noise.push_back(n);
+    }
+    runs[r].benchmarks.push_back(s);
+  }
+  return runs;
+}
+
+}  // namespace
+
+TEST(StabilityMemoryProbe, ARunsProbeIsTheMedianOverTheRepetitionsOfItsEstimate) {
+  const ea::StabilityReport r = ea::analyse_stability(memprobe_runs(), with_estimator(ea::Estimator::median));
+  // Run 1: the median of 2.8, 2.9, 3.1 and 3.2 ms; the disturbed repetition's
+  // 9 ms is set aside like its time (with it the median would be 3.1 ms).
+  EXPECT_EQ(find(r, "bandwidth_slow").run_memory_probe_ns, (Probes{3.0e6, 3.2e6, 4.0e6}));
+  EXPECT_EQ(find(r, "no_probe").run_memory_probe_ns, (Probes{std::nullopt, std::nullopt, std::nullopt}));
+  // A run whose repetitions were all disturbed: its probe is over them all, as its estimate.
+  auto runs = probe_runs({100, 100, 100}, {3e6, 3e6, 3e6});
+  for (std::size_t i = 0; i < 3; ++i) {
+    runs[1].benchmarks[0].noise[i].disturbed = true;
+    runs[1].benchmarks[0].noise[i].memory_probe_ns = 4e6 + 1e6 * static_cast<double>(i);
+  }
+  const auto all = find(ea::analyse_stability(runs, with_estimator(ea::Estimator::median)), "b");
+  ASSERT_TRUE(all.all_disturbed[1]);
+  EXPECT_EQ(all.run_memory_probe_ns, (Probes{3e6, 5e6, 3e6}));
+  // A run without a usable estimate has no probe either.
+  runs[2].benchmarks[0].error_message = "failed";
+  EXPECT_FALSE(find(ea::analyse_stability(runs), "b").run_memory_probe_ns[2].has_value());
+}
+
+TEST(StabilityMemoryProbe, ASlowRunWhoseProbeIsSlowerIsPutOnMemoryBandwidth) {
+  const ea::StabilityReport r = ea::analyse_stability(memprobe_runs(), with_estimator(ea::Estimator::median));
+  const auto b = find(r, "bandwidth_slow");
+  ASSERT_EQ(b.status, ea::StabilityStatus::fail);
+  EXPECT_EQ(b.reason,
+            "run 3 is +30.0% off the median of the runs; its memory probe took 25.0% longer than in the median run: "
+            "memory bandwidth taken by other tenants");
+}
+
+TEST(StabilityMemoryProbe, AFastRunWhoseProbeIsFasterIsPutOnFreeBandwidth) {
+  const ea::StabilityReport r = ea::analyse_stability(memprobe_runs(), with_estimator(ea::Estimator::median));
+  const auto b = find(r, "bandwidth_fast");
+  ASSERT_EQ(b.status, ea::StabilityStatus::fail);
+  EXPECT_EQ(b.reason,
+            "run 3 is -28.0% off the median of the runs, faster than the rest; its memory probe was 20.0% faster than "
+            "in the median run: more memory bandwidth was free");
+}
+
+TEST(StabilityMemoryProbe, AProbeThatDoesNotFollowTheRunIsSaidToBeWithin) {
+  const ea::StabilityReport r = ea::analyse_stability(memprobe_runs(), with_estimator(ea::Estimator::median));
+  const auto b = find(r, "probe_quiet");
+  ASSERT_EQ(b.status, ea::StabilityStatus::fail);
+  EXPECT_EQ(b.reason,
+            "no steal, run-queue delay or preemption was measured in the outlying run 3 (+15.0%), and run 3's memory "
+            "probe was within 3.1% of the median run's: the spread is in the code's own time (cache or "
+            "memory-bandwidth interference, or the memory layout of a new process)");
+}
+
+// The probe explains the run when it moved the same way by at least half as
+// much: a run +20% with its probe +11% is put on bandwidth, with +9% it is not.
+TEST(StabilityMemoryProbe, TheProbeMustMoveByHalfTheRunsOwnDeviation) {
+  const auto reason = [](double probe_ms) {
+    return find(ea::analyse_stability(probe_runs({100, 100, 120}, {3e6, 3e6, probe_ms * 1e6}),
+                                      with_estimator(ea::Estimator::median)),
+                "b")
+        .reason;
+  };
+  EXPECT_THAT(reason(3.33), HasSubstr("run 3 is +20.0% off the median of the runs; its memory probe took 11.0% longer"));
+  EXPECT_THAT(reason(3.27), HasSubstr("(+20.0%), and run 3's memory probe was within 9.0% of the median run's:"));
+  // A probe that moved the other way does not explain a slow run.
+  EXPECT_THAT(reason(2.4), HasSubstr("(+20.0%), and run 3's memory probe was within 20.0% of the median run's:"));
+  // The same for a fast run: -20% with its probe -11%, then -9%.
+  const auto fast = [](double probe_ms) {
+    return find(ea::analyse_stability(probe_runs({100, 100, 80}, {3e6, 3e6, probe_ms * 1e6}),
+                                      with_estimator(ea::Estimator::median)),
+                "b")
+        .reason;
+  };
+  EXPECT_THAT(fast(2.67), HasSubstr("faster than the rest; its memory probe was 11.0% faster than in the median run"));
+  EXPECT_THAT(fast(2.73), HasSubstr("faster than the rest), and run 3's memory probe was within 9.0% of the median"));
+  // Only the probe measured, and quiet: the scheduler figures are named as missing.
+  auto probe_only = probe_runs({100, 100, 120}, {3e6, 3e6, 3.1e6});
+  for (auto& run : probe_only) {
+    for (auto& n : run.benchmarks[0].noise) {
+      n.steal_ns = n.run_delay_ns = n.involuntary_switches = n.cpu_migrations = std::nullopt;
+    }
+  }
+  EXPECT_EQ(find(ea::analyse_stability(probe_only, with_estimator(ea::Estimator::median)), "b").reason,
+            "run 3 is +20.0% off the median of the runs; its file has no steal, run-delay or preemption figures, so "
+            "what disturbed it is not known, and run 3's memory probe was within 3.3% of the median run's");
+  // One run with a probe: nothing to compare it with, the old reason stands.
+  const auto alone = find(ea::analyse_stability(probe_runs({100, 100, 80}, {std::nullopt, std::nullopt, 2.4e6}),
+                                                with_estimator(ea::Estimator::median)),
+                          "b");
+  EXPECT_EQ(alone.reason.find("memory probe"), std::string::npos) << alone.reason;
+}
+
+TEST(StabilityMemoryProbe, DisturbedRepetitionsComeFirstAndAProbeThatFollowsIsAdded) {
+  const ea::StabilityReport r = ea::analyse_stability(memprobe_runs(), with_estimator(ea::Estimator::median));
+  EXPECT_EQ(find(r, "disturbed_and_probe").reason,
+            "run 3 is +25.0% off the median of the runs; its repetitions saw run delay up to 5.0% of wall and 2 of 5 "
+            "were disturbed; run 3's memory probe took 20.0% longer than in the median run: memory bandwidth taken by "
+            "other tenants");
+  // A probe that did not follow adds nothing to a disturbed run's reason.
+  auto runs = memprobe_runs();
+  for (auto& n : runs[2].benchmarks[3].noise) n.memory_probe_ns = 3.2e6;
+  ASSERT_EQ(runs[2].benchmarks[3].name, "disturbed_and_probe");
+  EXPECT_EQ(find(ea::analyse_stability(runs, with_estimator(ea::Estimator::median)), "disturbed_and_probe").reason,
+            "run 3 is +25.0% off the median of the runs; its repetitions saw run delay up to 5.0% of wall and 2 of 5 "
+            "were disturbed");
+}
+
+TEST(StabilityMemoryProbe, TheTableShowsTheLargestDeviationOfARunsProbe) {
+  const std::string md = ea::stability_markdown(ea::analyse_stability(memprobe_runs(), with_estimator(ea::Estimator::median)));
+  EXPECT_THAT(md, HasSubstr("| benchmark | run 1 | run 2 | run 3 | median of runs | CV | disturbed | steal | run delay | "
+                            "memory probe | < 5% | reason |"));
+  EXPECT_THAT(md, HasSubstr("memory probe: the run whose memory probe read was furthest from the median run's"));
+  EXPECT_THAT(md, HasSubstr("| bandwidth_slow | 100 ns | 100 ns | 130 ns | 100 ns | "));
+  EXPECT_THAT(md, HasSubstr("| 1/15 | 0.00% | 30.00% | +25.0% | FAIL | run 3 is +30.0%"));
+  EXPECT_THAT(md, HasSubstr("| 0/15 | 0.00% | 0.00% | -20.0% | FAIL | run 3 is -28.0%"));
+  EXPECT_THAT(md, HasSubstr("| 0/9 | 0.00% | 0.00% | +1.0% | pass |  |"));      // steady_probe
+  EXPECT_THAT(md, HasSubstr("| no_probe | 50 ns | 50 ns | 50 ns | 50 ns | 0.00% | 0/9 | 0.00% | 0.00% | - | pass |"));
+  // Runs from before the probe: the table they always had (MarkdownAndJson).
+  EXPECT_THAT(ea::stability_markdown(ea::analyse_stability(three_runs())), Not(HasSubstr("memory probe")));
+}
+
+TEST(StabilityJson, RoundTripsTheRunMemoryProbes) {
+  const ea::StabilityReport r = ea::analyse_stability(memprobe_runs(), with_estimator(ea::Estimator::median));
+  const std::string text = ea::stability_json(r);
+  const nlohmann::json j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["version"], 2);
+  EXPECT_EQ(j["benchmarks"][0]["name"], "bandwidth_slow");
+  EXPECT_EQ(j["benchmarks"][0]["run_memory_probe_ns"], nlohmann::json::parse("[3000000.0, 3200000.0, 4000000.0]"));
+  EXPECT_EQ(j["benchmarks"][5]["run_memory_probe_ns"], nlohmann::json::parse("[null, null, null]"));
+  const ea::StabilityReport back = ea::stability_from_json(engram::io::parse_json_text(text, "stability.json"));
+  ASSERT_EQ(back.benchmarks.size(), r.benchmarks.size());
+  for (std::size_t i = 0; i < r.benchmarks.size(); ++i) {
+    EXPECT_EQ(back.benchmarks[i].run_memory_probe_ns, r.benchmarks[i].run_memory_probe_ns) << r.benchmarks[i].name;
+  }
+  EXPECT_EQ(ea::stability_json(back), text);
+  EXPECT_EQ(ea::stability_markdown(back), ea::stability_markdown(r));
+
+  // A version 2 file from before the probe has no such member: not measured in any run.
+  nlohmann::json old = j;
+  for (auto& b : old["benchmarks"]) b.erase("run_memory_probe_ns");
+  const ea::StabilityReport before = ea::stability_from_json(engram::io::parse_json_text(old.dump(), "old.json"));
+  EXPECT_EQ(before.benchmarks[0].run_memory_probe_ns, (Probes{std::nullopt, std::nullopt, std::nullopt}));
+  EXPECT_THAT(ea::stability_markdown(before), Not(HasSubstr("| memory probe |")));  // the reasons stay
+
+  // One probe per run, never negative.
+  nlohmann::json bad = j;
+  bad["benchmarks"][0]["run_memory_probe_ns"].erase(0);
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/benchmarks/0/run_memory_probe_ns: 2 memory probes for 3 runs"));
+  bad = j;
+  bad["benchmarks"][0]["run_memory_probe_ns"][1] = -1;
+  EXPECT_THAT(stability_read_error(bad),
+              HasSubstr("/benchmarks/0/run_memory_probe_ns/1: expected a number >= 0, found -1"));
+  bad = j;
+  bad["benchmarks"][0]["run_memory_probe_ns"] = "fast";
+  EXPECT_THAT(stability_read_error(bad), HasSubstr("/benchmarks/0/run_memory_probe_ns"));
+}

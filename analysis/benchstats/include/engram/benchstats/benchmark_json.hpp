@@ -44,6 +44,11 @@ struct RepetitionNoise {
   bool disturbed = false;
   unsigned rerun = 0;  // 0: the first pass; k: the k-th re-run pass
   std::optional<double> wall_ns, cpu_ns, steal_ns, run_delay_ns, involuntary_switches, cpu_migrations, loadavg;
+  // A read of baseline's memory probe buffer around the timed loop (the
+  // slower of the reads before and after it), and that read over the fastest
+  // one so far in the process, minus 1. Another tenant's memory traffic
+  // shows here and in no clock or scheduler figure. Absent: the probe was off.
+  std::optional<double> memory_probe_ns, memory_slowdown;
 };
 
 struct BenchmarkSamples {

@@ -60,6 +60,10 @@ struct BenchmarkStability {
   std::vector<std::size_t> disturbed;    // per run
   // Per run: every repetition was disturbed, so the estimate is over them all.
   std::vector<bool> all_disturbed;
+  // Per run: the median memory probe read (RepetitionNoise::memory_probe_ns)
+  // of the repetitions the estimate is over; absent where none carried one.
+  // A failure's reason compares the outlying run's with the median run's.
+  std::vector<std::optional<double>> run_memory_probe_ns;
   std::optional<double> median_of_estimates, min, max;  // of the run estimates
   std::optional<double> cv;  // of the run estimates; needs two runs
   NoiseSeen noise;
@@ -86,7 +90,9 @@ std::string stability_markdown(const StabilityReport& report);
 //  "unit": "ns", "cv_limit", "estimator": {"name": "median", "min" or "q25",
 //  "reason"},
 //  "benchmarks": [{"name", "run_estimates" (null where not measured),
-//    "repetitions", "disturbed", "all_disturbed" (per run), "median_of_estimates",
+//    "repetitions", "disturbed", "all_disturbed" (per run), "run_memory_probe_ns"
+//    (per run, null where not measured; optional on read: a file from before
+//    the memory probe reads as not measured), "median_of_estimates",
 //    "min", "max", "cv" (null when unknown), "status": "pass", "fail" or
 //    "incomplete", "reason",
 //    "noise": {"repetitions", "disturbed", "reruns", "steal_ns",
