@@ -424,14 +424,24 @@ int run(int argc, char** argv) {
   MultiPassReporter written(out_file.reporter(), false);
   // Google Benchmark refuses a file reporter without --benchmark_out.
   MultiPassReporter* file = out_file.reporter() ? &written : nullptr;
+  // The file sees every repetition; a console told to show aggregates only
+  // (--benchmark_display_aggregates_only) does not.
+  const MultiPassReporter& tallied = file ? written : shown;
+  const auto first_pass_start = Clock::now();
   const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&shown, file);
+  // What a repetition costs in all (sizing its iteration count, warm-up,
+  // probes): how many more fit in the time left.
+  double seconds_per_repetition =
+      tallied.repetitions() == 0 ? 0
+                                 : std::chrono::duration<double>(Clock::now() - first_pass_start).count() /
+                                       static_cast<double>(tallied.repetitions());
 
   // Disturbed repetitions measured again, within the budget.
   RerunPlanner planner(requested_repetitions(options.benchmark_args), options.rerun);
   const auto rerun_start = Clock::now();
   const auto rerun_seconds = [&] { return std::chrono::duration<double>(Clock::now() - rerun_start).count(); };
   for (;;) {
-    const auto requests = planner.next_pass(shown.tallies(), rerun_seconds());
+    const auto requests = planner.next_pass(tallied.tallies(), rerun_seconds(), seconds_per_repetition);
     if (requests.empty()) break;
     ++pass;
     std::size_t count = 0;
@@ -442,15 +452,20 @@ int run(int argc, char** argv) {
     for (const auto& r : requests) registrars.at(r.name)()->Repetitions(static_cast<int>(r.repetitions));
     shown.begin_pass(pass);
     written.begin_pass(pass);
-    benchmark::RunSpecifiedBenchmarks(&shown, file);
+    // Only the requested benchmarks are registered; the user's filter
+    // would see their names as ".../repeats:K" and could match none.
+    benchmark::RunSpecifiedBenchmarks(&shown, file, ".");
+    if (tallied.rerun_repetitions() > 0) {
+      seconds_per_repetition = rerun_seconds() / static_cast<double>(tallied.rerun_repetitions());
+    }
   }
   shown.finish();
   written.finish();
   benchmark::Shutdown();
 
   std::size_t still_short = 0;
-  for (const auto& t : shown.tallies()) {
-    if (t.undisturbed < requested_repetitions(options.benchmark_args)) ++still_short;
+  for (const auto& t : tallied.tallies()) {
+    if (t.undisturbed < t.wanted) ++still_short;
   }
   const nlohmann::json noise_context = {
       {"thresholds", thresholds_json(options.noise)},
@@ -460,7 +475,8 @@ int run(int argc, char** argv) {
       {"reruns",
        {{"max_count", options.rerun.max_repetitions},
         {"max_seconds", options.rerun.max_seconds},
-        {"ran", planner.repetitions_granted()},
+        {"asked", planner.repetitions_granted()},
+        {"ran", tallied.rerun_repetitions()},
         {"passes", planner.passes()},
         {"seconds", rerun_seconds()},
         {"benchmarks_short_of_undisturbed", still_short},
@@ -470,7 +486,7 @@ int run(int argc, char** argv) {
   for (const auto& [figure, why] : probe.unavailable()) say("baseline: noise figure {} not measured: {}\n", figure, why);
   say("baseline: noise: {} of {} repetitions disturbed; {} re-run in {} pass(es), {:.1f} s ({}); "
       "{} benchmark(s) left short of undisturbed repetitions\n",
-      shown.disturbed(), shown.repetitions(), planner.repetitions_granted(), planner.passes(), rerun_seconds(),
+      tallied.disturbed(), tallied.repetitions(), tallied.rerun_repetitions(), planner.passes(), rerun_seconds(),
       to_string(planner.stop()), still_short);
   for (const auto& [name, note] : overhead_notes) say("baseline: note: {}\n", note);
   say("baseline: {} benchmarks in {:.1f} s\n", ran,

@@ -81,7 +81,8 @@ void BenchmarkOutFile::add_context(const std::string& key, const std::string& va
 void BenchmarkOutFile::commit() {
   if (!state_->output) return;
   std::string text = state_->reporter->text();
-  if (state_->json && !state_->late_context.empty()) {
+  // Nothing ran (e.g. --benchmark_list_tests): no document to extend.
+  if (state_->json && !state_->late_context.empty() && !text.empty()) {
     // Google Benchmark's JSONReporter closes the context object just before
     // "benchmarks"; the late entries go in there, in its layout. (Parsing
     // and dumping the document would reorder its keys, and Google Benchmark

@@ -26,13 +26,29 @@ void MultiPassReporter::ReportRuns(const std::vector<Run>& runs) {
   for (const Run& run : runs) {
     if (run.run_type == Run::RT_Aggregate && pass_ > 0) continue;
     kept.push_back(run);
+    Run& out = kept.back();
     // A re-run pass sets its repetitions per benchmark, and Google Benchmark
     // then names the runs ".../repeats:K": they keep the benchmark's name.
-    kept.back().run_name.repetitions.clear();
-    if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
-    const std::string name = kept.back().benchmark_name();
+    out.run_name.repetitions.clear();
+    const std::string name = out.benchmark_name();
+    if (run.run_type != Run::RT_Iteration) continue;
     auto tally = std::find_if(tallies_.begin(), tallies_.end(), [&](const RepetitionTally& t) { return t.name == name; });
-    if (tally == tallies_.end()) tally = tallies_.insert(tallies_.end(), RepetitionTally{name, 0, 0});
+    if (tally == tallies_.end()) {
+      tally = tallies_.insert(tallies_.end(), RepetitionTally{name, 0, 0, static_cast<std::size_t>(run.repetitions)});
+      identities_[name] = {run.family_index, run.per_family_instance_index, run.repetitions, 0};
+    }
+    // A re-run continues its benchmark's numbering: the same family, the
+    // first pass's count of repetitions asked for, the next index.
+    Identity& id = identities_[name];
+    if (pass_ > 0) {
+      out.family_index = id.family_index;
+      out.per_family_instance_index = id.per_family_instance_index;
+      out.repetitions = id.repetitions;
+      out.repetition_index = id.next_index;
+      ++rerun_repetitions_;
+    }
+    ++id.next_index;
+    if (run.error_occurred) continue;
     const auto flag = run.counters.find(std::string(noise::field::kDisturbed));
     const bool disturbed = flag != run.counters.end() && flag->second.value != 0;
     ++(disturbed ? tally->disturbed : tally->undisturbed);

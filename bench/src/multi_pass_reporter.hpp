@@ -6,11 +6,16 @@
 // own report: a second context header, a second JSON document. This wrapper
 // gives the inner reporter one: the context once, the repetitions of every
 // pass, the aggregates of the first pass only (those of a re-run pass would
-// describe the re-runs alone) and one Finalize, from finish(). The noise_*
+// describe the re-runs alone; those of the first pass describe it alone) and
+// one Finalize, from finish(). A re-run repetition keeps its benchmark's
+// name, family and count of repetitions asked for, and continues its
+// repetition_index, so that tools grouping by them see one benchmark. The noise_*
 // figures are the repetitions' own: aggregates leave them out, and so does a
 // console (baseline prints their summary); JSON and CSV repetitions keep them.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +40,9 @@ class MultiPassReporter : public benchmark::BenchmarkReporter {
   const std::vector<RepetitionTally>& tallies() const { return tallies_; }
   std::size_t repetitions() const { return repetitions_; }
   std::size_t disturbed() const { return disturbed_; }
+  // Repetitions the re-run passes really reported (a pass may run fewer
+  // than it asked for, e.g. when a benchmark fails).
+  std::size_t rerun_repetitions() const { return rerun_repetitions_; }
 
  private:
   benchmark::BenchmarkReporter* inner_;
@@ -44,7 +52,11 @@ class MultiPassReporter : public benchmark::BenchmarkReporter {
   bool context_result_ = true;
   bool finished_ = false;
   std::vector<RepetitionTally> tallies_;
-  std::size_t repetitions_ = 0, disturbed_ = 0;
+  struct Identity {
+    std::int64_t family_index, per_family_instance_index, repetitions, next_index;
+  };
+  std::map<std::string, Identity> identities_;
+  std::size_t repetitions_ = 0, disturbed_ = 0, rerun_repetitions_ = 0;
 };
 
 // The display reporter Google Benchmark would make from --benchmark_format,

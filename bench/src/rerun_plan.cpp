@@ -17,11 +17,12 @@ RerunPlanner::RerunPlanner(std::size_t wanted_repetitions, RerunBudget budget)
     : wanted_(wanted_repetitions), budget_(budget) {}
 
 std::vector<RerunRequest> RerunPlanner::next_pass(const std::vector<RepetitionTally>& tallies,
-                                                  double seconds_spent) {
+                                                  double seconds_spent, double seconds_per_repetition) {
   std::vector<std::size_t> shortfall;
   std::size_t total_short = 0;
   for (const auto& t : tallies) {
-    shortfall.push_back(t.undisturbed >= wanted_ ? 0 : wanted_ - t.undisturbed);
+    const std::size_t wanted = t.wanted != 0 ? t.wanted : wanted_;
+    shortfall.push_back(t.undisturbed >= wanted ? 0 : wanted - t.undisturbed);
     total_short += shortfall.back();
   }
   if (total_short == 0) {
@@ -39,6 +40,10 @@ std::vector<RerunRequest> RerunPlanner::next_pass(const std::vector<RepetitionTa
   // Deal the remaining count one repetition per benchmark per round.
   std::vector<std::size_t> dealt(tallies.size(), 0);
   std::size_t left = std::min(budget_.max_repetitions - granted_, total_short);
+  if (seconds_per_repetition > 0) {
+    const double fits = (budget_.max_seconds - seconds_spent) / seconds_per_repetition;
+    left = std::min(left, std::max<std::size_t>(1, static_cast<std::size_t>(fits)));
+  }
   while (left > 0) {
     for (std::size_t i = 0; i < tallies.size() && left > 0; ++i) {
       if (dealt[i] < shortfall[i]) {

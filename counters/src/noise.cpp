@@ -250,11 +250,12 @@ std::vector<Disturbance> disturbances(const NoiseSample& sample, const Threshold
   // says nothing about them.
   const bool has_wall = sample.wall_ns > 0;
   if (sample.steal_ns && has_wall) {
-    const double fraction = *sample.steal_ns / sample.wall_ns;
+    const double fraction = std::max(0.0, *sample.steal_ns - sample.steal_tick_ns) / sample.wall_ns;
     if (fraction > thresholds.max_steal_fraction) {
       out.push_back({"steal", fraction, thresholds.max_steal_fraction,
-                     fmt::format("steal {} ms, {}% of wall time (limit {}%)", plain(std::round(*sample.steal_ns / 1e5) / 10),
+                     fmt::format("steal {} ms, {}% of wall time{} (limit {}%)", plain(std::round(*sample.steal_ns / 1e5) / 10),
                                  above(fraction * 100, thresholds.max_steal_fraction * 100, 1),
+                                 sample.steal_tick_ns > 0 ? " beyond its one-tick resolution" : "",
                                  plain(thresholds.max_steal_fraction * 100))});
     }
   }
@@ -590,6 +591,7 @@ NoiseSample NoiseProbe::stop() {
         }
         if (why.empty() && !counts_went_back) {
           sample.steal_ns = ticks * 1e9 / static_cast<double>(state.ticks_per_second);
+          sample.steal_tick_ns = 1e9 / static_cast<double>(state.ticks_per_second);
         }
       } catch (const std::invalid_argument& error) {
         why = sources_.proc_stat.string() + ": " + error.what();

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
+#include <string_view>
 
 #include "engram/noise.hpp"
 #include "program_test.hpp"
@@ -96,9 +98,20 @@ TEST_F(NoiseProgram, EveryRepetitionCarriesItsNoiseAndTheSetUpIsRecorded) {
     EXPECT_GE(r.value("noise_memory_slowdown", -1.0), 0.0) << r.dump();
   }
   // Every figure the run did not measure is named with its reason, never written as 0.
+  const std::map<std::string, std::string_view> field_of = {
+      {"steal", engram::noise::field::kStealNs},
+      {"run_delay", engram::noise::field::kRunDelayNs},
+      {"involuntary_switches", engram::noise::field::kInvoluntarySwitches},
+      {"cpu_migrations", engram::noise::field::kCpuMigrations},
+      {"loadavg", engram::noise::field::kLoadavg}};
   for (const auto& [figure, why] : noise.at("unavailable").items()) {
-    EXPECT_FALSE(reps[0].contains("noise_" + figure)) << figure;
+    ASSERT_TRUE(field_of.count(figure)) << "an unknown figure: " << figure;
+    EXPECT_FALSE(reps[0].contains(std::string(field_of.at(figure)))) << figure;
     EXPECT_FALSE(why.get<std::string>().empty());
+  }
+  // And every figure measured is there.
+  for (const auto& [figure, field] : field_of) {
+    if (!noise.at("unavailable").contains(figure)) EXPECT_TRUE(reps[0].contains(std::string(field))) << figure;
   }
 }
 
@@ -134,6 +147,38 @@ TEST_F(NoiseProgram, ABusyLoopOnTheSameCpuDisturbsAndIsRerunWithinTheCount) {
   EXPECT_EQ(noise.at("reruns").at("stopped_by"), "count budget spent");
   EXPECT_EQ(noise.at("reruns").at("benchmarks_short_of_undisturbed"), 1);
   EXPECT_NE(last_err_.find("5 of 5 repetitions disturbed"), std::string::npos) << last_err_;
+}
+
+TEST_F(NoiseProgram, ReRunsHappenUnderAnAnchoredFilterAndContinueTheNumbering) {
+  const int cpu = engram::noise::allowed_cpus().front();
+  BusyLoop busy(cpu);
+  ASSERT_TRUE(busy.started());
+  const auto path = dir_ / "anchored.json";
+  const ProgramRun r = run_program(std::string(ENGRAM_BASELINE) +
+                                   " '--benchmark_filter=^decay_10k_memories/power_law/optimized$'"
+                                   " --benchmark_min_time=0.02 --benchmark_repetitions=2 --rerun-max=2"
+                                   " --rerun-seconds=60 --benchmark_out=" + path.string() + " --pin-cpu=" +
+                                   std::to_string(cpu));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(slurp(path));
+  const auto reps = repetitions(j);
+  ASSERT_EQ(reps.size(), 4u) << r.err;
+  for (std::size_t i = 0; i < reps.size(); ++i) {
+    EXPECT_EQ(reps[i].at("name"), "decay_10k_memories/power_law/optimized");
+    EXPECT_EQ(reps[i].at("repetition_index"), i) << "re-runs continue the numbering";
+    EXPECT_EQ(reps[i].at("repetitions"), 2) << "the count the first pass asked for";
+    EXPECT_EQ(reps[i].at("family_index"), reps[0].at("family_index"));
+  }
+  const json noise = json::parse(j["context"].at("engram.noise").get<std::string>());
+  EXPECT_EQ(noise.at("reruns").at("ran"), 2);
+}
+
+TEST_F(NoiseProgram, ListingTestsWithAnOutputFileStillWorks) {
+  const ProgramRun r = run_program(std::string(ENGRAM_BASELINE) +
+                                   " --benchmark_list_tests=true --benchmark_filter=decay_10k_memories/power_law"
+                                   " --benchmark_out=" + (dir_ / "list.json").string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("decay_10k_memories/power_law/optimized"), std::string::npos) << r.out;
 }
 
 TEST_F(NoiseProgram, NoRerunPassStartsWithoutTime) {

@@ -62,6 +62,25 @@ TEST(RerunPlan, RepeatedPassesNeverExceedTheCount) {
   EXPECT_EQ(planner.stop(), RerunStop::count_spent);
 }
 
+TEST(RerunPlan, APassIsCutToWhatFitsInTheTimeLeft) {
+  RerunPlanner planner(5, {.max_repetitions = 40, .max_seconds = 10});
+  // 20 short, 0.8 s a repetition, 7.6 s spent: 2.4 s left, 3 fit.
+  const auto pass = planner.next_pass(tallies({{"a", 0, 5}, {"b", 0, 5}, {"c", 0, 5}, {"d", 0, 5}}), 7.6, 0.8);
+  std::size_t count = 0;
+  for (const auto& r : pass) count += r.repetitions;
+  EXPECT_EQ(count, 3u);
+  EXPECT_EQ(pass, (std::vector<RerunRequest>{{"a", 1}, {"b", 1}, {"c", 1}}));
+  // Less than one fits: one still runs, since the time is not spent yet.
+  EXPECT_EQ(planner.next_pass(tallies({{"a", 0, 6}}), 9.9, 5).size(), 1u);
+}
+
+TEST(RerunPlan, EachBenchmarkWantsWhatItsFirstPassAskedFor) {
+  RerunPlanner planner(5, {.max_repetitions = 40, .max_seconds = 10});
+  RepetitionTally a{"a", 2, 1, 3};  // asked for 3, 2 undisturbed
+  RepetitionTally b{"b", 3, 0, 3};  // asked for 3, has them
+  EXPECT_EQ(planner.next_pass({a, b}, 0), (std::vector<RerunRequest>{{"a", 1}}));
+}
+
 TEST(RerunPlan, ZeroCountTurnsRerunsOff) {
   RerunPlanner planner(5, {.max_repetitions = 0, .max_seconds = 20});
   EXPECT_TRUE(planner.next_pass(tallies({{"a", 0, 5}}), 0).empty());

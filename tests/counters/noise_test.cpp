@@ -246,6 +246,20 @@ TEST(NoiseRule, StealAtAndAboveItsLimit) {
   EXPECT_DOUBLE_EQ(found[0].limit, limits.max_steal_fraction);
 }
 
+TEST(NoiseRule, OneTickOfStealIsWithinItsResolution) {
+  const Thresholds limits;
+  NoiseSample s;
+  s.wall_ns = s.cpu_ns = 50e6;  // a 50 ms repetition
+  s.steal_tick_ns = 10e6;       // USER_HZ 100
+  s.steal_ns = 10e6;            // the counter moved by one tick: 20% of wall, but within the resolution
+  EXPECT_TRUE(disturbances(s, limits).empty()) << figures(disturbances(s, limits));
+  s.steal_ns = 20e6;  // two ticks: at least 10 ms were stolen
+  const auto found = disturbances(s, limits);
+  ASSERT_EQ(found.size(), 1u) << figures(found);
+  EXPECT_DOUBLE_EQ(found[0].value, 0.2);
+  EXPECT_EQ(found[0].text, "steal 20 ms, 20.0% of wall time beyond its one-tick resolution (limit 1%)");
+}
+
 TEST(NoiseRule, RunDelayAtAndAboveItsLimit) {
   const Thresholds limits;
   NoiseSample s = second();
@@ -625,8 +639,6 @@ TEST(NoiseProbeLive, ASleepInTheRegionIsDisturbed) {
   EXPECT_GT(ratio->value, 2) << "a sleeping thread uses microseconds of CPU in 20 ms";
 }
 
-// What start() + stop() cost, here: well under the 100 us the benchmarks can
-// afford per repetition. Timing-dependent: a perf test.
 // ---- pinning
 
 TEST(NoiseAffinity, AllowedCpusAreAscendingAndHoldTheCurrentOne) {

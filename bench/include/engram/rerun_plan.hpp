@@ -26,6 +26,7 @@ struct RepetitionTally {
   std::string name;
   std::size_t undisturbed = 0;
   std::size_t disturbed = 0;
+  std::size_t wanted = 0;  // the repetitions the first pass asked for; 0: the planner's default
 };
 
 struct RerunRequest {
@@ -42,13 +43,16 @@ class RerunPlanner {
  public:
   RerunPlanner(std::size_t wanted_repetitions, RerunBudget budget);
 
-  // The next pass: for each benchmark short of `wanted_repetitions`
-  // undisturbed repetitions, that shortfall, in the tallies' order, with the
-  // count budget dealt out one repetition at a time in turn so that no
-  // benchmark takes it all. Empty when nothing is needed or the budget is
+  // The next pass: for each benchmark short of its wanted undisturbed
+  // repetitions, that shortfall, in the tallies' order, with the count
+  // budget dealt out one repetition at a time in turn so that no benchmark
+  // takes it all. The pass is also cut to what fits in the time left at
+  // `seconds_per_repetition` (what one repetition has cost so far; 0:
+  // unknown), at least one. Empty when nothing is needed or the budget is
   // spent; stop() then says which. `seconds_spent` is the time re-runs took
   // so far.
-  std::vector<RerunRequest> next_pass(const std::vector<RepetitionTally>& tallies, double seconds_spent);
+  std::vector<RerunRequest> next_pass(const std::vector<RepetitionTally>& tallies, double seconds_spent,
+                                      double seconds_per_repetition = 0);
 
   std::size_t repetitions_granted() const { return granted_; }
   std::size_t passes() const { return passes_; }

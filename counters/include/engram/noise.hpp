@@ -50,6 +50,10 @@ struct NoiseSample {
   double cpu_ns = 0;   // the thread's CPU time (what perf calls task-clock)
   // Steal of the CPU(s) the thread ran on (USER_HZ resolution: 10 ms at 100 Hz).
   std::optional<double> steal_ns;
+  // The resolution of steal_ns: one tick (10 ms at 100 Hz). A region that
+  // sees the counter move by one tick may have lost anything from almost
+  // nothing to a whole tick, so one tick is never counted against it.
+  double steal_tick_ns = 0;
   std::optional<double> run_delay_ns;          // waiting on a run queue (schedstat)
   std::optional<double> involuntary_switches;  // preemptions (getrusage RUSAGE_THREAD)
   std::optional<double> cpu_migrations;        // perf software event cpu-migrations
