@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "engram/counters.hpp"
 #include "engram/io/text_table.hpp"
@@ -79,14 +80,32 @@ std::string too_few_undisturbed(const SideSummary& side, const char* name, std::
                      side.repetitions == 1 ? "" : "s", name, side.set_aside, needed);
 }
 
+// Whether baseline measured noise for this run: some repetition carries a
+// noise figure (or a disturbed or re-run mark, which only a measurement sets).
+// A file made before baseline measured noise has none and reads as all
+// undisturbed, whatever disturbed it.
+bool carries_noise_figures(const BenchmarkFile& run) {
+  const auto measured = [](const RepetitionNoise& n) {
+    return n.disturbed || n.rerun > 0 || n.wall_ns || n.cpu_ns || n.steal_ns || n.run_delay_ns ||
+           n.involuntary_switches || n.cpu_migrations || n.loadavg || n.memory_probe_ns || n.memory_slowdown;
+  };
+  return std::any_of(run.benchmarks.begin(), run.benchmarks.end(), [&](const BenchmarkSamples& b) {
+    return std::any_of(b.noise.begin(), b.noise.end(), measured);
+  });
+}
+
 BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const BenchmarkSamples& new_b,
-                                   const CompareOptions& options, Estimator estimator) {
+                                   const CompareOptions& options, Estimator estimator, bool set_aside_disturbed) {
   BenchmarkComparison c;
   c.name = old_b.name;
   // Only the repetitions no measured noise disturbed: interference only adds
   // time, so a disturbed repetition measures the neighbour, not the code.
-  const std::vector<double> old_values = old_b.undisturbed_times(options.measure);
-  const std::vector<double> new_values = new_b.undisturbed_times(options.measure);
+  // Only when both files measured noise, though: trimming one side's slow
+  // tail and not the other's would bias every verdict towards NEW's side.
+  const std::vector<double> old_values =
+      set_aside_disturbed ? old_b.undisturbed_times(options.measure) : old_b.times(options.measure);
+  const std::vector<double> new_values =
+      set_aside_disturbed ? new_b.undisturbed_times(options.measure) : new_b.times(options.measure);
   c.old_side = summarize_side(old_values, options.bootstrap);
   c.new_side = summarize_side(new_values, options.bootstrap);
   c.old_side.set_aside = old_b.times(options.measure).size() - old_values.size();
@@ -117,10 +136,12 @@ BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const Benchmar
   c.old_side.estimate = estimate(old_values, estimator);
   c.new_side.estimate = estimate(new_values, estimator);
   c.ratio = *c.new_side.estimate / *c.old_side.estimate;
+  // The interval is the median ratio's whatever the estimator: a resample of
+  // five repetitions keeps the sample's minimum two times in three, so a
+  // bootstrap of the minimum (or of a low quantile) is nearly a point and the
+  // verdict's CI test would be overconfident.
   if (old_values.size() >= 2 && new_values.size() >= 2) {
-    c.ratio_ci = bootstrap_ratio_ci(
-        old_values, new_values, [estimator](std::span<const double> v) { return estimate(v, estimator); },
-        options.bootstrap);
+    c.ratio_ci = bootstrap_median_ratio_ci(old_values, new_values, options.bootstrap);
   }
   const std::size_t fewest = std::min(old_values.size(), new_values.size());
   if (fewest < options.min_repetitions) {
@@ -163,13 +184,15 @@ BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const Benchmar
   switch (c.verdict) {
     case Verdict::regressed:
     case Verdict::improved:
-      c.reason = fmt::format("p = {:.3g} < {} and the whole CI {} lies beyond +-{:g}%", u.p_value, options.alpha, ci,
-                             t * 100);
+      c.reason = fmt::format("p = {:.3g} < {} and the whole CI of the median ratio {} lies beyond +-{:g}%",
+                             u.p_value, options.alpha, ci, t * 100);
       break;
     default:
       if (u.p_value < options.alpha) {
-        c.reason = fmt::format("significant (p = {:.3g}) but the CI {} is not wholly beyond the +-{:g}% noise threshold",
-                               u.p_value, ci, t * 100);
+        c.reason = fmt::format(
+            "significant (p = {:.3g}) but the CI of the median ratio {} is not wholly beyond the +-{:g}% noise "
+            "threshold",
+            u.p_value, ci, t * 100);
       } else {
         c.reason = fmt::format("p = {:.3g} >= {}: no evidence of a change", u.p_value, options.alpha);
       }
@@ -341,12 +364,34 @@ ComparisonReport compare_runs(const BenchmarkFile& old_run, const BenchmarkFile&
     check_counter_is_simulated(new_run, "NEW", options, report.warnings);
   }
 
+  // Disturbed repetitions are set aside only when both runs measured noise;
+  // when one did not, both sides keep every repetition, and the report says so.
+  const bool old_noise = carries_noise_figures(old_run), new_noise = carries_noise_figures(new_run);
+  const bool set_aside_disturbed = old_noise && new_noise;
+  report.set_aside_disturbed = !options.deterministic && set_aside_disturbed;
+  if (!options.deterministic && old_noise != new_noise) {
+    const BenchmarkFile& without = old_noise ? new_run : old_run;
+    const BenchmarkFile& with = old_noise ? old_run : new_run;
+    const std::size_t marked = std::accumulate(
+        with.benchmarks.begin(), with.benchmarks.end(), std::size_t{0},
+        [](std::size_t sum, const BenchmarkSamples& b) { return sum + b.disturbed_count(); });
+    report.warnings.push_back(fmt::format(
+        "{} ({}) has no noise figures (made before baseline measured noise): no repetitions were set aside on "
+        "either side, so both are compared alike{}",
+        old_noise ? "NEW" : "OLD", without.source,
+        marked == 0 ? std::string()
+                    : fmt::format(" ({} repetition{} {} marks disturbed are used)", marked, marked == 1 ? "" : "s",
+                                  old_noise ? "OLD" : "NEW")));
+  }
+
   std::vector<double> ratios;
   for (const auto& old_b : old_run.benchmarks) {
     const BenchmarkSamples* new_b = new_run.find(old_b.name);
     if (new_b == nullptr) continue;
-    report.benchmarks.push_back(options.deterministic ? compare_counter(old_b, *new_b, options, report.warnings)
-                                                      : compare_timing(old_b, *new_b, options, report.estimator.estimator));
+    report.benchmarks.push_back(
+        options.deterministic
+            ? compare_counter(old_b, *new_b, options, report.warnings)
+            : compare_timing(old_b, *new_b, options, report.estimator.estimator, set_aside_disturbed));
     if (report.benchmarks.back().ratio) ratios.push_back(*report.benchmarks.back().ratio);
   }
   if (!ratios.empty()) {
@@ -374,12 +419,19 @@ std::string render_comparison_table(const ComparisonReport& report) {
         "is not disturbed by noise, so every repetition is used and no timing estimator applies)\n\n",
         report.old_source, report.new_source, o.counter, t * 100);
   } else {
+    const bool by_median = report.estimator.estimator == Estimator::median;
     out += fmt::format(
-        "compare {} -> {}: {} time, {} of the undisturbed repetitions (disturbed ones are set aside); change = "
-        "NEW/OLD - 1 with a {:g}% bootstrap CI ({} resamples); p = two-sided Mann-Whitney U; a change counts when "
-        "p < {} and the whole CI lies beyond +-{:g}%\n",
+        "compare {} -> {}: {} time, {} of {}; change = NEW/OLD - 1 of those with a {:g}% bootstrap CI of the "
+        "median ratio ({} resamples{}); p = two-sided Mann-Whitney U; a change counts when p < {} and the whole CI "
+        "lies beyond +-{:g}%\n",
         report.old_source, report.new_source, to_string(o.measure), to_string(report.estimator.estimator),
-        o.bootstrap.level * 100, o.bootstrap.resamples, o.alpha, t * 100);
+        report.set_aside_disturbed ? "the undisturbed repetitions (disturbed ones are set aside)"
+                                   : "every repetition (nothing set aside: a run has no noise figures)",
+        o.bootstrap.level * 100, o.bootstrap.resamples,
+        by_median ? std::string()
+                  : fmt::format("; the CI is the median's: a bootstrap of the {} is degenerate at a few repetitions",
+                                to_string(report.estimator.estimator)),
+        o.alpha, t * 100);
     out += fmt::format("estimator: {}\n\n", describe(report.estimator));
   }
   const auto value_text = [&](const SideSummary& side) -> std::string {
@@ -410,8 +462,8 @@ std::string render_comparison_table(const ComparisonReport& report) {
   }
   out += table.render();
   if (!o.deterministic) {
-    out += "(n = the undisturbed repetitions used; set aside = disturbed repetitions left out, OLD / NEW; "
-           "p without * is exact; * = normal approximation with tie and continuity correction)\n";
+    out += "(n = the repetitions used; set aside = disturbed repetitions left out, OLD / NEW; CI = of the median "
+           "ratio; p without * is exact; * = normal approximation with tie and continuity correction)\n";
   }
   if (report.geomean_ratio) {
     out += fmt::format("\ngeometric mean of NEW/OLD over {} benchmarks: {:.4f} ({})\n", report.geomean_count,
@@ -466,6 +518,9 @@ std::string render_comparison_json(const ComparisonReport& report) {
     j["alpha"] = o.alpha;
     j["min_repetitions"] = o.min_repetitions;
     j["bootstrap"] = {{"resamples", o.bootstrap.resamples}, {"level", o.bootstrap.level}, {"seed", o.bootstrap.seed}};
+    // ratio_ci is always the median ratio's, whatever estimator made "ratio".
+    j["ci_statistic"] = "median";
+    j["set_aside_disturbed"] = report.set_aside_disturbed;
   }
   j["threshold"] = o.effective_threshold();
   json rows = json::array();

@@ -163,6 +163,13 @@ bool any_memory_probe(const StabilityReport& report) {
 // adds time, so a slow outlier is explained by its own repetitions' noise, a
 // fast one by the noise of the other runs (which made them slower).
 std::string fail_reason(const BenchmarkStability& s, std::span<const NoiseSeen> run_noise) {
+  if (!(*s.median_of_estimates > 0)) {
+    // Most runs timed 0 and some did not (the CV is finite, so the mean is
+    // not 0): no deviation from the median can be a percentage of it.
+    const auto slowest = std::max_element(s.run_estimates.begin(), s.run_estimates.end());
+    return fmt::format("the median of the runs is 0 while run {} took {}: too fast to time reliably",
+                       slowest - s.run_estimates.begin() + 1, format_duration_ns(**slowest));
+  }
   std::size_t outlier = 0;
   double furthest = -1;
   for (std::size_t r = 0; r < s.run_estimates.size(); ++r) {
@@ -208,11 +215,26 @@ std::string fail_reason(const BenchmarkStability& s, std::span<const NoiseSeen> 
                           std::abs(*probe) * 100)
             : std::string();
   if (n.disturbed > 0) {
+    // The disturbed repetitions are not in the estimates (unless a run had
+    // nothing else): say so, lest the reader think they made the deviation.
+    std::size_t set_aside = 0, used = 0;
+    for (std::size_t r = 0; r < s.run_estimates.size(); ++r) {
+      if (faster == (r == outlier)) continue;
+      const std::size_t dropped = s.all_disturbed[r] ? 0 : s.disturbed[r];
+      set_aside += dropped;
+      used += s.repetitions[r] - dropped;
+    }
     std::vector<std::string> parts = seen;
     parts.push_back(fmt::format("{} of {} were disturbed", n.disturbed, n.repetitions));
     std::string text = fmt::format("run {} is {} off the median of the runs{}; {} saw {}", outlier + 1, off,
                                    faster ? ", faster than the rest" : "", whose, join(parts, " and "));
-    if (!faster && s.all_disturbed[outlier]) text += " (all of them, so its estimate is over them all)";
+    if (!faster && s.all_disturbed[outlier]) {
+      text += " (all of them, so its estimate is over them all)";
+    } else if (set_aside > 0) {
+      const std::string how_many = set_aside == n.disturbed ? std::string() : fmt::format("{} ", set_aside);
+      text += fmt::format(" ({}set aside; {} the other {})", how_many,
+                          faster ? "their estimates use" : "the estimate uses", used);
+    }
     // The scheduler figures come first; a probe that moved with the run adds
     // the bandwidth it lacked (or had spare), one that did not adds nothing.
     if (probe_follows) text += "; " + probe_explains(fmt::format("run {}'s", outlier + 1));
@@ -222,9 +244,16 @@ std::string fail_reason(const BenchmarkStability& s, std::span<const NoiseSeen> 
     return fmt::format("run {} is {} off the median of the runs{}; {}", outlier + 1, off,
                        faster ? ", faster than the rest" : "", probe_explains("its"));
   }
-  if (!any_figure(n)) {
-    // With the probe measured the file does have a noise figure: name the missing ones.
-    const std::string missing = probe ? "no steal, run-delay or preemption figures" : "no noise figures";
+  // The scheduler figures that were measured (and quiet) and those that were not.
+  std::vector<std::string> quiet, unmeasured;
+  for (const auto& [what, figure] : {std::pair{"steal", &n.steal_ns}, std::pair{"run-queue delay", &n.run_delay_ns},
+                                     std::pair{"preemption", &n.involuntary_switches}}) {
+    (figure->has_value() ? quiet : unmeasured).emplace_back(what);
+  }
+  if (quiet.empty()) {
+    // With the probe (or migrations) measured the file does have a noise figure: name the missing ones.
+    const std::string missing =
+        probe || any_figure(n) ? "no steal, run-delay or preemption figures" : "no noise figures";
     std::string text = fmt::format("run {} is {} off the median of the runs; {} {}, so what disturbed {} is not known",
                                    outlier + 1, off, faster ? "the other runs' files have" : "its file has", missing,
                                    faster ? "them" : "it");
@@ -232,11 +261,17 @@ std::string fail_reason(const BenchmarkStability& s, std::span<const NoiseSeen> 
     return text;
   }
   // Measured and under every threshold: the time went to the code itself.
-  std::string text = "no steal, run-queue delay or preemption was measured " + where;
+  std::string text = fmt::format("no {} was measured {}", join(quiet, " or "), where);
   if (!seen.empty()) text += fmt::format("{}only {} below the thresholds", faster ? "; " : ", ", join(seen, " and "));
   if (!faster) text += ")";
+  std::vector<std::string> also;
+  // An absent figure is not a zero: say it was not measured.
+  if (!unmeasured.empty()) {
+    also.push_back(fmt::format("{} {} not measured", join(unmeasured, " and "), unmeasured.size() == 1 ? "was" : "were"));
+  }
   // Said when measured, so the reader sees the probe was there and quiet.
-  if (probe) text += ", and " + probe_within;
+  if (probe) also.push_back(probe_within);
+  if (!also.empty()) text += (also.size() == 1 ? ", and " : ", ") + join(also, ", and ");
   return text +
          ": the spread is in the code's own time (cache or memory-bandwidth interference, or the memory layout of a "
          "new process)";

@@ -148,14 +148,8 @@ ConfidenceInterval bootstrap_median_ci(std::span<const double> values, const Boo
   return percentile_interval(medians, options);
 }
 
-namespace {
-
-// The resampling loop of both ratio intervals; `statistic` may reorder its
-// scratch sample. One loop, so that the median's interval is the same whichever
-// entry point asks for it.
-template <typename Statistic>
-ConfidenceInterval ratio_interval(std::span<const double> before, std::span<const double> after,
-                                  const BootstrapOptions& options, Statistic&& statistic) {
+ConfidenceInterval bootstrap_median_ratio_ci(std::span<const double> before, std::span<const double> after,
+                                             const BootstrapOptions& options) {
   require_positive(before, "bootstrap CI of a ratio (before)");
   require_positive(after, "bootstrap CI of a ratio (after)");
   require_level(options);
@@ -165,25 +159,9 @@ ConfidenceInterval ratio_interval(std::span<const double> before, std::span<cons
   for (std::size_t r = 0; r < options.resamples; ++r) {
     resample(before, a, rng);
     resample(after, b, rng);
-    const double denominator = statistic(a);
-    if (!(denominator > 0)) throw std::invalid_argument("bootstrap CI of a ratio: a statistic of \"before\" is not > 0");
-    ratios.push_back(statistic(b) / denominator);
+    ratios.push_back(median_in_place(b) / median_in_place(a));
   }
   return percentile_interval(ratios, options);
-}
-
-}  // namespace
-
-ConfidenceInterval bootstrap_median_ratio_ci(std::span<const double> before, std::span<const double> after,
-                                             const BootstrapOptions& options) {
-  return ratio_interval(before, after, options, [](std::vector<double>& sample) { return median_in_place(sample); });
-}
-
-ConfidenceInterval bootstrap_ratio_ci(std::span<const double> before, std::span<const double> after,
-                                      const SampleStatistic& statistic, const BootstrapOptions& options) {
-  if (!statistic) throw std::invalid_argument("bootstrap CI of a ratio: no statistic");
-  return ratio_interval(before, after, options,
-                        [&](const std::vector<double>& sample) { return statistic(std::span<const double>(sample)); });
 }
 
 TukeyOutliers tukey_outliers(std::span<const double> values) {

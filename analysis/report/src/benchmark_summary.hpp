@@ -37,13 +37,15 @@ std::vector<BenchmarkRow> summarize_benchmarks(const benchstats::BenchmarkFile& 
                                                benchstats::Estimator estimator);
 
 // time(numerator) / time(denominator), estimates of the same run, with a
-// bootstrap CI of that ratio that resamples both sides.
+// bootstrap CI that resamples both sides: of the ratio of the medians,
+// whatever the estimator (a bootstrap of the minimum is degenerate at a few
+// repetitions).
 struct PeerRatio {
   std::string kernel;
   std::string numerator, denominator;  // variants
   std::string meaning;                 // what the ratio says, e.g. "optimized vs OpenBLAS (< 1: optimized faster)"
   std::optional<double> value;
-  std::optional<benchstats::ConfidenceInterval> ci;
+  std::optional<benchstats::ConfidenceInterval> ci;  // of the median ratio
   std::size_t numerator_reps = 0, denominator_reps = 0;  // the repetitions used
   std::string missing;  // why there is no value: "find_similar_10k/optimized is not in FILE"
 };

@@ -132,17 +132,22 @@ void add_benchmarks_section(Document& doc, const LoadedInputs& in, benchstats::T
   doc.add(std::move(t));
 
   doc.add(Heading{3, "Ratios to the peers", "ratios-to-the-peers"});
-  doc.add(Paragraph{Text(fmt::format("Pairs: {} (the {}: see the estimator above; disturbed repetitions set aside). "
-                                     "The CI resamples both sides' repetitions independently and takes the same ratio "
-                                     "of each resample.",
-                                     peer_ratio_rule(est), est_name))});
+  doc.add(Paragraph{Text(fmt::format(
+      "Pairs: {} (the {}: see the estimator above; disturbed repetitions set aside). The 95% CI is of the ratio of "
+      "the medians, whatever the estimator: it resamples both sides' repetitions independently and takes the ratio "
+      "of the medians of each resample{}.",
+      peer_ratio_rule(est), est_name,
+      own_column ? " (a bootstrap of the min or of a low quantile is degenerate at a few repetitions: most "
+                   "resamples keep the sample's smallest values)"
+                 : ""))});
   const auto ratios = peer_ratios(in.bench, measure, est);
   if (ratios.empty()) {
     doc.add(Paragraph{Text("No benchmark of the file has a KERNEL/VARIANT name, so there is nothing to pair.")});
     return;
   }
   Table rt;
-  rt.header = {"Kernel", "Ratio", fmt::format("{} ratio", capitalized(est_name)), "95% CI", "Reading"};
+  rt.header = {"Kernel", "Ratio", fmt::format("{} ratio", capitalized(est_name)), "95% CI of the median ratio",
+               "Reading"};
   rt.align = {Align::left, Align::left, Align::right, Align::right, Align::left};
   for (const auto& r : ratios) {
     Text name = Text() << code(r.kernel);

@@ -318,6 +318,31 @@ TEST(ReportBenchmarks, PeerRatiosPairVariantsOfOneKernel) {
   EXPECT_EQ(ratios.size(), 5u);  // 3 for vector_similarity, 2 for decay
 }
 
+// The ratio is the estimator's; its CI is the median ratio's whatever the
+// estimator (a bootstrap of the minimum is degenerate at a few repetitions).
+TEST(ReportBenchmarks, APeerRatiosCiIsTheMedianRatiosWhateverTheEstimator) {
+  const auto file = benchstats::parse_benchmark_json(read_text(report_fixture("bench.json")), "bench.json");
+  const auto* optimized = file.find("vector_similarity_1000/optimized");
+  const auto* openblas = file.find("vector_similarity_1000/openblas");
+  ASSERT_NE(optimized, nullptr);
+  ASSERT_NE(openblas, nullptr);
+  const auto& n = optimized->times(benchstats::TimeMeasure::cpu);
+  const auto& d = openblas->times(benchstats::TimeMeasure::cpu);
+  const benchstats::ConfidenceInterval expected = benchstats::bootstrap_median_ratio_ci(d, n);
+  for (const auto estimator : {benchstats::Estimator::median, benchstats::Estimator::minimum, benchstats::Estimator::q25}) {
+    SCOPED_TRACE(std::string(benchstats::to_string(estimator)));
+    const auto ratios = peer_ratios(file, benchstats::TimeMeasure::cpu, estimator);
+    const auto blas = std::find_if(ratios.begin(), ratios.end(), [](const PeerRatio& r) {
+      return r.kernel == "vector_similarity_1000" && r.denominator == "openblas";
+    });
+    ASSERT_NE(blas, ratios.end());
+    EXPECT_DOUBLE_EQ(*blas->value, benchstats::estimate(n, estimator) / benchstats::estimate(d, estimator));
+    ASSERT_TRUE(blas->ci.has_value());
+    EXPECT_DOUBLE_EQ(blas->ci->low, expected.low);
+    EXPECT_DOUBLE_EQ(blas->ci->high, expected.high);
+  }
+}
+
 TEST(ReportBenchmarks, AMissingSideOfAPairIsReportedWithTheFile) {
   nlohmann::json doc = nlohmann::json::parse(read_text(report_fixture("bench.json")));
   auto& list = doc["benchmarks"];

@@ -303,13 +303,18 @@ TEST(CompareOutput, DurationsPickAReadableUnit) {
 
 namespace {
 
-// Samples whose repetitions at `disturbed_at` were marked disturbed by the run.
+// Samples of a run that measured noise (every repetition has its wall time,
+// as baseline records it), the repetitions at `disturbed_at` marked disturbed.
 ea::BenchmarkSamples with_disturbed(const std::string& name, const V& cpu_ns, const std::vector<std::size_t>& disturbed_at) {
   ea::BenchmarkSamples s = samples(name, cpu_ns);
   s.noise.resize(cpu_ns.size());
+  for (std::size_t i = 0; i < cpu_ns.size(); ++i) s.noise[i].wall_ns = cpu_ns[i];
   for (std::size_t i : disturbed_at) s.noise.at(i).disturbed = true;
   return s;
 }
+
+// Samples of a run that measured noise and found every repetition undisturbed.
+ea::BenchmarkSamples measured(const std::string& name, const V& cpu_ns) { return with_disturbed(name, cpu_ns, {}); }
 
 ea::BenchmarkFile virtualized_run(const std::string& source, std::vector<ea::BenchmarkSamples> benchmarks) {
   ea::BenchmarkFile f = run_of(source, std::move(benchmarks));
@@ -324,9 +329,11 @@ TEST(CompareNoise, DisturbedRepetitionsAreSetAsideAndCounted) {
   V new_values = kBase;
   new_values.insert(new_values.begin() + 3, 200.0);
   new_values.push_back(210.0);
-  const auto r = ea::compare_runs(run_of("old", {samples("k", kBase)}),
+  const auto r = ea::compare_runs(run_of("old", {measured("k", kBase)}),
                                   run_of("new", {with_disturbed("k", new_values, {3, 11})}), {});
   const auto& c = only(r);
+  EXPECT_TRUE(r.set_aside_disturbed);
+  EXPECT_TRUE(r.warnings.empty());
   EXPECT_EQ(c.new_side.set_aside, 2u);
   EXPECT_EQ(c.old_side.set_aside, 0u);
   EXPECT_EQ(c.new_side.repetitions, kBase.size());
@@ -335,6 +342,60 @@ TEST(CompareNoise, DisturbedRepetitionsAreSetAsideAndCounted) {
   EXPECT_THAT(c.reason, HasSubstr("disturbed repetitions set aside: 2 in NEW"));
   ASSERT_TRUE(c.new_side.summary);
   EXPECT_DOUBLE_EQ(c.new_side.summary->max, 101.0);  // the summary, too, is of the repetitions used
+}
+
+// A run made before baseline measured noise reads as all undisturbed: were
+// NEW's disturbed repetitions set aside, only NEW would lose its slow tail.
+// So nothing is set aside on either side, and a warning says why.
+TEST(CompareNoise, ARunWithoutNoiseFiguresMeansNothingIsSetAsideOnEitherSide) {
+  // OLD has the same two slow repetitions as NEW, unmarked (no figures).
+  V slow_tail = kBase;
+  slow_tail.insert(slow_tail.begin() + 3, 200.0);
+  slow_tail.push_back(210.0);
+  const auto r = ea::compare_runs(run_of("old.json", {samples("k", slow_tail)}),
+                                  run_of("new.json", {with_disturbed("k", slow_tail, {3, 11})}), {});
+  const auto& c = only(r);
+  EXPECT_FALSE(r.set_aside_disturbed);
+  EXPECT_EQ(c.old_side.set_aside, 0u);
+  EXPECT_EQ(c.new_side.set_aside, 0u);
+  EXPECT_EQ(c.new_side.repetitions, slow_tail.size());
+  EXPECT_DOUBLE_EQ(*c.ratio, 1.0);  // alike: the same values on both sides
+  EXPECT_EQ(c.verdict, ea::Verdict::within_noise);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0],
+            "OLD (old.json) has no noise figures (made before baseline measured noise): no repetitions were set aside "
+            "on either side, so both are compared alike (2 repetitions NEW marks disturbed are used)");
+  EXPECT_THAT(ea::render_comparison_table(r), HasSubstr("median of every repetition (nothing set aside: a run has no "
+                                                        "noise figures)"));
+  EXPECT_THAT(ea::render_comparison_table(r), HasSubstr("warning: OLD (old.json) has no noise figures"));
+  const nlohmann::json j = nlohmann::json::parse(ea::render_comparison_json(r));
+  EXPECT_EQ(j["set_aside_disturbed"], false);
+  EXPECT_EQ(j["warnings"][0], r.warnings[0]);
+  // The other way round, NEW without figures: the same.
+  const auto reversed = ea::compare_runs(run_of("old.json", {with_disturbed("k", slow_tail, {3, 11})}),
+                                         run_of("new.json", {samples("k", slow_tail)}), {});
+  EXPECT_EQ(only(reversed).old_side.set_aside, 0u);
+  ASSERT_EQ(reversed.warnings.size(), 1u);
+  EXPECT_THAT(reversed.warnings[0], HasSubstr("NEW (new.json) has no noise figures"));
+  EXPECT_THAT(reversed.warnings[0], HasSubstr("(2 repetitions OLD marks disturbed are used)"));
+  // Neither measured noise: both alike already, nothing to warn about.
+  const auto neither = ea::compare_runs(run_of("o", {samples("k", slow_tail)}), run_of("n", {samples("k", slow_tail)}), {});
+  EXPECT_TRUE(neither.warnings.empty());
+  EXPECT_FALSE(neither.set_aside_disturbed);
+  // Both measured noise: NEW's marked ones are set aside, without a warning.
+  const auto both = ea::compare_runs(run_of("o", {measured("k", slow_tail)}),
+                                     run_of("n", {with_disturbed("k", slow_tail, {3, 11})}), {});
+  EXPECT_TRUE(both.set_aside_disturbed);
+  EXPECT_EQ(only(both).new_side.set_aside, 2u);
+  EXPECT_TRUE(both.warnings.empty());
+  // Any noise figure counts, not only the disturbed mark: a memory probe read alone.
+  ea::BenchmarkSamples probed = samples("k", slow_tail);
+  probed.noise.resize(slow_tail.size());
+  probed.noise[0].memory_probe_ns = 3e6;
+  const auto by_probe =
+      ea::compare_runs(run_of("o", {probed}), run_of("n", {with_disturbed("k", slow_tail, {3, 11})}), {});
+  EXPECT_TRUE(by_probe.set_aside_disturbed);
+  EXPECT_EQ(only(by_probe).new_side.set_aside, 2u);
 }
 
 TEST(CompareNoise, WithoutTheMarksTheSameSlowRepetitionsCount) {
@@ -351,7 +412,7 @@ TEST(CompareNoise, WithoutTheMarksTheSameSlowRepetitionsCount) {
 }
 
 TEST(CompareNoise, TooFewUndisturbedRepetitionsAreInconclusiveWithTheReason) {
-  const auto r = ea::compare_runs(run_of("old", {samples("k", kBase)}),
+  const auto r = ea::compare_runs(run_of("old", {measured("k", kBase)}),
                                   run_of("new", {with_disturbed("k", {100, 300, 101, 99.5, 310}, {1, 4})}), {});
   const auto& c = only(r);
   EXPECT_EQ(c.verdict, ea::Verdict::inconclusive);
@@ -359,7 +420,7 @@ TEST(CompareNoise, TooFewUndisturbedRepetitionsAreInconclusiveWithTheReason) {
   EXPECT_THAT(c.reason, HasSubstr("only 3 undisturbed repetitions in NEW (2 disturbed set aside); need 4"));
   EXPECT_EQ(r.exit_code(), ea::kCompareExitInconclusive);
   // Every repetition disturbed: nothing is left to compare.
-  const auto none = ea::compare_runs(run_of("old", {samples("k", kBase)}),
+  const auto none = ea::compare_runs(run_of("old", {measured("k", kBase)}),
                                      run_of("new", {with_disturbed("k", {300, 310}, {0, 1})}), {});
   EXPECT_EQ(only(none).verdict, ea::Verdict::inconclusive);
   EXPECT_THAT(only(none).reason, HasSubstr("every repetition in NEW was disturbed (2 set aside)"));
@@ -382,11 +443,21 @@ TEST(CompareNoise, TheEstimatorMakesTheRatioAndItsInterval) {
   EXPECT_DOUBLE_EQ(*only(by_q25).ratio, ea::quantile(new_values, 0.25) / ea::quantile(old_values, 0.25));
   EXPECT_DOUBLE_EQ(*only(by_min).new_side.estimate, 100.0);
   EXPECT_DOUBLE_EQ(*only(by_median).new_side.estimate, 121.0);
-  // Each CI is of its own ratio: the median's lies wholly above 1, the minimum's reaches down to it.
-  EXPECT_GT(only(by_median).ratio_ci->low, 1.0);
-  EXPECT_LE(only(by_min).ratio_ci->low, 1.0);
+  // The CI is the median ratio's whatever the estimator (a bootstrap of the
+  // minimum is degenerate at a few repetitions): the same interval, wholly
+  // above 1 here, even though the ratio of the minimums is 1.
+  const ea::ConfidenceInterval median_ci = ea::bootstrap_median_ratio_ci(old_values, new_values);
+  for (const auto* r : {&by_median, &by_min, &by_q25}) {
+    ASSERT_TRUE(only(*r).ratio_ci);
+    EXPECT_DOUBLE_EQ(only(*r).ratio_ci->low, median_ci.low);
+    EXPECT_DOUBLE_EQ(only(*r).ratio_ci->high, median_ci.high);
+  }
+  EXPECT_GT(only(by_min).ratio_ci->low, 1.02);
+  // So the verdict follows the repetitions (the U test) and the median's CI:
+  // nine of NEW's ten repetitions are slower, whatever its minimum says.
   EXPECT_EQ(only(by_median).verdict, ea::Verdict::regressed);
-  EXPECT_EQ(only(by_min).verdict, ea::Verdict::within_noise);
+  EXPECT_EQ(only(by_min).verdict, ea::Verdict::regressed);
+  EXPECT_THAT(only(by_min).reason, HasSubstr("the whole CI of the median ratio"));
   // The p-value is over the repetitions, whatever the estimator.
   EXPECT_DOUBLE_EQ(*only(by_median).p_value, *only(by_min).p_value);
   EXPECT_EQ(by_min.estimator.estimator, ea::Estimator::minimum);
@@ -412,10 +483,12 @@ TEST(CompareNoise, TableAndJsonNameTheEstimatorAndTheSetAside) {
   V new_values = kBase;
   new_values.push_back(200.0);
   new_values.push_back(205.0);
-  const auto r = ea::compare_runs(run_of("old", {samples("k", kBase)}),
+  const auto r = ea::compare_runs(run_of("old", {measured("k", kBase)}),
                                   virtualized_run("new", {with_disturbed("k", new_values, {10, 11})}), {});
   const std::string table = ea::render_comparison_table(r);
   EXPECT_THAT(table, HasSubstr("cpu time, min of the undisturbed repetitions"));
+  EXPECT_THAT(table, HasSubstr("bootstrap CI of the median ratio (10000 resamples; the CI is the median's: a "
+                               "bootstrap of the min is degenerate at a few repetitions)"));
   EXPECT_THAT(table, HasSubstr("\nestimator: min (" + r.estimator.reason + ")\n"));
   EXPECT_THAT(table, HasSubstr("set aside"));
   EXPECT_THAT(table, HasSubstr("10/10      0 / 2"));
@@ -424,6 +497,8 @@ TEST(CompareNoise, TableAndJsonNameTheEstimatorAndTheSetAside) {
   EXPECT_EQ(j["version"], ea::kComparisonJsonVersion);
   EXPECT_EQ(j["estimator"]["name"], "min");
   EXPECT_EQ(j["estimator"]["reason"], r.estimator.reason);
+  EXPECT_EQ(j["ci_statistic"], "median");
+  EXPECT_EQ(j["set_aside_disturbed"], true);
   EXPECT_EQ(j["benchmarks"][0]["set_aside"]["old"], 0);
   EXPECT_EQ(j["benchmarks"][0]["set_aside"]["new"], 2);
   EXPECT_EQ(j["benchmarks"][0]["new"]["repetitions"], 10);

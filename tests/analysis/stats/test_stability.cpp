@@ -371,7 +371,7 @@ TEST(StabilityNoise, AFailureIsExplainedByTheNoiseOfTheOutlyingRun) {
   ASSERT_EQ(noisy.status, ea::StabilityStatus::fail);
   EXPECT_EQ(noisy.reason,
             "run 3 is +20.5% off the median of the runs; its repetitions saw run delay up to 4.2% of wall and 3 of 5 "
-            "were disturbed");
+            "were disturbed (set aside; the estimate uses the other 2)");
   EXPECT_THAT(ea::stability_markdown(r), HasSubstr("| FAIL | run 3 is +20.5% off the median of the runs;"));
 }
 
@@ -526,18 +526,84 @@ TEST(StabilityNoise, AFastOutlierIsExplainedByTheNoiseOfTheOtherRuns) {
   ASSERT_EQ(b.status, ea::StabilityStatus::fail);
   EXPECT_EQ(b.reason,
             "run 3 is -9.1% off the median of the runs, faster than the rest; the other runs' repetitions saw run "
-            "delay up to 5.0% of wall and 2 of 6 were disturbed");
+            "delay up to 5.0% of wall and 2 of 6 were disturbed (set aside; their estimates use the other 4)");
   // Quiet everywhere, measured: the code's own time, said of the other runs.
   for (auto& run : runs) {
     for (auto& n : run.benchmarks[0].noise) {
       n.disturbed = false;
       n.run_delay_ns = 0;
+      n.steal_ns = n.involuntary_switches = 0;
     }
   }
   EXPECT_EQ(find(ea::analyse_stability(runs, with_estimator(ea::Estimator::median)), "fast_outlier").reason,
             "no steal, run-queue delay or preemption was measured in the other runs (run 3 is -9.1%, faster than the "
             "rest): the spread is in the code's own time (cache or memory-bandwidth interference, or the memory "
             "layout of a new process)");
+  // Steal and preemptions not measured at all: said so, not implied to be 0.
+  for (auto& run : runs) {
+    for (auto& n : run.benchmarks[0].noise) n.steal_ns = n.involuntary_switches = std::nullopt;
+  }
+  EXPECT_EQ(find(ea::analyse_stability(runs, with_estimator(ea::Estimator::median)), "fast_outlier").reason,
+            "no run-queue delay was measured in the other runs (run 3 is -9.1%, faster than the rest), and steal and "
+            "preemption were not measured: the spread is in the code's own time (cache or memory-bandwidth "
+            "interference, or the memory layout of a new process)");
+}
+
+namespace {
+
+// Three runs of one benchmark, three repetitions each at times[r], every
+// repetition with its wall time; disturbed[r] of run r's first repetitions
+// marked disturbed (with run delay 5% of wall).
+std::vector<ea::BenchmarkFile> disturbed_runs(const V& times, const std::vector<std::size_t>& disturbed) {
+  std::vector<ea::BenchmarkFile> runs(times.size());
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    runs[r].source = "run" + std::to_string(r + 1) + ".json";
+    ea::BenchmarkSamples s = samples("b", {times[r], times[r], times[r]});
+    for (std::size_t i = 0; i < 3; ++i) {
+      ea::RepetitionNoise n;
+      n.wall_ns = times[r] * 1000;
+      n.disturbed = i < disturbed[r];
+      n.run_delay_ns = n.disturbed ? *n.wall_ns / 20 : 0;
+      s.noise.push_back(n);
+    }
+    runs[r].benchmarks.push_back(s);
+  }
+  return runs;
+}
+
+}  // namespace
+
+// A run whose repetitions were all disturbed keeps them in its estimate, so
+// they are not said to be set aside; the other runs' set-aside ones are.
+TEST(StabilityNoise, DisturbedRepetitionsAreSaidToBeSetAsideOnlyWhenTheyWere) {
+  const auto all = find(ea::analyse_stability(disturbed_runs({100, 100, 130}, {0, 0, 3}),
+                                              with_estimator(ea::Estimator::median)),
+                        "b");
+  ASSERT_EQ(all.status, ea::StabilityStatus::fail);
+  EXPECT_EQ(all.reason,
+            "run 3 is +30.0% off the median of the runs; its repetitions saw run delay up to 5.0% of wall and 3 of 3 "
+            "were disturbed (all of them, so its estimate is over them all)");
+  // A fast run 3: run 1's one disturbed repetition is set aside, run 2's three are not (they are all it has).
+  const auto fast = find(ea::analyse_stability(disturbed_runs({110, 110, 100}, {1, 3, 0}),
+                                               with_estimator(ea::Estimator::median)),
+                         "b");
+  ASSERT_EQ(fast.status, ea::StabilityStatus::fail);
+  EXPECT_EQ(fast.reason,
+            "run 3 is -9.1% off the median of the runs, faster than the rest; the other runs' repetitions saw run "
+            "delay up to 5.0% of wall and 4 of 6 were disturbed (1 set aside; their estimates use the other 5)");
+}
+
+// Most runs timed 0 and one did not: the CV is finite, the median 0, so no
+// deviation from it is a percentage.
+TEST(StabilityNoise, AFailureWithAMedianOfZeroGivesNoPercentage) {
+  std::vector<ea::BenchmarkFile> runs(3);
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    runs[r].source = "run" + std::to_string(r + 1) + ".json";
+    runs[r].benchmarks.push_back(samples("too_fast", r == 1 ? V{5, 5, 5} : V{0, 0, 0}));
+  }
+  const auto b = find(ea::analyse_stability(runs, with_estimator(ea::Estimator::median)), "too_fast");
+  ASSERT_EQ(b.status, ea::StabilityStatus::fail);
+  EXPECT_EQ(b.reason, "the median of the runs is 0 while run 2 took 5 ns: too fast to time reliably");
 }
 
 // ---- The memory probe: bandwidth other tenants take, measured per repetition ----
@@ -663,6 +729,15 @@ TEST(StabilityMemoryProbe, TheProbeMustMoveByHalfTheRunsOwnDeviation) {
   EXPECT_EQ(find(ea::analyse_stability(probe_only, with_estimator(ea::Estimator::median)), "b").reason,
             "run 3 is +20.0% off the median of the runs; its file has no steal, run-delay or preemption figures, so "
             "what disturbed it is not known, and run 3's memory probe was within 3.3% of the median run's");
+  // Steal alone not measured: said so, beside the probe.
+  auto no_steal = probe_runs({100, 100, 120}, {3e6, 3e6, 3.1e6});
+  for (auto& run : no_steal) {
+    for (auto& n : run.benchmarks[0].noise) n.steal_ns = std::nullopt;
+  }
+  EXPECT_EQ(find(ea::analyse_stability(no_steal, with_estimator(ea::Estimator::median)), "b").reason,
+            "no run-queue delay or preemption was measured in the outlying run 3 (+20.0%), steal was not measured, "
+            "and run 3's memory probe was within 3.3% of the median run's: the spread is in the code's own time "
+            "(cache or memory-bandwidth interference, or the memory layout of a new process)");
   // One run with a probe: nothing to compare it with, the old reason stands.
   const auto alone = find(ea::analyse_stability(probe_runs({100, 100, 80}, {std::nullopt, std::nullopt, 2.4e6}),
                                                 with_estimator(ea::Estimator::median)),
@@ -674,15 +749,15 @@ TEST(StabilityMemoryProbe, DisturbedRepetitionsComeFirstAndAProbeThatFollowsIsAd
   const ea::StabilityReport r = ea::analyse_stability(memprobe_runs(), with_estimator(ea::Estimator::median));
   EXPECT_EQ(find(r, "disturbed_and_probe").reason,
             "run 3 is +25.0% off the median of the runs; its repetitions saw run delay up to 5.0% of wall and 2 of 5 "
-            "were disturbed; run 3's memory probe took 20.0% longer than in the median run: memory bandwidth taken by "
-            "other tenants");
+            "were disturbed (set aside; the estimate uses the other 3); run 3's memory probe took 20.0% longer than "
+            "in the median run: memory bandwidth taken by other tenants");
   // A probe that did not follow adds nothing to a disturbed run's reason.
   auto runs = memprobe_runs();
   for (auto& n : runs[2].benchmarks[3].noise) n.memory_probe_ns = 3.2e6;
   ASSERT_EQ(runs[2].benchmarks[3].name, "disturbed_and_probe");
   EXPECT_EQ(find(ea::analyse_stability(runs, with_estimator(ea::Estimator::median)), "disturbed_and_probe").reason,
             "run 3 is +25.0% off the median of the runs; its repetitions saw run delay up to 5.0% of wall and 2 of 5 "
-            "were disturbed");
+            "were disturbed (set aside; the estimate uses the other 3)");
 }
 
 TEST(StabilityMemoryProbe, TheTableShowsTheLargestDeviationOfARunsProbe) {

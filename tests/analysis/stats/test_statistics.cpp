@@ -2,10 +2,8 @@
 // next to each expectation) or published reference values (named).
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
-#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -271,31 +269,4 @@ TEST(Bootstrap, RatioOfMedians) {
   ea::BootstrapOptions bad;
   bad.level = 1.5;
   EXPECT_THROW(ea::bootstrap_median_ci(x, bad), std::invalid_argument);
-}
-
-TEST(Bootstrap, RatioOfAnyStatistic) {
-  const V x{10.1, 9.7, 10.4, 10.0, 9.9, 10.8, 10.2, 9.6, 10.3, 10.05};
-  V y;
-  for (double v : x) y.push_back(v * 1.2);
-  // With the median it is the median's interval, draw for draw.
-  const ea::ConfidenceInterval by_median =
-      ea::bootstrap_ratio_ci(x, y, [](std::span<const double> v) { return ea::median(v); });
-  const ea::ConfidenceInterval median_ci = ea::bootstrap_median_ratio_ci(x, y);
-  EXPECT_DOUBLE_EQ(by_median.low, median_ci.low);
-  EXPECT_DOUBLE_EQ(by_median.high, median_ci.high);
-  // The minimum of each resample: y's minimum is x's times 1.2 whenever both
-  // resamples hold their sample's minimum, so 1.2 is inside; and the interval
-  // differs from the median's (a different statistic is resampled).
-  const auto minimum = [](std::span<const double> v) { return *std::min_element(v.begin(), v.end()); };
-  const ea::ConfidenceInterval by_min = ea::bootstrap_ratio_ci(x, y, minimum);
-  EXPECT_TRUE(by_min.contains(1.2));
-  EXPECT_NE(by_min.low, by_median.low);
-  // Constant samples: every resampled ratio is 2, whatever the statistic.
-  const ea::ConfidenceInterval flat = ea::bootstrap_ratio_ci(V{5, 5, 5}, V{10, 10, 10}, minimum);
-  EXPECT_DOUBLE_EQ(flat.low, 2);
-  EXPECT_DOUBLE_EQ(flat.high, 2);
-  EXPECT_THROW(ea::bootstrap_ratio_ci(x, y, ea::SampleStatistic{}), std::invalid_argument);
-  EXPECT_THROW(ea::bootstrap_ratio_ci(V{0, 1}, y, minimum), std::invalid_argument);
-  // A statistic that gives 0 for "before" cannot be divided by.
-  EXPECT_THROW(ea::bootstrap_ratio_ci(x, y, [](std::span<const double>) { return 0.0; }), std::invalid_argument);
 }

@@ -6,12 +6,18 @@
 // Timing mode, per benchmark present in both runs, over the repetitions not
 // marked disturbed (BenchmarkSamples::undisturbed_times: a repetition that
 // the hypervisor or a neighbour visibly slowed says nothing about the code);
-// the disturbed ones are set aside and counted per side:
+// the disturbed ones are set aside and counted per side. Only when both runs
+// carry noise figures: a run made before baseline measured noise reads as all
+// undisturbed, and trimming only the other side's slow tail would bias the
+// verdicts, so then every repetition of both is used and a warning says so.
 //   ratio     = estimate(NEW) / estimate(OLD) of the chosen time (cpu by
 //               default), with the chosen estimator (estimator.hpp: explicit,
 //               or the default for these runs: min on a virtualized machine,
 //               median otherwise);
-//   CI        = 95% percentile-bootstrap CI of that same ratio (statistics.hpp);
+//   CI        = 95% percentile-bootstrap CI of the ratio of the MEDIANS of
+//               the same repetitions, whatever the estimator: a resample of
+//               a few repetitions mostly keeps the sample's minimum, so a
+//               bootstrap of the minimum is nearly a point (statistics.hpp);
 //   p         = two-sided Mann-Whitney U over the repetitions;
 //   verdict   = regressed   if p < alpha and CI.low  > 1 + threshold,
 //               improved    if p < alpha and CI.high < 1 - threshold,
@@ -74,7 +80,7 @@ struct BenchmarkComparison {
   std::string name;
   SideSummary old_side, new_side;
   std::optional<double> ratio;                 // estimate(NEW) / estimate(OLD); deterministic: of the medians
-  std::optional<ConfidenceInterval> ratio_ci;  // timing mode, n >= 2 per side
+  std::optional<ConfidenceInterval> ratio_ci;  // timing mode, n >= 2 per side: of the median ratio
   std::optional<double> p_value;               // timing mode, n >= min_repetitions per side
   bool p_exact = false;
   Verdict verdict = Verdict::inconclusive;
@@ -85,6 +91,7 @@ struct ComparisonReport {
   std::string old_source, new_source;
   CompareOptions options;
   EstimatorChoice estimator;                    // timing mode: the one used, and why
+  bool set_aside_disturbed = false;             // timing mode: both runs carry noise figures
   std::vector<BenchmarkComparison> benchmarks;  // present in both, OLD's order
   std::vector<std::string> only_in_old;         // removed: counted as inconclusive
   std::vector<std::string> only_in_new;         // added: listed only
@@ -114,7 +121,10 @@ std::string render_comparison_table(const ComparisonReport& report);
 // Schema "engram-comparison". Version 2 (the ratio became estimate / estimate,
 // over undisturbed repetitions) added, in timing mode, "estimator": {"name",
 // "reason"}, per benchmark "set_aside": {"old", "new"} and per side "estimate".
-inline constexpr int kComparisonJsonVersion = 2;
+// Version 3 (ratio_ci became the median ratio's whatever the estimator) added,
+// in timing mode, "ci_statistic": "median" and "set_aside_disturbed" (false
+// when a run has no noise figures, so that every repetition was used).
+inline constexpr int kComparisonJsonVersion = 3;
 std::string render_comparison_json(const ComparisonReport& report);
 
 // "12.3 us" style: the value in ns with a unit that keeps 1-3 integer digits.

@@ -8,7 +8,6 @@
 // for a ratio or a geometric mean); the message says which.
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <span>
 #include <vector>
 
@@ -66,18 +65,13 @@ ConfidenceInterval bootstrap_median_ci(std::span<const double> values,
                                        const BootstrapOptions& options = {});
 // CI of median(after) / median(before), resampling both samples independently
 // (each resample draws a new "before" and a new "after"). Values must be > 0.
+// Only the median's: a resample of n values misses the sample's minimum with
+// probability (1 - 1/n)^n, about 1/3, so a bootstrap of the minimum (or of a
+// low quantile) of a few repetitions is nearly a point and would overstate
+// the certainty of a ratio of minimums.
 ConfidenceInterval bootstrap_median_ratio_ci(std::span<const double> before,
                                              std::span<const double> after,
                                              const BootstrapOptions& options = {});
-// A location statistic of one sample (the median, the minimum, a low quantile).
-using SampleStatistic = std::function<double(std::span<const double>)>;
-// The same for statistic(after) / statistic(before): the interval of the very
-// ratio a caller reports, whatever location it uses. With the median it gives
-// bootstrap_median_ratio_ci's interval (the same draws from the same seed).
-// Throws std::invalid_argument as above, and when a resample's statistic of
-// "before" is not > 0.
-ConfidenceInterval bootstrap_ratio_ci(std::span<const double> before, std::span<const double> after,
-                                      const SampleStatistic& statistic, const BootstrapOptions& options = {});
 
 // --- Tukey fences ---------------------------------------------------------------
 // Quartiles by quantile() above. Mild outliers lie beyond 1.5 IQR from the
