@@ -8,6 +8,7 @@ add_executable(test_analysis_stats
   stats/test_compare_options.cpp
   stats/test_end_to_end.cpp
   stats/test_estimator.cpp
+  stats/test_gbench_versions.cpp
   stats/test_hostile_inputs.cpp
   stats/test_ratios.cpp
   stats/test_stability.cpp
@@ -16,6 +17,7 @@ target_link_libraries(test_analysis_stats PRIVATE engram::benchstats GTest::gtes
                       nlohmann_json::nlohmann_json)
 target_compile_definitions(test_analysis_stats PRIVATE
   ENGRAM_STATS_FIXTURES="${CMAKE_CURRENT_SOURCE_DIR}/stats/fixtures"
+  ENGRAM_GBENCH_VERSION_FIXTURES="${CMAKE_CURRENT_SOURCE_DIR}/fixtures/gbench_versions"
   ENGRAM_COMPARE_TOOL="$<TARGET_FILE:compare>"
   ENGRAM_STABILITY_TOOL="$<TARGET_FILE:stability>"
   ENGRAM_RATIOS_TOOL="$<TARGET_FILE:ratios>"
@@ -32,4 +34,4 @@ engram_warnings(test_analysis_stats)
 engram_discover_tests(test_analysis_stats
   PERF "CompareEndToEnd.TwoTimedRunsOfTheSameBinaryPass:CompareEndToEnd.ASlowedKernelIsARegression"
   VALGRIND "CompareEndToEnd.*"
-  PROGRAM "CompareTool.*:StabilityTool.*:HostileInputTool.*:RatiosTool.*:Ratios.EveryTargetNamesABenchmarkTheBaselineHas:Stability.PlotsSvgAndPng*:Stability.AFailingGnuplot*")
+  PROGRAM "GbenchVersionsTool.*:CompareTool.*:StabilityTool.*:HostileInputTool.*:RatiosTool.*:Ratios.EveryTargetNamesABenchmarkTheBaselineHas:Stability.PlotsSvgAndPng*:Stability.AFailingGnuplot*")

@@ -1,6 +1,7 @@
 #include "engram/benchstats/benchmark_json.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -8,6 +9,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -29,7 +31,9 @@ const std::set<std::string, std::less<>> kStandardFields = {
     "repetition_index", "threads",   "iterations",
     "real_time",   "cpu_time",       "time_unit",
     "aggregate_name", "aggregate_unit", "error_occurred",
-    "error_message", "label"};
+    "error_message", "label",          "skipped",
+    "skip_message",  "cpu_coefficient", "real_coefficient",
+    "big_o",         "rms"};
 
 
 // One entry of "benchmarks": errors name the file, the entry's JSON pointer
@@ -156,6 +160,117 @@ const BenchmarkSamples* BenchmarkFile::find(std::string_view name) const {
   return nullptr;
 }
 
+namespace {
+
+// The statistics Google Benchmark adds after the repetitions, by the suffix
+// it appends to the name ("BM_x_mean"); cv only from 1.6 on.
+constexpr std::string_view kStatisticSuffixes[] = {"mean", "median", "stddev", "cv"};
+// Complexity results (SetComplexityN): "BM_x_BigO" and "BM_x_RMS" carry
+// coefficients, not times.
+constexpr std::string_view kComplexitySuffixes[] = {"BigO", "RMS"};
+
+// "name_mean" -> ("name", "mean"); nullopt when the name has no such suffix.
+std::optional<std::pair<std::string, std::string>> split_suffix(const std::string& name,
+                                                                std::span<const std::string_view> suffixes) {
+  for (const std::string_view suffix : suffixes) {
+    if (name.size() > suffix.size() + 1 && name.ends_with(suffix) && name[name.size() - suffix.size() - 1] == '_') {
+      return std::pair{name.substr(0, name.size() - suffix.size() - 1), std::string(suffix)};
+    }
+  }
+  return std::nullopt;
+}
+
+// What one entry of "benchmarks" is, from run_type or, before 1.5, its name.
+struct EntryKind {
+  enum { iteration, aggregate, complexity, unknown } kind = iteration;
+  std::string benchmark;       // the benchmark it belongs to
+  std::string aggregate_name;  // aggregate only
+  std::string unknown_run_type;
+};
+
+// The file's names, to recognise an aggregate without run_type: "X_median"
+// is one when X itself, or another statistic of X, is in the file too (the
+// three of 1.4 always come together), so a benchmark that happens to be
+// named "..._mean" alone stays a benchmark.
+bool looks_like_statistic(const std::string& base, const std::string& statistic,
+                          const std::set<std::string, std::less<>>& names) {
+  if (names.count(base) != 0) return true;
+  return std::any_of(std::begin(kStatisticSuffixes), std::end(kStatisticSuffixes), [&](std::string_view other) {
+    return other != statistic && names.count(base + "_" + std::string(other)) != 0;
+  });
+}
+
+EntryKind classify(const EntryReader& entry, const std::set<std::string, std::less<>>& names) {
+  EntryKind k;
+  k.benchmark = entry.name();
+  const auto run_type = entry.entry().optional_string("run_type");
+  if (!run_type) {
+    // Google Benchmark before 1.5: no run_type, aggregates known by name.
+    if (auto split = split_suffix(entry.name(), kComplexitySuffixes)) {
+      k.kind = EntryKind::complexity;
+      k.benchmark = split->first;
+      k.aggregate_name = split->second;
+    } else if (auto stat = split_suffix(entry.name(), kStatisticSuffixes);
+               stat && looks_like_statistic(stat->first, stat->second, names)) {
+      k.kind = EntryKind::aggregate;
+      k.benchmark = stat->first;
+      k.aggregate_name = stat->second;
+    }
+    return k;
+  }
+  if (*run_type == "iteration") return k;
+  if (*run_type != "aggregate") {
+    k.kind = EntryKind::unknown;
+    k.unknown_run_type = *run_type;
+    return k;
+  }
+  k.kind = EntryKind::aggregate;
+  // run_name is the benchmark's own name (1.5+); the name is run_name + "_" +
+  // aggregate_name. Without either, the suffix is the statistic.
+  const auto aggregate_name = entry.entry().optional_string("aggregate_name");
+  const auto run_name = entry.entry().optional_string("run_name");
+  if (aggregate_name) {
+    k.aggregate_name = *aggregate_name;
+  } else if (auto stat = split_suffix(entry.name(), kStatisticSuffixes)) {
+    k.aggregate_name = stat->second;
+  } else {
+    k.aggregate_name = "?";
+  }
+  if (k.aggregate_name == "BigO" || k.aggregate_name == "RMS") k.kind = EntryKind::complexity;
+  if (run_name && !run_name->empty()) {
+    k.benchmark = *run_name;
+  } else if (entry.name().ends_with("_" + k.aggregate_name) && entry.name().size() > k.aggregate_name.size() + 1) {
+    k.benchmark = entry.name().substr(0, entry.name().size() - k.aggregate_name.size() - 1);
+  }
+  return k;
+}
+
+std::vector<std::string> aggregate_names(const BenchmarkSamples& b) {
+  std::vector<std::string> names;
+  for (const auto& [name, aggregate] : b.aggregates) names.push_back(name);
+  return names;
+}
+
+void add_once(std::vector<std::string>& list, std::string text) {
+  if (std::find(list.begin(), list.end(), text) == list.end()) list.push_back(std::move(text));
+}
+
+}  // namespace
+
+std::optional<double> BenchmarkSamples::aggregate_median_ns(TimeMeasure measure) const {
+  const auto it = aggregates.find("median");
+  if (it == aggregates.end() || it->second.percentage) return std::nullopt;
+  return it->second.value(measure);
+}
+
+std::string BenchmarkSamples::unusable_reason() const {
+  if (!error_message.empty()) return "reported an error: " + error_message;
+  if (repetitions() > 0) return {};
+  if (!skip_message.empty()) return "skipped: " + skip_message;
+  if (!missing.empty()) return fmt::format("{}", fmt::join(missing, "; "));
+  return "no repetition in the file";
+}
+
 BenchmarkFile parse_benchmark_json(std::string_view text, const std::string& source) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     throw BenchmarkJsonError(fmt::format(
@@ -187,44 +302,119 @@ BenchmarkFile parse_benchmark_json(std::string_view text, const std::string& sou
   // later by whichever analysis first asks.
   (void)file.virtualized();
 
-  std::size_t aggregates = 0;
-  for (const io::JsonValue& item : parsed.at("benchmarks").elements()) {
-    const EntryReader entry(item);
-    if (entry.name().empty()) entry.fail("missing field \"name\" (or not a non-empty string)");
-    const std::string run_type = entry.string_field("run_type");
-    if (run_type == "aggregate") {
-      ++aggregates;
+  const std::vector<io::JsonValue> items = parsed.at("benchmarks").elements();
+  std::set<std::string, std::less<>> names;
+  for (const io::JsonValue& item : items) {
+    if (!item.is_object()) continue;
+    if (const auto name = item.raw().find("name"); name != item.raw().end() && name->is_string()) {
+      names.insert(name->get<std::string>());
+    }
+  }
+
+  const auto samples_of = [&file](const std::string& name) -> BenchmarkSamples& {
+    for (auto& b : file.benchmarks) {
+      if (b.name == name) return b;
+    }
+    file.benchmarks.push_back({});
+    file.benchmarks.back().name = name;
+    return file.benchmarks.back();
+  };
+
+  // Per benchmark, each problem once with the entries it was found in, so
+  // that eight repetitions lacking cpu_time make one sentence, not eight.
+  std::map<std::string, std::vector<std::pair<std::string, std::vector<std::string>>>> problems;
+  const auto problem = [&problems](const std::string& benchmark, const std::string& what, const std::string& where) {
+    auto& list = problems[benchmark];
+    auto it = std::find_if(list.begin(), list.end(), [&](const auto& p) { return p.first == what; });
+    if (it == list.end()) it = list.insert(list.end(), {what, {}});
+    it->second.push_back(where);
+  };
+
+  bool inferred_run_type = false;
+  std::size_t complexity = 0;
+  for (const io::JsonValue& item : items) {
+    if (!item.is_object()) {
+      file.notes.push_back(fmt::format("{}: not an object: left out", item.pointer()));
       continue;
     }
-    if (run_type != "iteration") entry.fail(fmt::format("unknown run_type \"{}\"", run_type));
-
-    BenchmarkSamples* samples = nullptr;
-    for (auto& b : file.benchmarks) {
-      if (b.name == entry.name()) samples = &b;
+    const EntryReader entry(item);
+    if (entry.name().empty()) {
+      file.notes.push_back(fmt::format("{}: no \"name\" (or not a non-empty string): left out", item.pointer()));
+      continue;
     }
-    if (samples == nullptr) {
-      file.benchmarks.push_back({});
-      samples = &file.benchmarks.back();
-      samples->name = entry.name();
+    const EntryKind kind = classify(entry, names);
+    if (!item.raw().contains("run_type")) inferred_run_type = true;
+    if (kind.kind == EntryKind::complexity) {
+      ++complexity;
+      continue;
+    }
+    BenchmarkSamples& samples = samples_of(kind.benchmark);
+    const std::string where = fmt::format("{}", item.pointer());
+    if (kind.kind == EntryKind::unknown) {
+      problem(samples.name,
+              fmt::format("unknown run_type \"{}\" (expected iteration or aggregate): entry left out",
+                          kind.unknown_run_type),
+              where);
+      continue;
     }
 
     const json& raw = entry.entry().raw();
-    const auto error = raw.find("error_occurred");
-    if (error != raw.end() && error->is_boolean() && error->get<bool>()) {
-      const auto message = raw.find("error_message");
-      samples->error_message = message != raw.end() && message->is_string() ? message->get<std::string>() : "(no message)";
+    const auto flag = [&raw](const char* key) {
+      const auto it = raw.find(key);
+      return it != raw.end() && it->is_boolean() && it->get<bool>();
+    };
+    const auto text_of = [&raw](const char* key) {
+      const auto it = raw.find(key);
+      return it != raw.end() && it->is_string() ? it->get<std::string>() : std::string("(no message)");
+    };
+    if (kind.kind == EntryKind::iteration && flag("error_occurred")) {
+      samples.error_message = text_of("error_message");
+      continue;
+    }
+    if (flag("skipped")) {
+      if (kind.kind == EntryKind::iteration) samples.skip_message = text_of("skip_message");
       continue;
     }
 
-    double scale = 0;
-    try {
-      scale = nanoseconds_per(entry.string_field("time_unit"));
-    } catch (const std::invalid_argument& e) {
-      entry.fail(e.what());
+    // The unit: every version from 1.4 writes it next to the times; where it
+    // is absent, Google Benchmark's default unit (kNanosecond) is assumed.
+    double scale = 1;
+    if (const auto unit = entry.entry().optional_string("time_unit")) {
+      try {
+        scale = nanoseconds_per(*unit);
+      } catch (const std::invalid_argument& e) {
+        problem(samples.name,
+                fmt::format("{}: {} left out", e.what(), kind.kind == EntryKind::aggregate ? "aggregate" : "repetition"),
+                where);
+        continue;
+      }
+    } else {
+      add_once(samples.missing, "no \"time_unit\": times read as ns (Google Benchmark's default unit)");
     }
-    samples->real_ns.push_back(entry.time_ns("real_time", scale));
-    samples->cpu_ns.push_back(entry.time_ns("cpu_time", scale));
-    samples->noise.push_back(entry.noise());
+
+    if (kind.kind == EntryKind::aggregate) {
+      GbenchAggregate aggregate;
+      // "percentage" (cv, 1.6+): a fraction, not a time.
+      aggregate.percentage = entry.entry().optional_string("aggregate_unit").value_or("time") == "percentage" ||
+                             (!raw.contains("aggregate_unit") && kind.aggregate_name == "cv");
+      const double per = aggregate.percentage ? 1 : scale;
+      if (entry.entry().find("real_time")) aggregate.real = entry.time_ns("real_time", per);
+      if (entry.entry().find("cpu_time")) aggregate.cpu = entry.time_ns("cpu_time", per);
+      samples.aggregates[kind.aggregate_name] = aggregate;
+      continue;
+    }
+
+    bool complete = true;
+    for (const char* key : {"real_time", "cpu_time"}) {
+      if (!raw.contains(key)) {
+        problem(samples.name, fmt::format("no \"{}\": repetition left out", key), where);
+        complete = false;
+      }
+    }
+    if (!complete) continue;
+    samples.real_ns.push_back(entry.time_ns("real_time", scale));
+    samples.cpu_ns.push_back(entry.time_ns("cpu_time", scale));
+    samples.noise.push_back(entry.noise());
     // User counters: counts, rates and ratios of counts, never negative. One
     // that is not a number (NaN or Infinity, read as null) is missing here.
     // The noise_* figures describe the machine, not the code: they are in
@@ -233,21 +423,42 @@ BenchmarkFile parse_benchmark_json(std::string_view text, const std::string& sou
     for (const auto& [key, value] : entry.entry().members()) {
       if (kStandardFields.count(key) != 0 || !value.is_number()) continue;
       if (std::string_view(key).starts_with(engram::noise::field::kPrefix)) continue;
-      samples->counters[key].push_back(value.non_negative());
+      samples.counters[key].push_back(value.non_negative());
     }
   }
 
-  const bool any_samples = std::any_of(file.benchmarks.begin(), file.benchmarks.end(),
-                                       [](const BenchmarkSamples& b) { return !b.error_message.empty() || b.repetitions() > 0; });
-  if (!any_samples) {
-    if (aggregates > 0) {
-      throw BenchmarkJsonError(fmt::format(
-          "{}: only aggregates (mean/median/...) and no repetitions: rerun without "
-          "--benchmark_report_aggregates_only / --benchmark_display_aggregates_only",
-          source));
+  for (BenchmarkSamples& b : file.benchmarks) {
+    for (const auto& [what, where] : problems[b.name]) {
+      constexpr std::size_t kShown = 3;
+      const std::vector<std::string> shown(where.begin(), where.begin() + std::min(where.size(), kShown));
+      b.missing.push_back(fmt::format("{} ({}{}{})", what, where.size() == 1 ? "" : fmt::format("{} entries: ", where.size()),
+                                      fmt::join(shown, ", "), where.size() > kShown ? ", ..." : ""));
     }
-    throw BenchmarkJsonError(fmt::format("{}: no benchmark results (\"benchmarks\" is empty: did the filter match nothing?)",
-                                         source));
+    if (b.repetitions() > 0 || !b.error_message.empty()) continue;
+    if (!b.aggregates.empty()) {
+      b.missing.insert(b.missing.begin(),
+                       fmt::format("no repetitions, only Google Benchmark's aggregates ({}; written with "
+                                   "--benchmark_report_aggregates_only): nothing to test or resample",
+                                   fmt::join(aggregate_names(b), ", ")));
+    } else if (b.skip_message.empty() && b.missing.empty()) {
+      b.missing.push_back("no repetition in the file");
+    }
+  }
+  if (inferred_run_type) {
+    file.notes.push_back(
+        "no \"run_type\" (Google Benchmark before 1.5): aggregates recognised by their name suffix (_mean, "
+        "_median, _stddev, _cv)");
+  }
+  if (complexity > 0) {
+    file.notes.push_back(fmt::format("{} complexity result{} (_BigO, _RMS: coefficients, not times) not read",
+                                     complexity, complexity == 1 ? "" : "s"));
+  }
+
+  if (file.benchmarks.empty()) {
+    throw BenchmarkJsonError(fmt::format(
+        "{}: no benchmark results (\"benchmarks\" {}{})", source,
+        items.empty() ? "is empty: did the filter match nothing?" : "names no benchmark",
+        file.notes.empty() ? std::string() : fmt::format(": {}", fmt::join(file.notes, "; "))));
   }
   return file;
 }

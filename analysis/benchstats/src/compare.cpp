@@ -118,6 +118,37 @@ BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const Benchmar
                                             : "the benchmark reported an error in NEW: " + new_b.error_message;
     return c;
   }
+  // A side without repetitions (aggregates only, skipped, or every entry
+  // lacking a field): no test and no interval. Google Benchmark's median
+  // aggregate still gives the change, as its compare.py shows it.
+  if (old_b.repetitions() == 0 || new_b.repetitions() == 0) {
+    c.verdict = Verdict::inconclusive;
+    std::vector<std::string> why;
+    for (const auto& [b, name] : {std::pair{&old_b, "OLD"}, std::pair{&new_b, "NEW"}}) {
+      if (b->repetitions() == 0) why.push_back(fmt::format("{}: {}", name, b->unusable_reason()));
+    }
+    const auto median_of = [&](const BenchmarkSamples& b, const std::vector<double>& values,
+                               SideSummary& side) -> std::optional<double> {
+      if (!values.empty()) return side.summary->median;
+      if (b.repetitions() > 0) return std::nullopt;  // every one disturbed: nothing to stand for them
+      side.from_aggregates = b.aggregate_median_ns(options.measure).has_value();
+      return b.aggregate_median_ns(options.measure);
+    };
+    const auto old_median = median_of(old_b, old_values, c.old_side);
+    const auto new_median = median_of(new_b, new_values, c.new_side);
+    if (old_median && new_median && *old_median > 0 && *new_median > 0) {
+      c.old_side.estimate = old_median;
+      c.new_side.estimate = new_median;
+      c.ratio = *new_median / *old_median;
+      c.reason = fmt::format(
+          "medians compared ({}), statistical test unavailable: {}; rerun with --benchmark_repetitions=10 and "
+          "without --benchmark_report_aggregates_only for a verdict",
+          percent(*c.ratio), fmt::join(why, "; "));
+    } else {
+      c.reason = fmt::format("nothing to compare: {}", fmt::join(why, "; "));
+    }
+    return c;
+  }
   for (const auto& [side, name] : {std::pair{&c.old_side, "OLD"}, std::pair{&c.new_side, "NEW"}}) {
     if (!side->summary && side->set_aside > 0) {
       c.verdict = Verdict::inconclusive;
@@ -221,6 +252,9 @@ BenchmarkComparison compare_counter(const BenchmarkSamples& old_b, const Benchma
     c.verdict = Verdict::inconclusive;
     c.reason = fmt::format("counter {} missing in {}", options.counter,
                            old_values.empty() && new_values.empty() ? "OLD and NEW" : old_values.empty() ? "OLD" : "NEW");
+    for (const auto& [b, name] : {std::pair{&old_b, "OLD"}, std::pair{&new_b, "NEW"}}) {
+      if (const std::string why = b->unusable_reason(); !why.empty()) c.reason += fmt::format(" ({}: {})", name, why);
+    }
     return c;
   }
   if (!(c.old_side.summary->min > 0) || !(c.new_side.summary->min > 0)) {
@@ -260,6 +294,7 @@ json number_or_null(const std::optional<double>& x) {
 json side_json(const SideSummary& side) {
   json j = {{"repetitions", side.repetitions}};
   if (side.estimate) j["estimate"] = *side.estimate;
+  if (side.from_aggregates) j["from_aggregates"] = true;
   if (side.summary) {
     const Summary& s = *side.summary;
     j["median"] = s.median;
@@ -364,6 +399,12 @@ ComparisonReport compare_runs(const BenchmarkFile& old_run, const BenchmarkFile&
     check_counter_is_simulated(new_run, "NEW", options, report.warnings);
   }
 
+  // What the reader inferred for a whole file (an old Google Benchmark's
+  // shape) or left out: said once per file, before the per-benchmark notes.
+  for (const auto& [run, side] : {std::pair{&old_run, "OLD"}, std::pair{&new_run, "NEW"}}) {
+    for (const std::string& note : run->notes) report.warnings.push_back(fmt::format("{} ({}): {}", side, run->source, note));
+  }
+
   // Disturbed repetitions are set aside only when both runs measured noise;
   // when one did not, both sides keep every repetition, and the report says so.
   const bool old_noise = carries_noise_figures(old_run), new_noise = carries_noise_figures(new_run);
@@ -392,7 +433,14 @@ ComparisonReport compare_runs(const BenchmarkFile& old_run, const BenchmarkFile&
         options.deterministic
             ? compare_counter(old_b, *new_b, options, report.warnings)
             : compare_timing(old_b, *new_b, options, report.estimator.estimator, set_aside_disturbed));
-    if (report.benchmarks.back().ratio) ratios.push_back(*report.benchmarks.back().ratio);
+    BenchmarkComparison& added = report.benchmarks.back();
+    for (const auto& [b, name] : {std::pair{&old_b, "OLD"}, std::pair{new_b, "NEW"}}) {
+      for (const std::string& what : b->missing) added.missing.push_back(fmt::format("{}: {}", name, what));
+      if (!b->skip_message.empty() && b->repetitions() > 0) {
+        added.missing.push_back(fmt::format("{}: some repetitions skipped: {}", name, b->skip_message));
+      }
+    }
+    if (added.ratio) ratios.push_back(*added.ratio);
   }
   if (!ratios.empty()) {
     report.geomean_ratio = geometric_mean(ratios);
@@ -435,8 +483,10 @@ std::string render_comparison_table(const ComparisonReport& report) {
     out += fmt::format("estimator: {}\n\n", describe(report.estimator));
   }
   const auto value_text = [&](const SideSummary& side) -> std::string {
-    if (!side.summary) return "-";
-    if (!o.deterministic) return side.estimate ? format_duration_ns(*side.estimate) : "-";
+    if (!o.deterministic && side.estimate) {
+      return format_duration_ns(*side.estimate) + (side.from_aggregates ? " (agg. median)" : "");
+    }
+    if (!side.summary || !o.deterministic) return "-";
     return side.summary->median >= 100 ? fmt::format("{:.0f}", side.summary->median)
                                        : fmt::format("{:.4g}", side.summary->median);
   };
@@ -479,6 +529,11 @@ std::string render_comparison_table(const ComparisonReport& report) {
     const bool noteworthy = c.verdict != Verdict::within_noise || (c.p_value && *c.p_value < o.alpha) ||
                             c.old_side.set_aside > 0 || c.new_side.set_aside > 0;
     if (noteworthy) notes += fmt::format("  {}: {}: {}\n", c.name, to_string(c.verdict), c.reason);
+    for (const std::string& what : c.missing) {
+      // Once: a reason that already says it (a side without repetitions) is enough.
+      const std::string_view said = std::string_view(what).substr(what.find(": ") + 2);
+      if (!noteworthy || c.reason.find(said) == std::string::npos) notes += fmt::format("  {}: missing: {}\n", c.name, what);
+    }
     for (const auto* side : {&c.old_side, &c.new_side}) {
       if (side->outliers_severe > 0) {
         notes += fmt::format("  {}: {} has {} severe Tukey outlier(s) (beyond 3 IQR)\n", c.name,
@@ -534,6 +589,7 @@ std::string render_comparison_json(const ComparisonReport& report) {
     row["old"] = side_json(c.old_side);
     row["new"] = side_json(c.new_side);
     if (!o.deterministic) row["set_aside"] = {{"old", c.old_side.set_aside}, {"new", c.new_side.set_aside}};
+    row["missing"] = c.missing;
     rows.push_back(std::move(row));
   }
   j["benchmarks"] = std::move(rows);

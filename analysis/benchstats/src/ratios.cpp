@@ -175,9 +175,17 @@ RatioReport compute_ratios(std::span<const BenchmarkFile> runs, std::span<const 
     row.target_text = target.target_text;
     row.bound = target.bound;
     row.limit = target.limit;
-    for (const auto& run : runs) {
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+      const BenchmarkFile& run = runs[r];
       const BenchmarkSamples* top = run.find(target.numerator);
       const BenchmarkSamples* bottom = run.find(target.denominator);
+      for (const auto& [b, name] : {std::pair{top, &target.numerator}, std::pair{bottom, &target.denominator}}) {
+        if (b == nullptr) {
+          row.missing.push_back(fmt::format("run {}: {} is not in {}", r + 1, *name, run.source));
+        } else if (const std::string why = b->unusable_reason(); !why.empty()) {
+          row.missing.push_back(fmt::format("run {}: {}: {}", r + 1, *name, why));
+        }
+      }
       std::optional<double> ratio;
       if (top && bottom && top->error_message.empty() && bottom->error_message.empty()) {
         // The repetitions no measured noise disturbed: the ratio is of the
@@ -270,6 +278,9 @@ std::string ratios_markdown(const RatioReport& report, const std::vector<std::st
   out += table.render_markdown();
   out += fmt::format("\n{} of {} targets pass, {} fail, {} not measured.\n", report.count(RatioStatus::pass),
                      report.rows.size(), report.count(RatioStatus::fail), report.count(RatioStatus::not_measured));
+  for (const auto& row : report.rows) {
+    for (const auto& why : row.missing) out += fmt::format("{}: missing: {}\n", row.label, why);
+  }
   for (std::size_t i = 0; i < sources.size(); ++i) out += fmt::format("\n[{}] {}\n", i + 1, sources[i]);
   const auto fewest = std::min_element(report.repetitions.begin(), report.repetitions.end());
   if (fewest != report.repetitions.end() && *fewest < kRecommendedRepetitions) {
@@ -329,7 +340,8 @@ std::string ratios_json(const RatioReport& report) {
                                : r.status == RatioStatus::fail ? "fail"
                                                                : "not measured"},
                     {"source", r.source},
-                    {"unit", r.unit}});
+                    {"unit", r.unit},
+                    {"missing", r.missing}});
   }
   j["rows"] = std::move(rows);
   j["summary"] = {{"pass", report.count(RatioStatus::pass)},

@@ -284,6 +284,10 @@ std::string incomplete_reason(const BenchmarkStability& s, std::span<const Bench
     if (s.run_estimates[r]) continue;
     const BenchmarkSamples* b = runs[r].find(s.name);
     if (b && !b->error_message.empty()) failed.push_back(fmt::format("failed in run {}: {}", r + 1, b->error_message));
+    // In the file but with nothing to estimate from (aggregates only, skipped,
+    // entries lacking a time): what is missing, as the reader found it.
+    else if (b && b->repetitions() == 0)
+      failed.push_back(fmt::format("run {}: {}", r + 1, b->unusable_reason()));
     else missing.push_back(r);
   }
   std::vector<std::string> parts;

@@ -55,6 +55,9 @@ std::vector<BenchmarkRow> summarize_benchmarks(const benchstats::BenchmarkFile& 
     BenchmarkRow row;
     row.name = b.name;
     row.error = b.error_message;
+    // No repetition to summarise (aggregates only, skipped, entries lacking a
+    // time): the row says what is missing instead of showing nothing.
+    if (row.error.empty() && b.repetitions() == 0) row.missing = b.unusable_reason();
     const UsedTimes used = used_times(b, measure);
     const auto& times = used.values;
     row.repetitions = times.size();
@@ -135,7 +138,7 @@ std::vector<PeerRatio> peer_ratios(const benchstats::BenchmarkFile& file, benchs
         } else if (!b->error_message.empty()) {
           absent.push_back(fmt::format("{}/{} failed: {}", kernel, side, b->error_message));
         } else if (b->times(measure).empty()) {
-          absent.push_back(fmt::format("{}/{} has no repetitions", kernel, side));
+          absent.push_back(fmt::format("{}/{} has no repetitions: {}", kernel, side, b->unusable_reason()));
         }
       }
       if (!absent.empty()) {

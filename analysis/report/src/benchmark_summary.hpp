@@ -32,6 +32,7 @@ struct BenchmarkRow {
   double cv = 0;                         // NaN with one repetition
   std::size_t outliers = 0;              // Tukey, mild and severe
   std::string error;                     // Google Benchmark's error message, if it failed
+  std::string missing;                   // why there is no repetition, when it did not fail
 };
 std::vector<BenchmarkRow> summarize_benchmarks(const benchstats::BenchmarkFile& file, benchstats::TimeMeasure measure,
                                                benchstats::Estimator estimator);

@@ -60,7 +60,7 @@ void add_benchmarks_section(Document& doc, const LoadedInputs& in, benchstats::T
   const auto rows = summarize_benchmarks(in.bench, measure, est);
   std::size_t min_reps = SIZE_MAX, max_reps = 0, disturbed = 0, all_disturbed = 0;
   for (const auto& r : rows) {
-    if (!r.error.empty()) continue;
+    if (!r.error.empty() || !r.missing.empty()) continue;
     // The repetitions run, set aside or not: what "N repetitions each" promises.
     const std::size_t run = r.all_disturbed ? r.repetitions : r.repetitions + r.disturbed;
     min_reps = std::min(min_reps, run);
@@ -113,10 +113,12 @@ void add_benchmarks_section(Document& doc, const LoadedInputs& in, benchstats::T
   t.align.insert(t.align.end(), {Align::right, Align::right, Align::right, Align::right});
   for (const auto& r : rows) {
     std::vector<Text> cells{Text() << code(r.name)};
-    if (!r.error.empty()) {
+    if (!r.error.empty() || !r.missing.empty()) {
+      const char* what = r.error.empty() ? "not measured" : "failed";
       cells.insert(cells.end(), {Text("0"), Text("—")});
-      if (own_column) cells.push_back(Text("failed"));
-      cells.insert(cells.end(), {Text(own_column ? "—" : "failed"), Text(r.error), Text("—"), Text("—")});
+      if (own_column) cells.push_back(Text(what));
+      cells.insert(cells.end(), {Text(own_column ? "—" : what), Text(r.error.empty() ? r.missing : r.error),
+                                 Text("—"), Text("—")});
       t.rows.push_back(std::move(cells));
       continue;
     }

@@ -158,6 +158,14 @@ RooflineResult compute_roofline(const MachineCeilings& ceilings, const benchstat
       result.skipped.push_back(fmt::format("{}: the benchmark reported an error: {}", b.name, b.error_message));
       continue;
     }
+    // A file without repetitions (--benchmark_report_aggregates_only): Google
+    // Benchmark's median stands for them. Without either, say what is missing.
+    const std::optional<double> aggregate_median =
+        b.repetitions() == 0 ? b.aggregate_median_ns(options.time) : std::nullopt;
+    if (b.repetitions() == 0 && !aggregate_median) {
+      result.skipped.push_back(fmt::format("{}: {}", b.name, b.unusable_reason()));
+      continue;
+    }
     const bench::WorkloadEntry* w = manifest.find(b.name);
     if (w == nullptr) {
       result.skipped.push_back(fmt::format("{}: no entry in the workload manifest, so no work to place it by", b.name));
@@ -184,7 +192,7 @@ RooflineResult compute_roofline(const MachineCeilings& ceilings, const benchstat
       continue;
     }
     p.repetitions = b.repetitions();
-    p.seconds_per_iteration = benchstats::median(b.times(options.time)) * 1e-9;
+    p.seconds_per_iteration = (aggregate_median ? *aggregate_median : benchstats::median(b.times(options.time))) * 1e-9;
     if (!(p.seconds_per_iteration > 0)) {
       throw io::InputError(benchmarks.source, 0,
                            fmt::format("benchmark \"{}\": its {} time is 0", b.name, to_string(options.time)));

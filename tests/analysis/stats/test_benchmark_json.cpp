@@ -84,21 +84,34 @@ TEST(BenchmarkJsonErrors, TruncatedSaysTruncated) {
   EXPECT_THAT(e, HasSubstr("truncated JSON"));
 }
 
-TEST(BenchmarkJsonErrors, MissingFieldNamesTheEntry) {
-  const std::string e = error_of(fixture("missing_field.json"));
-  EXPECT_THAT(e, HasSubstr("missing_field.json: /benchmarks/1 (\"kernel_a/optimized\"): missing field \"cpu_time\""));
+// A repetition lacking a field is left out, and its benchmark says which
+// entry lacked what; the file is still read (issue 15: never reject a whole
+// file for one benchmark).
+TEST(BenchmarkJsonMissing, MissingFieldNamesTheEntry) {
+  const ea::BenchmarkFile f = ea::read_benchmark_json(fixture("missing_field.json"));
+  const ea::BenchmarkSamples* a = f.find("kernel_a/optimized");
+  ASSERT_NE(a, nullptr);
+  ASSERT_EQ(a->missing.size(), 1u);
+  EXPECT_EQ(a->missing[0], "no \"cpu_time\": repetition left out (/benchmarks/1)");
+  EXPECT_GT(a->repetitions(), 0u);  // the complete repetitions are kept
 }
 
-TEST(BenchmarkJsonErrors, UnknownTimeUnitNamesTheEntryAndUnit) {
-  const std::string e = error_of(fixture("bad_unit.json"));
-  EXPECT_THAT(e, HasSubstr("bad_unit.json: /benchmarks/2 (\"kernel_a/optimized\")"));
-  EXPECT_THAT(e, HasSubstr("unknown time unit \"fortnight\""));
+TEST(BenchmarkJsonMissing, UnknownTimeUnitNamesTheEntryAndUnit) {
+  const ea::BenchmarkFile f = ea::read_benchmark_json(fixture("bad_unit.json"));
+  const ea::BenchmarkSamples* a = f.find("kernel_a/optimized");
+  ASSERT_NE(a, nullptr);
+  ASSERT_FALSE(a->missing.empty());
+  EXPECT_THAT(a->missing[0], HasSubstr("unknown time unit \"fortnight\""));
+  EXPECT_THAT(a->missing[0], HasSubstr("repetition left out (/benchmarks/2)"));
 }
 
-TEST(BenchmarkJsonErrors, AggregatesOnlySaysHowToRerun) {
-  const std::string e = error_of(fixture("aggregates_only.json"));
-  EXPECT_THAT(e, HasSubstr("aggregates_only.json: only aggregates"));
-  EXPECT_THAT(e, HasSubstr("--benchmark_report_aggregates_only"));
+TEST(BenchmarkJsonMissing, AggregatesOnlyKeepsTheAggregatesAndSaysSo) {
+  const ea::BenchmarkFile f = ea::read_benchmark_json(fixture("aggregates_only.json"));
+  ASSERT_FALSE(f.benchmarks.empty());
+  const ea::BenchmarkSamples& b = f.benchmarks[0];
+  EXPECT_TRUE(b.aggregates_only());
+  EXPECT_TRUE(b.aggregate_median_ns(ea::TimeMeasure::cpu).has_value());
+  EXPECT_THAT(b.unusable_reason(), HasSubstr("--benchmark_report_aggregates_only"));
 }
 
 TEST(BenchmarkJsonErrors, MissingFileAndDirectory) {
@@ -119,9 +132,11 @@ TEST(BenchmarkJsonErrors, StructuralProblems) {
   EXPECT_THAT(parse_error("{\"context\": {}}"), HasSubstr("t.json: no \"benchmarks\" array"));
   EXPECT_THAT(parse_error("{\"benchmarks\": {}}"), HasSubstr("\"benchmarks\" is not an array"));
   EXPECT_THAT(parse_error("{\"benchmarks\": []}"), HasSubstr("t.json: no benchmark results"));
-  EXPECT_THAT(parse_error("{\"benchmarks\": [3]}"), HasSubstr("t.json: /benchmarks/0: is not an object"));
+  // Entries that name no benchmark are left out; with nothing else, no results.
+  EXPECT_THAT(parse_error("{\"benchmarks\": [3]}"),
+              HasSubstr("t.json: no benchmark results (\"benchmarks\" names no benchmark: /benchmarks/0: not an object"));
   EXPECT_THAT(parse_error("{\"benchmarks\": [{\"run_type\": \"iteration\"}]}"),
-              HasSubstr("/benchmarks/0: missing field \"name\""));
+              HasSubstr("/benchmarks/0: no \"name\""));
   EXPECT_THAT(parse_error("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"iteration\", \"real_time\": \"1\", "
                           "\"cpu_time\": 1, \"time_unit\": \"ns\"}]}"),
               HasSubstr("t.json: /benchmarks/0/real_time: expected a number, found a string"));
@@ -134,8 +149,11 @@ TEST(BenchmarkJsonErrors, StructuralProblems) {
   EXPECT_THAT(parse_error("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"iteration\", \"real_time\": 1, "
                           "\"cpu_time\": 1, \"time_unit\": \"ns\", \"L1_DCM\": -2}]}"),
               HasSubstr("t.json: /benchmarks/0/L1_DCM: expected a number >= 0, found -2"));
-  EXPECT_THAT(parse_error("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"bogus\"}]}"),
-              HasSubstr("unknown run_type \"bogus\""));
+  const ea::BenchmarkFile bogus =
+      ea::parse_benchmark_json("{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"bogus\"}]}", "t.json");
+  ASSERT_EQ(bogus.benchmarks.size(), 1u);
+  EXPECT_THAT(bogus.benchmarks[0].unusable_reason(), HasSubstr("unknown run_type \"bogus\""));
+  EXPECT_THAT(bogus.benchmarks[0].unusable_reason(), HasSubstr("(/benchmarks/0)"));
 }
 
 TEST(BenchmarkJson, ErrorEntriesAreKeptWithTheirMessage) {

@@ -26,6 +26,12 @@
 //                           3 the smallest possible p is 0.1), or a side
 //                           reported an error,
 //               within noise otherwise.
+//   A side with no repetitions (a file written with
+//   --benchmark_report_aggregates_only, a skipped benchmark, entries lacking
+//   a time) is inconclusive: the ratio is of the medians (Google Benchmark's
+//   median aggregate on that side), with no CI and no p, and the reason says
+//   what is missing, as Google Benchmark's compare.py marks its U test
+//   unavailable below two repetitions.
 // Deterministic mode compares a simulated counter (TOT_INS by default): the
 // same binary gives the same count, so no test is needed and any change of
 // the median beyond the threshold (1% by default) is reported. Counts are not
@@ -74,6 +80,9 @@ struct SideSummary {
   std::optional<double> estimate;                  // timing: the chosen estimator of the values used
   std::optional<ConfidenceInterval> median_ci;     // bootstrap CI of the median (n >= 2)
   std::size_t outliers_mild = 0, outliers_severe = 0;  // Tukey, both tails
+  // The estimate is Google Benchmark's median aggregate: the file has no
+  // repetitions (--benchmark_report_aggregates_only).
+  bool from_aggregates = false;
 };
 
 struct BenchmarkComparison {
@@ -85,6 +94,9 @@ struct BenchmarkComparison {
   bool p_exact = false;
   Verdict verdict = Verdict::inconclusive;
   std::string reason;  // why this verdict, in words
+  // What either file lacks for this benchmark, "OLD: ..." / "NEW: ..."
+  // (BenchmarkSamples::missing), including what was assumed in its place.
+  std::vector<std::string> missing;
 };
 
 struct ComparisonReport {
@@ -124,6 +136,11 @@ std::string render_comparison_table(const ComparisonReport& report);
 // Version 3 (ratio_ci became the median ratio's whatever the estimator) added,
 // in timing mode, "ci_statistic": "median" and "set_aside_disturbed" (false
 // when a run has no noise figures, so that every repetition was used).
+// Still version 3, with two members added that a v3 reader may ignore
+// (docs/gbench_json_versions.md): per benchmark "missing" (an array of
+// sentences, empty when the benchmark is complete) and, per side,
+// "from_aggregates": true when "estimate" is Google Benchmark's median
+// aggregate (a file without repetitions; then p_value and ratio_ci are null).
 inline constexpr int kComparisonJsonVersion = 3;
 std::string render_comparison_json(const ComparisonReport& report);
 

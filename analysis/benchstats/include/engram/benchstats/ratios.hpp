@@ -54,6 +54,10 @@ struct RatioRow {
   RatioStatus status = RatioStatus::not_measured;  // from the median over runs
   std::string source;  // where the values come from ("" for our own runs)
   std::string unit = "×";  // printed after each value: "×" for ratios, " MiB" for a size
+  // Why a run has no value, one sentence each: "run 2: B is not in the file",
+  // "run 1: A: skipped: ...", "run 1: A: no repetitions, only Google
+  // Benchmark's aggregates ...".
+  std::vector<std::string> missing;
 };
 
 // Fills min/median/max, runs_meeting and status from per_run.
