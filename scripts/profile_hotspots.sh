@@ -28,9 +28,12 @@
 # otherwise the failing step's status.
 # Environment: ENGRAM_BUILD_DIR=DIR runs the tools of DIR (skipping set-up)
 # instead of build/ made by scripts/bootstrap.sh.
+# Installed (cmake --install) as PREFIX/bin/engram-profile-hotspots, it runs
+# the tools beside it, builds nothing, and writes profiling_results.md into DIR.
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
 out=tmp
 freq=1999
 call_graph=fp
@@ -38,7 +41,7 @@ diff_old=""
 quick=0
 command=()
 
-usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "profile_hotspots: $*" >&2; exit 2; }
 need_value() { [ $# -ge 2 ] || die "$1 needs a value (see --help)"; }
 
@@ -62,7 +65,7 @@ if [ -n "$diff_old" ] && [ ! -r "$diff_old" ]; then die "--diff: cannot read '$d
 # signals, so either it has published this run's whole set or nothing of it.
 run_id=""
 interrupted() {
-  if [ -n "$run_id" ] && "$build/io/outputs" verify --run "$run_id" "$out/outputs.json" >/dev/null 2>&1; then
+  if [ -n "$run_id" ] && "$io_bin/outputs" verify --run "$run_id" "$out/outputs.json" >/dev/null 2>&1; then
     echo "profile_hotspots: interrupted after this run's files were published; they are complete in $out" >&2
   else
     echo "profile_hotspots: interrupted; nothing of this run was published: $out holds the previous run's files, unchanged" >&2
@@ -71,17 +74,28 @@ interrupted() {
 }
 trap interrupted INT TERM HUP
 
+installed=0
 if [ -n "${ENGRAM_BUILD_DIR:-}" ]; then
   build=$ENGRAM_BUILD_DIR
   [ -d "$build" ] || die "ENGRAM_BUILD_DIR: no folder '$build'"
+elif [ -x "$here/profiling_harness" ]; then
+  installed=1  # PREFIX/bin: the tools are beside this script
 else
   # Only the programs this job runs: a fresh clone does not wait for the tests' build.
   "$repo/scripts/bootstrap.sh" --target baseline --target profiling_harness --target ceilings \
     --target flamegraph --target hotspots --target roofline --target stability --target report --target outputs
   build="$repo/build"
 fi
+# Where the tools are: the build's folders, or one bin/ when installed.
+if [ "$installed" -eq 1 ]; then
+  bench_bin=$here; analysis_bin=$here; io_bin=$here
+  report_md=$out/profiling_results.md
+else
+  bench_bin=$build/bench; analysis_bin=$build/analysis; io_bin=$build/io
+  report_md=$repo/docs/internal/profiling_results.md
+fi
 report=0
-if [ ${#command[@]} -eq 0 ]; then command=("$build/bench/profiling_harness"); report=1; fi
+if [ ${#command[@]} -eq 0 ]; then command=("$bench_bin/profiling_harness"); report=1; fi
 
 command -v perf >/dev/null 2>&1 || die "perf is missing: install the Debian package linux-perf (apt-get install linux-perf)"
 
@@ -114,10 +128,10 @@ publish() {
     [ -f "$work/$name" ] && pairs+=("$work/$name" "$out/$name")
   done
   if [ -f "$work/profiling_results.md" ]; then
-    mkdir -p "$repo/docs/internal"
-    pairs+=("$work/profiling_results.md" "$repo/docs/internal/profiling_results.md")
+    mkdir -p "$(dirname "$report_md")"
+    pairs+=("$work/profiling_results.md" "$report_md")
   fi
-  "$build/io/outputs" publish --run "$run_id" --manifest "$out/outputs.json" "${pairs[@]}"
+  "$io_bin/outputs" publish --run "$run_id" --manifest "$out/outputs.json" "${pairs[@]}"
   echo "profile_hotspots: published, with the list $out/outputs.json:"
   for (( i = 1; i < ${#pairs[@]}; i += 2 )); do echo "  ${pairs[$i]}"; done
 }
@@ -136,11 +150,11 @@ perf script -i "$work/perf.data" > "$work/perf.script" 2> "$work/perf-script.log
 event=$(perf evlist -i "$work/perf.data" 2>/dev/null | head -n 1)  # what was really recorded
 binary=$(command -v "${command[0]}" || echo "${command[0]}")
 # hotspots prints the top-10 tables (and the staged files it wrote).
-"$build/analysis/hotspots" --out-dir "$work" --binary "$binary" --event "$event" "$work/perf.script"
-"$build/analysis/flamegraph" --event "$event" --date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+"$analysis_bin/hotspots" --out-dir "$work" --binary "$binary" --event "$event" "$work/perf.script"
+"$analysis_bin/flamegraph" --event "$event" --date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
   --command "${command[*]}" -o "$work/flamegraph.svg" "$work/profile.folded"
 if [ -n "$diff_old" ]; then
-  "$build/analysis/flamegraph" --diff --event "$event" --command "${command[*]}" \
+  "$analysis_bin/flamegraph" --diff --event "$event" --command "${command[*]}" \
     -o "$work/flamegraph-diff.svg" "$diff_old" "$work/profile.folded"
 fi
 
@@ -158,28 +172,28 @@ suite=(--benchmark_enable_random_interleaving=true --benchmark_min_time=0.05 --b
        --pin-cpu=auto --rerun-max=40 --rerun-seconds=10)
 
 step "benchmark suite, 5 interleaved repetitions (bench.json), machine snapshot (machine.json)"
-"$build/bench/baseline" "${suite[@]}" --benchmark_repetitions=5 --benchmark_out="$work/bench.json" \
+"$bench_bin/baseline" "${suite[@]}" --benchmark_repetitions=5 --benchmark_out="$work/bench.json" \
   --machine-out "$work/machine.json" >"$work/bench.log"
 
 step "counters per kernel, simulated by callgrind where the hardware cannot count (bench-counters.json)"
-"$build/bench/baseline" --counters=L1_DCM,BR_MSP,BR_INS,TOT_INS --benchmark_min_time=0.05 \
+"$bench_bin/baseline" --counters=L1_DCM,BR_MSP,BR_INS,TOT_INS --benchmark_min_time=0.05 \
   --benchmark_format=json --benchmark_out="$work/bench-counters.json" >"$work/bench-counters.log"
 
 step "machine ceilings: peak FLOP/s, bandwidth per cache level (ceilings.json)"
-"$build/bench/ceilings" --out "$work/ceilings.json"
+"$bench_bin/ceilings" --out "$work/ceilings.json"
 
 step "roofline (roofline.md, .json, .svg, .png)"
-"$build/analysis/roofline" --ceilings "$work/ceilings.json" --benchmarks "$work/bench.json" --out-dir "$work" >/dev/null
+"$analysis_bin/roofline" --ceilings "$work/ceilings.json" --benchmarks "$work/bench.json" --out-dir "$work" >/dev/null
 
 stability=()
 if [ "$quick" -eq 0 ]; then
   runs=()
   for i in $(seq 1 10); do
     step "stability run $i of 10"
-    "$build/bench/baseline" "${suite[@]}" --benchmark_repetitions=5 --benchmark_out="$work/stability-$i.json" >/dev/null
+    "$bench_bin/baseline" "${suite[@]}" --benchmark_repetitions=5 --benchmark_out="$work/stability-$i.json" >/dev/null
     runs+=("$work/stability-$i.json")
   done
-  "$build/analysis/stability" --markdown "$work/stability.md" --json "$work/stability.json" \
+  "$analysis_bin/stability" --markdown "$work/stability.md" --json "$work/stability.json" \
     --plot "$work/stability" "${runs[@]}" >/dev/null
   stability=(--stability "$work/stability.json" --stability-plot "$work/stability.svg")
 else
@@ -189,11 +203,11 @@ fi
 
 step "report (docs/internal/profiling_results.md and report.html)"
 # The report reads the staged files but names them where they are published.
-"$build/analysis/report" --hotspots "$work/hotspots.json" --flamegraph "$work/flamegraph.svg" \
+"$analysis_bin/report" --hotspots "$work/hotspots.json" --flamegraph "$work/flamegraph.svg" \
   --folded "$work/profile.folded" --bench "$work/bench.json" --counters-bench "$work/bench-counters.json" \
   --roofline "$work/roofline.json" --roofline-plot "$work/roofline.svg" --ceilings "$work/ceilings.json" \
   --machine "$work/machine.json" "${stability[@]}" --published-dir "$out" --stage-dir "$work" \
-  --markdown "$repo/docs/internal/profiling_results.md" --html "$out/report.html" >/dev/null
+  --markdown "$report_md" --html "$out/report.html" >/dev/null
 
 step "publishing every file of this run together"
 publish
