@@ -25,6 +25,7 @@
 #include "engram/bench_simulation.hpp"
 #include "engram/bench_suite.hpp"
 #include "engram/counters.hpp"
+#include "engram/gbench_out_file.hpp"
 #include "engram/io/cli.hpp"
 #include "engram/machine_snapshot.hpp"
 #include "engram/simd.hpp"
@@ -34,7 +35,6 @@
 #include "engram/measurement_setup.hpp"
 #include "engram/noise.hpp"
 #include "engram/rerun_plan.hpp"
-#include "src/benchmark_out.hpp"
 #include "src/multi_pass_reporter.hpp"
 
 namespace {
@@ -238,7 +238,7 @@ int run(int argc, char** argv) {
   }
   // --benchmark_out through the safe write; a path that cannot be written
   // fails here, before any work.
-  engram::bench::BenchmarkOutFile out_file(options.benchmark_args);
+  engram::gbench::BenchmarkOutFile out_file(options.benchmark_args);
 
   // Open the counters first: an unknown name is a usage error, before any work.
   std::optional<counters::CounterSet> set;

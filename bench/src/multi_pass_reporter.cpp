@@ -95,7 +95,13 @@ std::unique_ptr<benchmark::BenchmarkReporter> make_display_reporter(const std::v
   const std::string format = flag_value(benchmark_args, "--benchmark_format", "console");
   is_console = format == "console";
   if (format == "json") return std::make_unique<benchmark::JSONReporter>();
-  if (format == "csv") return std::make_unique<benchmark::CSVReporter>();
+  if (format == "csv") {
+    // Deprecated upstream, still what --benchmark_format=csv gives.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    return std::make_unique<benchmark::CSVReporter>();
+#pragma GCC diagnostic pop
+  }
   if (format != "console") {
     throw io::UsageError("--benchmark_format must be console, json or csv, not '" + format + "'");
   }

@@ -1,4 +1,5 @@
 #include "engram/counters_gbench.hpp"
+#include "engram/gbench_out_file.hpp"
 
 #include <unistd.h>
 
@@ -243,46 +244,6 @@ class SimulatingReporter : public benchmark::BenchmarkReporter {
   Simulation* simulation_;
 };
 
-// The --benchmark_out reporter, writing into memory: the file is written
-// whole at the end.
-class InMemoryReporter : public benchmark::BenchmarkReporter {
- public:
-  explicit InMemoryReporter(std::unique_ptr<benchmark::BenchmarkReporter> inner) : inner_(std::move(inner)) {
-    inner_->SetOutputStream(&text_);
-    inner_->SetErrorStream(&text_);
-  }
-  bool ReportContext(const Context& context) override { return inner_->ReportContext(context); }
-  void ReportRuns(const std::vector<Run>& runs) override { inner_->ReportRuns(runs); }
-  void Finalize() override { inner_->Finalize(); }
-  std::string text() const { return text_.str(); }
-
- private:
-  std::ostringstream text_;
-  std::unique_ptr<benchmark::BenchmarkReporter> inner_;
-};
-
-std::unique_ptr<benchmark::BenchmarkReporter> file_reporter_for(const detail::Settings& s) {
-  if (s.out_format == "json") return std::make_unique<benchmark::JSONReporter>();
-  if (s.out_format == "csv") {
-    // Deprecated upstream, still what --benchmark_out_format=csv gives.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-    return std::make_unique<benchmark::CSVReporter>();
-#pragma GCC diagnostic pop
-  }
-  return std::make_unique<benchmark::ConsoleReporter>(s.counters_tabular ? benchmark::ConsoleReporter::OO_Tabular
-                                                                         : benchmark::ConsoleReporter::OO_None);
-}
-
-// A context entry added to Google Benchmark's JSON after the run, in its
-// layout: the context object closes just before "benchmarks".
-void add_late_context(std::string& text, const std::string& key, const std::string& value) {
-  constexpr std::string_view kEnd = "\n  },\n  \"benchmarks\": [";
-  const auto end = text.find(kEnd);
-  if (end == std::string::npos) return;  // nothing ran: no document to extend
-  text.insert(end, ",\n    " + nlohmann::json(key).dump() + ": " + nlohmann::json(value).dump());
-}
-
 // The statuses the context gives, before anything runs: what each counter
 // was opened as, with simulation as it will be done (or why it cannot be).
 counters::Reading context_statuses(const counters::CounterSet& set, const detail::Settings& settings,
@@ -333,8 +294,7 @@ int run_parent() {
   Global& g = global();
   const detail::Settings& settings = g.settings;
   // A --benchmark_out that cannot be written fails now, before any work.
-  std::unique_ptr<io::AtomicOutput> out;
-  if (!settings.out_path.empty()) out = std::make_unique<io::AtomicOutput>(settings.out_path);
+  BenchmarkOutFile out(settings.out_path, settings.out_format);
 
   std::optional<Simulation> simulation;
   if (g.set) {
@@ -355,21 +315,11 @@ int run_parent() {
   // Google Benchmark's display reporter (--benchmark_format, --benchmark_color,
   // --benchmark_counters_tabular); it owns it.
   SimulatingReporter shown(benchmark::CreateDefaultDisplayReporter(), sim);
-  std::unique_ptr<InMemoryReporter> file_inner;
   std::optional<SimulatingReporter> written;
-  if (out) {
-    file_inner = std::make_unique<InMemoryReporter>(file_reporter_for(settings));
-    written.emplace(file_inner.get(), sim);
-  }
+  if (out.reporter()) written.emplace(out.reporter(), sim);
   const std::size_t matched = benchmark::RunSpecifiedBenchmarks(&shown, written ? &*written : nullptr);
-  if (out) {
-    std::string text = file_inner->text();
-    if (settings.out_format == "json" && sim) {
-      add_late_context(text, "engram.simulated_iterations", sim->iterations_json().dump());
-    }
-    out->write(text);
-    out->commit();
-  }
+  if (sim) out.add_context("engram.simulated_iterations", sim->iterations_json().dump());
+  out.commit();
   if (matched == 0) return io::kExitBadInput;  // Google Benchmark said which filter matched nothing
   if (sim && sim->failed()) return io::kExitFailure;
   return io::kExitOk;

@@ -6,6 +6,7 @@
 // out of Google Benchmark's sight; its file reporter writes into memory, and
 // the file is written (checked, flushed, renamed over the old one) after the
 // run. The target is checked before the run, so a bad path fails at once.
+// Used by the drop-in (counters_gbench.hpp) and by the project's own suites.
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,7 +15,7 @@ namespace benchmark {
 class BenchmarkReporter;
 }
 
-namespace engram::bench {
+namespace engram::gbench {
 
 class BenchmarkOutFile {
  public:
@@ -25,6 +26,9 @@ class BenchmarkOutFile {
   // io::UsageError for an unknown format, std::runtime_error when FILE cannot
   // be written.
   explicit BenchmarkOutFile(std::vector<std::string>& benchmark_args);
+  // The same with the flags' values already taken out: `path` empty for no
+  // file. The caller gives Google Benchmark --benchmark_out=/dev/null.
+  BenchmarkOutFile(const std::string& path, const std::string& format);
   ~BenchmarkOutFile();
   BenchmarkOutFile(const BenchmarkOutFile&) = delete;
   BenchmarkOutFile& operator=(const BenchmarkOutFile&) = delete;
@@ -39,8 +43,9 @@ class BenchmarkOutFile {
   void commit();
 
  private:
+  void open(const std::string& path, const std::string& format);
   struct State;
   std::unique_ptr<State> state_;
 };
 
-}  // namespace engram::bench
+}  // namespace engram::gbench

@@ -1,4 +1,4 @@
-#include "benchmark_out.hpp"
+#include "engram/gbench_out_file.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -10,7 +10,7 @@
 #include "engram/io/cli.hpp"
 #include "engram/io/safe_write.hpp"
 
-namespace engram::bench {
+namespace engram::gbench {
 namespace {
 
 // Forwards every report to a reporter of the asked format that writes into
@@ -33,7 +33,14 @@ class InMemoryReporter : public benchmark::BenchmarkReporter {
 
 std::unique_ptr<benchmark::BenchmarkReporter> reporter_for(const std::string& format) {
   if (format == "json") return std::make_unique<benchmark::JSONReporter>();
-  if (format == "csv") return std::make_unique<benchmark::CSVReporter>();
+  if (format == "csv") {
+    // Deprecated in later Google Benchmark releases, still what
+    // --benchmark_out_format=csv gives.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    return std::make_unique<benchmark::CSVReporter>();
+#pragma GCC diagnostic pop
+  }
   if (format == "console") return std::make_unique<benchmark::ConsoleReporter>(benchmark::ConsoleReporter::OO_None);
   throw io::UsageError("--benchmark_out_format must be json, csv or console, not '" + format + "'");
 }
@@ -46,6 +53,18 @@ struct BenchmarkOutFile::State {
   bool json = false;
   std::vector<std::pair<std::string, std::string>> late_context;
 };
+
+BenchmarkOutFile::BenchmarkOutFile(const std::string& path, const std::string& format)
+    : state_(std::make_unique<State>()) {
+  open(path, format);
+}
+
+void BenchmarkOutFile::open(const std::string& path, const std::string& format) {
+  if (path.empty()) return;
+  state_->reporter = std::make_unique<InMemoryReporter>(reporter_for(format));
+  state_->json = format == "json";
+  state_->output = std::make_unique<io::AtomicOutput>(path);
+}
 
 BenchmarkOutFile::BenchmarkOutFile(std::vector<std::string>& benchmark_args) : state_(std::make_unique<State>()) {
   constexpr std::string_view kOut = "--benchmark_out=";
@@ -64,9 +83,7 @@ BenchmarkOutFile::BenchmarkOutFile(std::vector<std::string>& benchmark_args) : s
   }
   benchmark_args = std::move(kept);
   if (path.empty()) return;
-  state_->reporter = std::make_unique<InMemoryReporter>(reporter_for(format));
-  state_->json = format == "json";
-  state_->output = std::make_unique<io::AtomicOutput>(path);
+  open(path, format);
   benchmark_args.push_back(std::string(kOut) + "/dev/null");
 }
 
@@ -100,4 +117,4 @@ void BenchmarkOutFile::commit() {
   state_->output->commit();
 }
 
-}  // namespace engram::bench
+}  // namespace engram::gbench
