@@ -168,7 +168,8 @@ std::map<std::string, SimulatedCounts> simulate(const std::vector<std::string>& 
       }
       try {
         const auto start = Clock::now();
-        const auto iterations = simulation_iterations(work.at(split_benchmark_name(name).first));
+        const auto iterations = simulation_iterations(work.at(split_benchmark_name(name).first),
+                                                      name == options.slow_variant ? options.slow_factor : 0);
         counters::CallgrindRunOptions run_options;
         // Build the inputs uninstrumented; the child starts instrumentation
         // just before its collected loop.

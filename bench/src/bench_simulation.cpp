@@ -1,5 +1,7 @@
 #include "engram/bench_simulation.hpp"
 
+#include <fmt/format.h>
+
 #include <valgrind/callgrind.h>
 
 #include <algorithm>
@@ -8,10 +10,20 @@
 
 namespace engram::bench {
 
-std::uint64_t simulation_iterations(const WorkModel& work) {
+std::uint64_t simulation_iterations(const WorkModel& work, double slow_factor) {
   const double target_flops = 2e7;
   const double n = work.flops > 0 ? std::round(target_flops / work.flops) : 1.0;
-  return static_cast<std::uint64_t>(std::clamp(n, 1.0, 50.0));
+  const auto iterations = static_cast<std::uint64_t>(std::clamp(n, 1.0, 50.0));
+  if (!(slow_factor > 0)) return iterations;
+  // The fewest iterations, from the usual count up, whose extra calls are
+  // whole: then the collected loop holds exactly N * F of them and the
+  // simulated count per iteration rises by exactly F.
+  for (std::uint64_t candidate = iterations; candidate <= kMaxSlowedSimulationIterations; ++candidate) {
+    const double extra = static_cast<double>(candidate) * slow_factor;
+    if (extra >= 1 - 1e-9 && std::fabs(extra - std::round(extra)) < 1e-9) return candidate;
+  }
+  return std::max(iterations, std::min<std::uint64_t>(kMaxSlowedSimulationIterations,
+                                                      static_cast<std::uint64_t>(std::ceil(1 / slow_factor))));
 }
 
 std::vector<std::string> simulation_child_argv(const std::string& self, const BaselineOptions& o,
@@ -26,7 +38,7 @@ std::vector<std::string> simulation_child_argv(const std::string& self, const Ba
   if (!counters.empty()) argv.push_back("--counters=" + counters);
   if (!o.slow_variant.empty()) {
     argv.push_back("--slow=" + o.slow_variant);
-    argv.push_back("--slow-factor=" + std::to_string(o.slow_factor));
+    argv.push_back(fmt::format("--slow-factor={}", o.slow_factor));  // shortest exact form
   }
   return argv;
 }

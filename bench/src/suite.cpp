@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <sstream>
 #include <stdexcept>
 
@@ -32,12 +33,18 @@ const std::vector<KernelEntry>& registry() {
 }
 
 // Wraps a variant's body so it does (1 + factor) times its own work, for
-// testing regression detection on a real, deterministic slowdown.
+// testing regression detection on a real, deterministic slowdown: after the
+// k-th call, floor(k * factor) extra calls in all have been made. Counted in
+// whole calls, so any N calls with N * factor whole hold exactly that many
+// extra ones (the simulation sizes its loop so: simulation_iterations).
 void slow_down(Variant& variant, double factor) {
   auto body = variant.run;
-  variant.run = [body, factor, carry = 0.0]() mutable {
+  variant.run = [body, factor, calls = std::uint64_t{0}, extra = std::uint64_t{0}]() mutable {
     body();
-    for (carry += factor; carry >= 1.0; carry -= 1.0) body();
+    ++calls;
+    // The epsilon keeps 100 * 0.01 from flooring to 0.
+    const auto due = static_cast<std::uint64_t>(std::floor(static_cast<double>(calls) * factor + 1e-9));
+    for (; extra < due; ++extra) body();
   };
 }
 

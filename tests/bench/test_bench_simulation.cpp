@@ -38,6 +38,22 @@ TEST(BenchSimulation, IterationsAimAtTwentyMillionFlops) {
   EXPECT_EQ(iterations_for_flops(40'000), 50u);
 }
 
+TEST(BenchSimulation, ASlowedBenchmarkSimulatesWholeExtraCalls) {
+  // The fewest iterations from the usual count up with N * F whole, so the
+  // simulated count per iteration rises by exactly F.
+  const WorkModel spreading{1, 1e6, 1};  // 20 iterations unslowed
+  EXPECT_EQ(simulation_iterations(spreading, 0), 20u);
+  EXPECT_EQ(simulation_iterations(spreading, 0.01), 100u);  // 1 extra call
+  EXPECT_EQ(simulation_iterations(spreading, 0.02), 50u);   // 1
+  EXPECT_EQ(simulation_iterations(spreading, 0.05), 20u);   // 1: the usual count already holds it
+  EXPECT_EQ(simulation_iterations(spreading, 0.1), 20u);    // 2
+  EXPECT_EQ(simulation_iterations(spreading, 0.25), 20u);   // 5
+  EXPECT_EQ(simulation_iterations(WorkModel{1, 1.536e6, 1}, 0.25), 16u);  // 13 -> 16: 4 extra calls
+  // No whole count within the cap: at least 1/F iterations, capped.
+  EXPECT_EQ(simulation_iterations(spreading, 0.0001), kMaxSlowedSimulationIterations);
+  EXPECT_EQ(simulation_iterations(spreading, 0.3), 20u);    // 20 * 0.3 = 6
+}
+
 TEST(BenchSimulation, IterationsStayBetweenOneAndFifty) {
   EXPECT_EQ(iterations_for_flops(2e5), 50u);  // 100, capped
   EXPECT_EQ(iterations_for_flops(1), 50u);

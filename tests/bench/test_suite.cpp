@@ -118,6 +118,22 @@ TEST(Suite, SlowFactorBelowOneAddsABodyEveryFewRuns) {
   EXPECT_EQ(edges, (std::vector<std::int64_t>{body, body, body, 2 * body}));
 }
 
+TEST(Suite, OnePercentSlowdownAddsExactlyOneBodyInAHundredRuns) {
+  // 0.01 is not exact in binary: summed a hundred times it may fall short
+  // of 1. The slowdown counts whole calls, so run 100 still adds its body.
+  SuiteOptions options;
+  options.slow_variant = "spreading_activation_1000/optimized";
+  options.slow_factor = 0.01;
+  const KernelBenchmark b = make_kernel_benchmark("spreading_activation_1000", options);
+  const std::int64_t body = edges_relaxed_by_run(make_kernel_benchmark("spreading_activation_1000", {}).variants[1]);
+  std::int64_t total = 0;
+  for (int run = 0; run < 99; ++run) total += edges_relaxed_by_run(b.variants[1]);
+  EXPECT_EQ(total, 99 * body);
+  EXPECT_EQ(edges_relaxed_by_run(b.variants[1]), 2 * body);  // run 100
+  for (int run = 0; run < 100; ++run) total += edges_relaxed_by_run(b.variants[1]);
+  EXPECT_EQ(total, 99 * body + 101 * body);  // runs 101..200: the next extra body at run 200
+}
+
 TEST(Suite, SlowVariantNamingNoVariantSlowsNothing) {
   SuiteOptions options;
   options.slow_variant = "spreading_activation_1000/no_such_variant";

@@ -15,8 +15,13 @@
 namespace engram::bench {
 
 // Iterations a callgrind child runs: about 2e7 FLOPs of work, 1 to 50
-// iterations, so each child takes seconds despite the ~100x slowdown.
-std::uint64_t simulation_iterations(const WorkModel& work);
+// iterations, so each child takes seconds despite the ~100x slowdown. For
+// the benchmark --slow slows by `slow_factor` F: the fewest iterations from
+// there up (at most kMaxSlowedSimulationIterations) for which N * F extra
+// calls are whole, so that a 1% slowdown shows as exactly +1% simulated
+// instructions rather than vanishing below one extra call.
+inline constexpr std::uint64_t kMaxSlowedSimulationIterations = 1000;
+std::uint64_t simulation_iterations(const WorkModel& work, double slow_factor = 0);
 
 // The child's command line: this program with the options that rebuild the
 // same inputs, plus --simulate-child/--simulate-iterations.
