@@ -6,9 +6,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "callgrind_regions.hpp"
+#include "engram/io/scratch_folder.hpp"
 #include "engram/counters.hpp"
 #include "process.hpp"
 #include "text.hpp"
@@ -17,27 +19,6 @@ namespace engram::counters {
 namespace {
 
 constexpr const char* kOutputName = "callgrind.out";
-
-// A private directory removed with everything in it, whatever happens.
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/engram-callgrind-XXXXXX";
-    if (!::mkdtemp(pattern.data())) throw CallgrindRunError("cannot create a temporary directory under " + pattern);
-    path_ = pattern;
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TemporaryDirectory(const TemporaryDirectory&) = delete;
-  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -86,7 +67,14 @@ CallgrindRun run_under_callgrind(const std::vector<std::string>& argv, const Cal
                             (argv.front().find('/') != std::string::npos ? "no such executable file"
                                                                           : "not found on PATH"));
 
-  TemporaryDirectory directory;
+  // The callgrind output files, removed with the folder on every way out.
+  const auto directory = [] {
+    try {
+      return std::make_unique<io::ScratchFolder>("engram-callgrind-");
+    } catch (const std::runtime_error& e) {
+      throw CallgrindRunError(e.what());
+    }
+  }();
   CallgrindRun run;
   run.geometry = options.geometry ? *options.geometry : host_cache_geometry();
   run.command = {valgrind,
@@ -94,8 +82,8 @@ CallgrindRun run_under_callgrind(const std::vector<std::string>& argv, const Cal
                  "--cache-sim=yes",
                  "--branch-sim=yes",
                  options.collect_at_start ? "--collect-atstart=yes" : "--collect-atstart=no",
-                 "--callgrind-out-file=" + (directory.path() / kOutputName).string(),
-                 "--log-file=" + (directory.path() / "valgrind.log").string()};
+                 "--callgrind-out-file=" + (directory->path() / kOutputName).string(),
+                 "--log-file=" + (directory->path() / "valgrind.log").string()};
   for (std::string& arg : run.geometry.valgrind_arguments()) run.command.push_back(std::move(arg));
   for (const std::string& arg : options.extra_valgrind_arguments) run.command.push_back(arg);
   for (const std::string& arg : argv) run.command.push_back(arg);
@@ -115,16 +103,16 @@ CallgrindRun run_under_callgrind(const std::vector<std::string>& argv, const Cal
     if (child.timed_out())
       throw CallgrindRunError("callgrind run of '" + argv.front() + "' killed after " +
                               std::to_string(options.timeout.count()) + " s" +
-                              failure_details(read_text(directory.path() / "valgrind.log"), run.program_stderr));
+                              failure_details(read_text(directory->path() / "valgrind.log"), run.program_stderr));
   }
   run.exit_code = status;
-  const std::string log = read_text(directory.path() / "valgrind.log");
+  const std::string log = read_text(directory->path() / "valgrind.log");
   if (status != 0 && !options.accept_nonzero_exit)
     throw CallgrindRunError("'" + argv.front() + "' under callgrind exited with status " + std::to_string(status) +
                             failure_details(log, run.program_stderr));
 
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(directory.path()))
+  for (const auto& entry : std::filesystem::directory_iterator(directory->path()))
     if (entry.path().filename().string().rfind(kOutputName, 0) == 0) files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   if (files.empty())
