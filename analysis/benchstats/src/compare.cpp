@@ -6,10 +6,15 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <numeric>
+#include <set>
 
+#include "engram/benchstats/counter_compare.hpp"
+#include "engram/benchstats/disagreement.hpp"
 #include "engram/counters.hpp"
 #include "engram/io/text_table.hpp"
+#include "engram/noise.hpp"
 
 namespace engram::benchstats {
 namespace {
@@ -114,6 +119,7 @@ BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const Benchmar
 
   if (!old_b.error_message.empty() || !new_b.error_message.empty()) {
     c.verdict = Verdict::inconclusive;
+    c.inconclusive_cause = InconclusiveCause::benchmark_error;
     c.reason = !old_b.error_message.empty() ? "the benchmark reported an error in OLD: " + old_b.error_message
                                             : "the benchmark reported an error in NEW: " + new_b.error_message;
     return c;
@@ -123,6 +129,7 @@ BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const Benchmar
   // aggregate still gives the change, as its compare.py shows it.
   if (old_b.repetitions() == 0 || new_b.repetitions() == 0) {
     c.verdict = Verdict::inconclusive;
+    c.inconclusive_cause = InconclusiveCause::missing_data;
     std::vector<std::string> why;
     for (const auto& [b, name] : {std::pair{&old_b, "OLD"}, std::pair{&new_b, "NEW"}}) {
       if (b->repetitions() == 0) why.push_back(fmt::format("{}: {}", name, b->unusable_reason()));
@@ -152,6 +159,8 @@ BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const Benchmar
   for (const auto& [side, name] : {std::pair{&c.old_side, "OLD"}, std::pair{&c.new_side, "NEW"}}) {
     if (!side->summary && side->set_aside > 0) {
       c.verdict = Verdict::inconclusive;
+      // The machine disturbed every one: too noisy, measured per repetition.
+      c.inconclusive_cause = InconclusiveCause::too_noisy;
       c.reason = fmt::format("every repetition in {} was disturbed ({} set aside): nothing left to compare", name,
                              side->set_aside);
       return c;
@@ -161,6 +170,7 @@ BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const Benchmar
                         c.new_side.summary->min > 0;
   if (!positive) {
     c.verdict = Verdict::inconclusive;
+    c.inconclusive_cause = InconclusiveCause::missing_data;
     c.reason = "a side has no usable (positive) time";
     return c;
   }
@@ -177,6 +187,7 @@ BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const Benchmar
   const std::size_t fewest = std::min(old_values.size(), new_values.size());
   if (fewest < options.min_repetitions) {
     c.verdict = Verdict::inconclusive;
+    c.inconclusive_cause = InconclusiveCause::too_few_repetitions;
     // With 3 vs 3 no p below 0.05 is possible at all; with 10 vs 3 it is, but
     // three repetitions are still too few to tell a change from noise.
     const double smallest = mann_whitney_smallest_p(old_values.size(), new_values.size());
@@ -229,6 +240,17 @@ BenchmarkComparison compare_timing(const BenchmarkSamples& old_b, const Benchmar
       }
       break;
   }
+  // "Within noise" is a claim that no change of the threshold's size
+  // happened; an interval wider than max_ci_width cannot back it.
+  const double max_width = options.max_ci_width;
+  if (c.verdict == Verdict::within_noise && max_width > 0 && c.ratio_ci->high - c.ratio_ci->low > max_width) {
+    c.verdict = Verdict::inconclusive;
+    c.inconclusive_cause = InconclusiveCause::too_noisy;
+    c.reason = fmt::format("too noisy: the CI of the median ratio {} is {:.1f} points wide, wider than {:g} "
+                           "(--max-ci-width): it can neither show nor rule out a "
+                           "change of +-{:g}% ({}); rerun on a quieter machine, pinned, or with more repetitions",
+                           ci, (c.ratio_ci->high - c.ratio_ci->low) * 100, max_width * 100, t * 100, c.reason);
+  }
   if (any_set_aside) {
     c.reason += fmt::format(" (disturbed repetitions set aside: {})", set_aside_text(c.old_side, c.new_side));
   }
@@ -250,6 +272,7 @@ BenchmarkComparison compare_counter(const BenchmarkSamples& old_b, const Benchma
   c.new_side = summarize_side(new_values, options.bootstrap);
   if (old_values.empty() || new_values.empty()) {
     c.verdict = Verdict::inconclusive;
+    c.inconclusive_cause = InconclusiveCause::missing_data;
     c.reason = fmt::format("counter {} missing in {}", options.counter,
                            old_values.empty() && new_values.empty() ? "OLD and NEW" : old_values.empty() ? "OLD" : "NEW");
     for (const auto& [b, name] : {std::pair{&old_b, "OLD"}, std::pair{&new_b, "NEW"}}) {
@@ -259,6 +282,7 @@ BenchmarkComparison compare_counter(const BenchmarkSamples& old_b, const Benchma
   }
   if (!(c.old_side.summary->min > 0) || !(c.new_side.summary->min > 0)) {
     c.verdict = Verdict::inconclusive;
+    c.inconclusive_cause = InconclusiveCause::missing_data;
     c.reason = fmt::format("counter {} is not positive", options.counter);
     return c;
   }
@@ -280,6 +304,108 @@ BenchmarkComparison compare_counter(const BenchmarkSamples& old_b, const Benchma
   }
   return c;
 }
+
+// The noise_* figures either run carries, by name: listed, never compared
+// (they measure the machine, not the code).
+std::vector<std::string> noise_figures_of(const BenchmarkFile& old_run, const BenchmarkFile& new_run) {
+  namespace field = engram::noise::field;
+  std::set<std::string> names;
+  for (const auto* run : {&old_run, &new_run}) {
+    for (const auto& b : run->benchmarks) {
+      for (const RepetitionNoise& n : b.noise) {
+        const std::pair<bool, std::string_view> figures[] = {
+            {n.wall_ns.has_value(), field::kWallNs},
+            {n.cpu_ns.has_value(), field::kCpuNs},
+            {n.steal_ns.has_value(), field::kStealNs},
+            {n.run_delay_ns.has_value(), field::kRunDelayNs},
+            {n.involuntary_switches.has_value(), field::kInvoluntarySwitches},
+            {n.cpu_migrations.has_value(), field::kCpuMigrations},
+            {n.loadavg.has_value(), field::kLoadavg},
+            {n.memory_probe_ns.has_value(), field::kMemoryProbeNs},
+            {n.memory_slowdown.has_value(), field::kMemorySlowdown}};
+        for (const auto& [present, name] : figures) {
+          if (present) names.emplace(name);
+        }
+      }
+    }
+  }
+  return {names.begin(), names.end()};
+}
+
+std::string count_text(double value) {
+  return value >= 100 ? fmt::format("{:.0f}", value) : fmt::format("{:.4g}", value);
+}
+
+std::string upper_if_moved(Verdict verdict) {
+  std::string text(to_string(verdict));
+  if (verdict == Verdict::regressed || verdict == Verdict::improved) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return std::toupper(ch); });
+  }
+  return text;
+}
+
+std::string status_pair(const CounterComparison& c) {
+  const auto one = [](const std::string& status, const std::optional<double>& fraction) {
+    return fraction ? fmt::format("{} {:.0f}%", status, *fraction * 100) : status;
+  };
+  if (c.old_status == c.new_status && c.old_running_fraction == c.new_running_fraction) {
+    return one(c.old_status, c.old_running_fraction);
+  }
+  return one(c.old_status, c.old_running_fraction) + " / " + one(c.new_status, c.new_running_fraction);
+}
+
+// The counters section of the table: compared counters one row each; refused
+// ones grouped by counter and reason (the same refusal repeats on every
+// benchmark); then the disagreements and the noise figures.
+std::string render_counters_section(const ComparisonReport& report) {
+  std::string out;
+  io::TextTable table({"benchmark", "counter", "status", "method", "old", "new", "change [95% CI]", "p", "verdict"});
+  std::vector<std::pair<std::string, std::string>> refused_keys;  // (counter, reason), first-seen order
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> refused;
+  bool any_row = false;
+  for (const BenchmarkComparison& b : report.benchmarks) {
+    for (const CounterComparison& c : b.counters) {
+      if (c.method == CounterMethod::refused) {
+        const auto key = std::pair{c.counter, c.reason};
+        if (refused.find(key) == refused.end()) refused_keys.push_back(key);
+        refused[key].push_back(b.name);
+        continue;
+      }
+      std::string change = c.ratio ? percent(*c.ratio) : "-";
+      if (c.method == CounterMethod::exact && c.verdict == Verdict::within_noise) change = "identical";
+      if (c.ratio_ci) change.append(" ").append(ci_text(*c.ratio_ci));
+      const std::string p = c.method == CounterMethod::exact ? "exact"
+                            : c.p_value ? fmt::format("{:.3g}{}", *c.p_value, c.p_exact ? "" : "*")
+                                        : "-";
+      table.add({b.name, c.counter + (c.higher_is_better ? " (+ is better)" : ""), status_pair(c),
+                 std::string(to_string(c.method)), c.old_side.summary ? count_text(c.old_side.summary->median) : "-",
+                 c.new_side.summary ? count_text(c.new_side.summary->median) : "-", change, p,
+                 upper_if_moved(c.verdict)});
+      any_row = true;
+    }
+  }
+  if (!any_row && refused_keys.empty() && report.noise_figures.empty()) return out;
+  out += "\ncounters (medians; status OLD / NEW when they differ; exact = simulated on both sides, one value each: "
+         "any change counts; informational, the exit code is decided above):\n";
+  if (any_row) out += table.render();
+  for (const auto& key : refused_keys) {
+    const auto& names = refused[key];
+    out += fmt::format("  {}: {} ({} benchmark{}{})\n", key.first, key.second, names.size(), names.size() == 1 ? "" : "s",
+                       names.size() <= 2 ? fmt::format(": {}", fmt::join(names, ", ")) : std::string());
+  }
+  std::string disagreements;
+  for (const BenchmarkComparison& b : report.benchmarks) {
+    if (b.disagreement) disagreements += fmt::format("  {}: {}\n", b.name, b.disagreement->text);
+  }
+  if (!disagreements.empty()) out.append("\ntime and instructions disagree:\n").append(disagreements);
+  if (!report.noise_figures.empty()) {
+    out += fmt::format("noise figures (the machine's, not compared; repetitions they mark are set aside): {}\n",
+                       fmt::join(report.noise_figures, ", "));
+  }
+  return out;
+}
+
+json counter_json(const CounterComparison& c);
 
 json ci_json(const std::optional<ConfidenceInterval>& ci) {
   if (!ci) return nullptr;
@@ -310,6 +436,26 @@ json side_json(const SideSummary& side) {
   return j;
 }
 
+json counter_json(const CounterComparison& c) {
+  json j = {{"counter", c.counter},
+            {"method", std::string(to_string(c.method))},
+            {"old_status", c.old_status},
+            {"new_status", c.new_status},
+            {"higher_is_better", c.higher_is_better},
+            {"verdict", std::string(to_string(c.verdict))},
+            {"reason", c.reason}};
+  if (c.old_running_fraction) j["old_running_fraction"] = *c.old_running_fraction;
+  if (c.new_running_fraction) j["new_running_fraction"] = *c.new_running_fraction;
+  j["ratio"] = number_or_null(c.ratio);
+  j["change_percent"] = c.ratio ? json((*c.ratio - 1) * 100) : json(nullptr);
+  j["ratio_ci"] = ci_json(c.ratio_ci);
+  j["p_value"] = number_or_null(c.p_value);
+  if (c.p_value) j["p_method"] = c.p_exact ? "exact" : "normal approximation";
+  j["old"] = side_json(c.old_side);
+  j["new"] = side_json(c.new_side);
+  return j;
+}
+
 }  // namespace
 
 std::string_view to_string(Verdict verdict) {
@@ -335,6 +481,23 @@ Verdict deterministic_verdict(double ratio, double threshold) {
   if (ratio > 1 + threshold) return Verdict::regressed;
   if (ratio < 1 - threshold) return Verdict::improved;
   return Verdict::within_noise;
+}
+
+std::string_view to_string(InconclusiveCause cause) {
+  switch (cause) {
+    case InconclusiveCause::none: return "none";
+    case InconclusiveCause::too_few_repetitions: return "too_few_repetitions";
+    case InconclusiveCause::too_noisy: return "too_noisy";
+    case InconclusiveCause::missing_data: return "missing_data";
+    case InconclusiveCause::benchmark_error: return "benchmark_error";
+  }
+  return "?";
+}
+
+std::size_t ComparisonReport::count(InconclusiveCause cause) const {
+  return static_cast<std::size_t>(std::count_if(benchmarks.begin(), benchmarks.end(), [&](const BenchmarkComparison& c) {
+    return c.verdict == Verdict::inconclusive && c.inconclusive_cause == cause;
+  }));
 }
 
 std::size_t ComparisonReport::count(Verdict verdict) const {
@@ -425,6 +588,11 @@ ComparisonReport compare_runs(const BenchmarkFile& old_run, const BenchmarkFile&
                                   old_noise ? "OLD" : "NEW")));
   }
 
+  // Every other counter, compared with its status; read once per run.
+  const std::optional<RecordedCounterStatuses> old_statuses = recorded_counter_statuses(old_run);
+  const std::optional<RecordedCounterStatuses> new_statuses = recorded_counter_statuses(new_run);
+  report.noise_figures = noise_figures_of(old_run, new_run);
+
   std::vector<double> ratios;
   for (const auto& old_b : old_run.benchmarks) {
     const BenchmarkSamples* new_b = new_run.find(old_b.name);
@@ -434,6 +602,10 @@ ComparisonReport compare_runs(const BenchmarkFile& old_run, const BenchmarkFile&
             ? compare_counter(old_b, *new_b, options, report.warnings)
             : compare_timing(old_b, *new_b, options, report.estimator.estimator, set_aside_disturbed));
     BenchmarkComparison& added = report.benchmarks.back();
+    added.counters = compare_benchmark_counters(old_b, *new_b, old_statuses, new_statuses, options,
+                                                options.deterministic ? std::string_view(options.counter)
+                                                                      : std::string_view());
+    if (!options.deterministic) added.disagreement = find_disagreement(added);
     for (const auto& [b, name] : {std::pair{&old_b, "OLD"}, std::pair{new_b, "NEW"}}) {
       for (const std::string& what : b->missing) added.missing.push_back(fmt::format("{}: {}", name, what));
       if (!b->skip_message.empty() && b->repetitions() > 0) {
@@ -515,6 +687,7 @@ std::string render_comparison_table(const ComparisonReport& report) {
     out += "(n = the repetitions used; set aside = disturbed repetitions left out, OLD / NEW; CI = of the median "
            "ratio; p without * is exact; * = normal approximation with tie and continuity correction)\n";
   }
+  out += render_counters_section(report);
   if (report.geomean_ratio) {
     out += fmt::format("\ngeometric mean of NEW/OLD over {} benchmarks: {:.4f} ({})\n", report.geomean_count,
                        *report.geomean_ratio, percent(*report.geomean_ratio));
@@ -545,9 +718,19 @@ std::string render_comparison_table(const ComparisonReport& report) {
   for (const auto& w : report.warnings) out.append("warning: ").append(w).append("\n");
 
   const int code = report.exit_code();
-  out += fmt::format("\nsummary: {} regressed, {} improved, {} within noise, {} inconclusive, {} missing from NEW -> {}\n",
+  std::vector<std::string> causes;
+  for (const InconclusiveCause cause : {InconclusiveCause::too_few_repetitions, InconclusiveCause::too_noisy,
+                                        InconclusiveCause::missing_data, InconclusiveCause::benchmark_error}) {
+    if (const std::size_t n = report.count(cause); n > 0) {
+      std::string name(to_string(cause));
+      std::replace(name.begin(), name.end(), '_', ' ');
+      causes.push_back(fmt::format("{} {}", n, name));
+    }
+  }
+  out += fmt::format("\nsummary: {} regressed, {} improved, {} within noise, {} inconclusive{}, {} missing from NEW -> {}\n",
                      report.count(Verdict::regressed), report.count(Verdict::improved),
                      report.count(Verdict::within_noise), report.count(Verdict::inconclusive),
+                     causes.empty() ? std::string() : fmt::format(" ({})", fmt::join(causes, ", ")),
                      report.only_in_old.size(),
                      code == kCompareExitPass         ? fmt::format("pass (exit {})", code)
                      : code == kCompareExitRegression ? fmt::format("REGRESSION (exit {})", code)
@@ -576,6 +759,7 @@ std::string render_comparison_json(const ComparisonReport& report) {
     // ratio_ci is always the median ratio's, whatever estimator made "ratio".
     j["ci_statistic"] = "median";
     j["set_aside_disturbed"] = report.set_aside_disturbed;
+    j["max_ci_width"] = o.max_ci_width > 0 ? json(o.max_ci_width) : json(nullptr);
   }
   j["threshold"] = o.effective_threshold();
   json rows = json::array();
@@ -590,6 +774,30 @@ std::string render_comparison_json(const ComparisonReport& report) {
     row["new"] = side_json(c.new_side);
     if (!o.deterministic) row["set_aside"] = {{"old", c.old_side.set_aside}, {"new", c.new_side.set_aside}};
     row["missing"] = c.missing;
+    row["inconclusive_cause"] =
+        c.verdict == Verdict::inconclusive ? json(std::string(to_string(c.inconclusive_cause))) : json(nullptr);
+    json counters = json::array();
+    for (const CounterComparison& counter : c.counters) counters.push_back(counter_json(counter));
+    row["counters"] = std::move(counters);
+    if (c.disagreement) {
+      const Disagreement& d = *c.disagreement;
+      json attributed = json::array();
+      for (const CounterMove& m : d.attributed) {
+        attributed.push_back({{"counter", m.counter}, {"category", m.category}, {"change_percent", (m.ratio - 1) * 100},
+                              {"verdict", std::string(to_string(m.verdict))}});
+      }
+      row["disagreement"] = {
+          {"time", {{"verdict", std::string(to_string(d.time_verdict))},
+                    {"change_percent", d.time_ratio ? json((*d.time_ratio - 1) * 100) : json(nullptr)}}},
+          {"instructions", {{"counter", d.instructions_counter},
+                            {"verdict", std::string(to_string(d.instructions_verdict))},
+                            {"change_percent", d.instructions_ratio ? json((*d.instructions_ratio - 1) * 100) : json(nullptr)}}},
+          {"attributed", std::move(attributed)},
+          {"not_measured", d.not_measured},
+          {"text", d.text}};
+    } else {
+      row["disagreement"] = nullptr;
+    }
     rows.push_back(std::move(row));
   }
   j["benchmarks"] = std::move(rows);
@@ -598,7 +806,14 @@ std::string render_comparison_json(const ComparisonReport& report) {
   j["geomean_ratio"] = number_or_null(report.geomean_ratio);
   j["geomean_count"] = report.geomean_count;
   j["warnings"] = report.warnings;
-  j["summary"] = {{"regressed", report.count(Verdict::regressed)},
+  j["noise_figures"] = report.noise_figures;
+  json causes = json::object();
+  for (const InconclusiveCause cause : {InconclusiveCause::too_few_repetitions, InconclusiveCause::too_noisy,
+                                        InconclusiveCause::missing_data, InconclusiveCause::benchmark_error}) {
+    causes[std::string(to_string(cause))] = report.count(cause);
+  }
+  j["summary"] = {{"inconclusive_causes", std::move(causes)},
+                  {"regressed", report.count(Verdict::regressed)},
                   {"improved", report.count(Verdict::improved)},
                   {"within_noise", report.count(Verdict::within_noise)},
                   {"inconclusive", report.count(Verdict::inconclusive)},

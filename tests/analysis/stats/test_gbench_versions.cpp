@@ -184,7 +184,7 @@ TEST(GbenchVersions, AggregatesOnlyComparesMediansWithTheTestMarkedUnavailable) 
   EXPECT_THAT(sum.missing, ElementsAre(HasSubstr("OLD: no repetitions, only Google Benchmark's aggregates"),
                                        HasSubstr("NEW: no repetitions, only Google Benchmark's aggregates")));
   const nlohmann::json j = nlohmann::json::parse(ea::render_comparison_json(r));
-  EXPECT_EQ(j["version"], 3);
+  EXPECT_EQ(j["version"], ea::kComparisonJsonVersion);
   EXPECT_EQ(j["benchmarks"][0]["old"]["from_aggregates"], true);
   EXPECT_EQ(j["benchmarks"][0]["missing"].size(), 2u);
   EXPECT_TRUE(j["benchmarks"][0]["p_value"].is_null());

@@ -62,6 +62,17 @@ struct CompareOptions {
   std::optional<double> threshold;
   double alpha = 0.05;
   std::size_t min_repetitions = 4;
+  // "Too noisy": a timing comparison that shows no change (within noise)
+  // with a CI of the median ratio wider than this (high - low, as a fraction)
+  // is inconclusive: the interval can neither rule out a change of the
+  // threshold's size nor show one. 0 = never (the default: a machine this
+  // noisy would otherwise make most same-code comparisons inconclusive;
+  // a CI gate sets it, e.g. to 2 x the threshold, the width of the whole
+  // noise band [1 - t, 1 + t]).
+  double max_ci_width = 0;
+  // Counters multiplexed for less of the time than this are not compared:
+  // the scaled estimate then rests on a minority of the run.
+  double min_running_fraction = 0.5;
   BootstrapOptions bootstrap;
 
   double effective_threshold() const { return threshold.value_or(deterministic ? 0.01 : 0.02); }
@@ -85,6 +96,66 @@ struct SideSummary {
   bool from_aggregates = false;
 };
 
+// Why a verdict is inconclusive, so that a script (and the summary line) can
+// tell "run more repetitions" from "run on a quieter machine" from "a file is
+// incomplete". none for the other verdicts.
+enum class InconclusiveCause {
+  none,
+  too_few_repetitions,  // a side has fewer than min_repetitions (undisturbed) repetitions
+  too_noisy,            // no change shown, but the CI of the median ratio is wider than max_ci_width
+  missing_data,         // a side lacks the values (aggregates only, skipped, every repetition disturbed, ...)
+  benchmark_error,      // a side reported an error
+};
+std::string_view to_string(InconclusiveCause cause);  // "too_few_repetitions", ...
+
+// How one counter of one benchmark was compared (counter_compare.hpp).
+enum class CounterMethod {
+  statistical,  // counted (or multiplexed), or both without a recorded status: as time is
+  exact,        // simulated on both sides, one value per side: a change is a change
+  refused,      // incomparable: `reason` says why; no ratio
+};
+std::string_view to_string(CounterMethod method);
+
+struct CounterComparison {
+  std::string counter;
+  // Each side's status as the run recorded it (context "engram.counters"):
+  // counted, multiplexed, simulated, unsupported, no-permission, or
+  // "not recorded" (a user counter such as FLOP/s, or a run without statuses).
+  std::string old_status, new_status;
+  std::optional<double> old_running_fraction, new_running_fraction;  // multiplexed only
+  CounterMethod method = CounterMethod::refused;
+  // FLOP/s, bytes_per_second, IPC: a rise is an improvement; counts of events
+  // (instructions, misses, faults) rise when the code got worse.
+  bool higher_is_better = false;
+  SideSummary old_side, new_side;              // over every repetition carrying the counter
+  std::optional<double> ratio;                 // median(NEW) / median(OLD)
+  std::optional<ConfidenceInterval> ratio_ci;  // statistical only
+  std::optional<double> p_value;               // statistical only, n >= min_repetitions per side
+  bool p_exact = false;
+  Verdict verdict = Verdict::inconclusive;     // refused: inconclusive
+  std::string reason;
+};
+
+// Time and instructions tell different stories for a benchmark (disagreement.hpp).
+struct CounterMove {
+  std::string counter;
+  std::string category;  // "system time", "page faults", "context switches", "cache misses", "branch misses"
+  double ratio = 1;
+  Verdict verdict = Verdict::within_noise;  // regressed = rose (for a count)
+};
+struct Disagreement {
+  Verdict time_verdict = Verdict::within_noise;
+  std::string instructions_counter;  // TOT_INS, PAPI_TOT_INS, instructions or Ir
+  Verdict instructions_verdict = Verdict::within_noise;
+  std::optional<double> time_ratio, instructions_ratio;
+  // The counters that moved significantly the way time did (time regressed,
+  // instructions flat: the ones that rose), in the order of the categories.
+  std::vector<CounterMove> attributed;
+  // Categories no compared counter covers: where the cause may hide unseen.
+  std::vector<std::string> not_measured;
+  std::string text;  // one sentence
+};
+
 struct BenchmarkComparison {
   std::string name;
   SideSummary old_side, new_side;
@@ -97,6 +168,12 @@ struct BenchmarkComparison {
   // What either file lacks for this benchmark, "OLD: ..." / "NEW: ..."
   // (BenchmarkSamples::missing), including what was assumed in its place.
   std::vector<std::string> missing;
+  InconclusiveCause inconclusive_cause = InconclusiveCause::none;
+  // Every counter either side carries or records a status for, by name
+  // (noise_* figures excluded: they measure the machine). Informational: the
+  // exit code is the time's (or, --deterministic, the gated counter's) alone.
+  std::vector<CounterComparison> counters;
+  std::optional<Disagreement> disagreement;  // timing mode only
 };
 
 struct ComparisonReport {
@@ -110,10 +187,14 @@ struct ComparisonReport {
   std::optional<double> geomean_ratio;          // over benchmarks with a ratio
   std::size_t geomean_count = 0;
   std::vector<std::string> warnings;
+  // The noise_* figures the runs carry (not compared: they are the noise).
+  std::vector<std::string> noise_figures;
 
   std::size_t count(Verdict verdict) const;
+  std::size_t count(InconclusiveCause cause) const;
   // 0 pass, 3 a regression, 4 no regression but something inconclusive
-  // (including a benchmark missing from NEW).
+  // (too few repetitions, too noisy, missing data or an error; including a
+  // benchmark missing from NEW). Counter verdicts do not change it.
   int exit_code() const;
 };
 
@@ -141,7 +222,15 @@ std::string render_comparison_table(const ComparisonReport& report);
 // sentences, empty when the benchmark is complete) and, per side,
 // "from_aggregates": true when "estimate" is Google Benchmark's median
 // aggregate (a file without repetitions; then p_value and ratio_ci are null).
-inline constexpr int kComparisonJsonVersion = 3;
+// Version 4 added, per benchmark, "counters" (an array, one object per
+// counter: counter, method exact|statistical|refused, old/new status and
+// running_fraction, higher_is_better, ratio, change_percent, ratio_ci,
+// p_value, verdict, reason, old, new), "disagreement" (null or {time,
+// instructions {counter, verdict, change_percent}, attributed [...],
+// not_measured, text}) and "inconclusive_cause" (null or too_few_repetitions,
+// too_noisy, missing_data, benchmark_error); at the top "max_ci_width" (timing),
+// "noise_figures", and in "summary" "inconclusive_causes" {cause: count}.
+inline constexpr int kComparisonJsonVersion = 4;
 std::string render_comparison_json(const ComparisonReport& report);
 
 // "12.3 us" style: the value in ns with a unit that keeps 1-3 integer digits.
