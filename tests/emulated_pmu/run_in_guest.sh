@@ -4,8 +4,8 @@
 # usage: run_in_guest.sh [--suite] --build DIR [--list-with COMMAND] -- BINARY [GTEST ARGS...]
 #
 # The guest (scripts/emulated_pmu.sh) gets BINARY and the programs the tests
-# start (ecount, the simulation workload, baseline, profiling_harness and the
-# peer libraries) at their build paths, so the paths compiled into the tests
+# start (ecount, the simulation workload, baseline, profiling_harness, the
+# drop-in's tiny suite and the peer libraries) at their build paths, so the paths compiled into the tests
 # hold there too.
 #   default   one test of test_counters_pmu (its emulator property, used by
 #             gtest_discover_tests): passes only when exactly one test ran and
@@ -46,7 +46,8 @@ done
 
 adds=(--add "$binary=$binary")
 for program in "$build/counters/ecount" "$build/tests/counters/counters_sim_workload" "$build/bench/baseline" \
-               "$build/bench/profiling_harness" "$build"/bench/libengram_peers_*.so; do
+               "$build/bench/profiling_harness" "$build/tests/counters/gbench/counters_gbench_tiny_suite" \
+               "$build"/bench/libengram_peers_*.so; do
   [ -e "$program" ] && adds+=(--add "$program=$program")
 done
 
