@@ -3,7 +3,12 @@
 # baseline runs of the same build on a fixed subset of the suite (the A/A
 # false-alarm rate), and per pair runs with one benchmark slowed by each
 # slowdown (the detection rate), in each gate mode:
-#   timed          compare (default options) on the timed runs;
+#   timed          compare (default options) on the timed runs, the two
+#                  runs made one after the other;
+#   interleaved    compare --run on the same build twice (A/A) and on it
+#                  against itself with --slow (a wrapper per slowdown):
+#                  ROUNDS rounds of one process per side in a seeded order,
+#                  each of RUN_REPS repetitions;
 #   deterministic  compare --deterministic --counter TOT_INS on runs with
 #                  --counters=TOT_INS --sim=only (callgrind), slowdowns 1%
 #                  (the issue's goal) plus the timed ones;
@@ -19,7 +24,8 @@
 #   --out DIR            the campaign folder: rates.md, rates.json, manifest.txt,
 #                        campaign.txt (commands, load), runs/, comparisons/
 #   --pairs N            pairs of runs (default 6: about 7 minutes here)
-#   --modes LIST         of timed,deterministic,combined (default all three)
+#   --modes LIST         of timed,interleaved,deterministic,combined (default
+#                        timed,deterministic,combined)
 #   --benchmarks LIST    comma-separated KERNEL/VARIANT names (default: 5 of
 #                        different kinds, see below)
 #   --slow NAME          the benchmark slowed (default spreading_activation_1000/optimized)
@@ -28,6 +34,8 @@
 #   --repetitions N      per benchmark and run (default 5)
 #   --min-time T         --benchmark_min_time per repetition (default 0.05s)
 #   --wide-threshold P   the combined mode's timed threshold, percent (default 10)
+#   --rounds R           interleaved: compare --run rounds (default 6)
+#   --run-repetitions K  interleaved: repetitions per process (default 2)
 #   --build DIR          the build folder with bench/baseline and analysis/ (default build)
 set -euo pipefail
 
@@ -42,6 +50,8 @@ sim_slowdowns=1,2,5,10
 repetitions=5
 min_time=0.05s
 wide=10
+rounds=6
+run_repetitions=2
 build="$repo/build"
 die() { echo "regression_gate_rates: $*" >&2; exit 2; }
 say() { echo "regression_gate_rates: $*" >&2; }
@@ -58,14 +68,18 @@ while [ $# -gt 0 ]; do
     --repetitions) need_value "$1" $#; repetitions=$2; shift 2 ;;
     --min-time) need_value "$1" $#; min_time=$2; shift 2 ;;
     --wide-threshold) need_value "$1" $#; wide=$2; shift 2 ;;
+    --rounds) need_value "$1" $#; rounds=$2; shift 2 ;;
+    --run-repetitions) need_value "$1" $#; run_repetitions=$2; shift 2 ;;
     --build) need_value "$1" $#; build=$2; shift 2 ;;
-    -h|--help) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,39p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
 [ -n "$out" ] || die "--out DIR is required (see --help)"
 [[ "$pairs" =~ ^[1-9][0-9]*$ ]] || die "--pairs must be a positive whole number, not '$pairs'"
 [[ "$repetitions" =~ ^[1-9][0-9]*$ ]] || die "--repetitions must be a positive whole number, not '$repetitions'"
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a positive whole number, not '$rounds'"
+[[ "$run_repetitions" =~ ^[1-9][0-9]*$ ]] || die "--run-repetitions must be a positive whole number, not '$run_repetitions'"
 [[ "$min_time" =~ ^[0-9]+(\.[0-9]+)?s?$ ]] || die "--min-time must be seconds such as 0.05s, not '$min_time'"
 [[ "$wide" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--wide-threshold must be a percent such as 10, not '$wide'"
 percent_list='^[0-9]+(\.[0-9]+)?(,[0-9]+(\.[0-9]+)?)*$'
@@ -75,14 +89,15 @@ name_list='^[A-Za-z0-9_/]+(,[A-Za-z0-9_/]+)*$'
 [[ "$benchmarks" =~ $name_list ]] || die "--benchmarks must be comma-separated KERNEL/VARIANT names, not '$benchmarks'"
 [[ "$slow" =~ ^[A-Za-z0-9_/]+$ ]] || die "--slow must be one KERNEL/VARIANT name, not '$slow'"
 [[ ",$benchmarks," == *",$slow,"* ]] || die "--slow $slow is not one of --benchmarks"
-run_timed=false; run_sim=false; run_combined=false
+run_timed=false; run_interleaved=false; run_sim=false; run_combined=false
 IFS=, read -r -a mode_list <<<"$modes"
 for m in "${mode_list[@]}"; do
   case "$m" in
     timed) run_timed=true ;;
+    interleaved) run_interleaved=true ;;
     deterministic) run_sim=true ;;
     combined) run_combined=true ;;
-    *) die "--modes: unknown mode '$m' (expected timed, deterministic, combined)" ;;
+    *) die "--modes: unknown mode '$m' (expected timed, interleaved, deterministic, combined)" ;;
   esac
 done
 IFS=, read -r -a slow_list <<<"$slowdowns"
@@ -113,7 +128,7 @@ filter="^($(echo "$benchmarks" | tr , '|'))\$"
 mkdir -p "$(dirname "$out")"
 work=$(mktemp -d "$(dirname "$out")/.gate_rates.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/runs" "$work/comparisons"
+mkdir -p "$work/runs" "$work/comparisons" "$work/bin"
 manifest="$work/manifest.txt"
 : >"$manifest"
 started=$(date +%s)
@@ -143,7 +158,7 @@ sim_run() {  # OUT FILTER [--slow NAME --slow-factor F]
 compare_into() {  # JSON_OUT compare-args...
   local target=$1; shift
   local status=0
-  "$compare" "$@" --json-out "$target" >/dev/null 2>"$target.log" || status=$?
+  "$compare" --json-out "$target" "$@" >/dev/null 2>"$target.log" || status=$?
   case $status in
     0) last_verdict=pass ;;
     3) last_verdict=regression ;;
@@ -151,6 +166,17 @@ compare_into() {  # JSON_OUT compare-args...
     *) echo "regression_gate_rates: compare $* failed (exit $status):" >&2; cat "$target.log" >&2; exit 1 ;;
   esac
 }
+
+# The interleaved mode's slowed "builds": the same baseline with --slow,
+# since compare --run gives both sides the same flags.
+if $run_interleaved; then
+  for s in "${slow_list[@]}"; do
+    printf '#!/bin/sh\nexec %q --slow %q --slow-factor %q "$@"\n' "$baseline" "$slow" "$(factor "$s")" \
+      >"$work/bin/baseline-slow$(stem "$s")"
+    chmod +x "$work/bin/baseline-slow$(stem "$s")"
+  done
+fi
+run_flags=(--benchmark_filter="$filter" --benchmark_enable_random_interleaving=true --benchmark_min_time="$min_time")
 
 for pair in $(seq 1 "$pairs"); do
   t0=$(date +%s)
@@ -181,6 +207,19 @@ for pair in $(seq 1 "$pairs"); do
     done
     verdicts+=" timed A/A $timed_aa_verdict;"
   fi
+  if $run_interleaved; then
+    # A fresh seed per pair and comparison: each draws its own order.
+    compare_into "$c-run-aa.json" --run --rounds "$rounds" --repetitions "$run_repetitions" --seed "$pair" \
+      "$baseline" "$baseline" -- "${run_flags[@]}"
+    run_aa_verdict=$last_verdict
+    echo "interleaved aa comparisons/p$pair-run-aa.json" >>"$manifest"
+    for s in "${slow_list[@]}"; do
+      compare_into "$c-run-slow$(stem "$s").json" --run --rounds "$rounds" --repetitions "$run_repetitions" \
+        --seed "$pair" "$baseline" "$work/bin/baseline-slow$(stem "$s")" -- "${run_flags[@]}"
+      echo "interleaved slow:$s:$slow comparisons/p$pair-run-slow$(stem "$s").json" >>"$manifest"
+    done
+    verdicts+=" interleaved A/A $run_aa_verdict;"
+  fi
   if $run_sim_runs; then
     compare_into "$c-det-aa.json" --deterministic --counter TOT_INS "$r-sim-a.json" "$r-sim-b.json"
     det_aa_verdict=$last_verdict
@@ -209,7 +248,7 @@ done
 "$gate_rates" --json-out "$work/rates.json" --markdown-out "$work/rates.md" "$manifest" >/dev/null
 load_after=$(cat /proc/loadavg)
 {
-  echo "command: scripts/regression_gate_rates.sh --pairs $pairs --modes $modes --benchmarks $benchmarks --slow $slow --slowdowns $slowdowns --sim-slowdowns $sim_slowdowns --repetitions $repetitions --min-time $min_time --wide-threshold $wide --out OUT"
+  echo "command: scripts/regression_gate_rates.sh --pairs $pairs --modes $modes --benchmarks $benchmarks --slow $slow --slowdowns $slowdowns --sim-slowdowns $sim_slowdowns --repetitions $repetitions --min-time $min_time --wide-threshold $wide --rounds $rounds --run-repetitions $run_repetitions --out OUT"
   echo "revision: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "started: $(date -u -d "@$started" +%Y-%m-%dT%H:%M:%SZ)"
   echo "seconds: $(( $(date +%s) - started ))"

@@ -41,6 +41,11 @@ TEST(RegressionGateRatesProgram, HelpAndBadOptions) {
   r = gate_script({"--out", out, "--modes", "timed,fast"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("unknown mode 'fast'"));
+  r = gate_script({"--out", out, "--rounds", "0"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--rounds must be a positive whole number"));
+  r = gate_script({"--out", out, "--run-repetitions", "x"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   r = gate_script({"--out", out, "--slowdowns", "2,x"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   r = gate_script({"--out", out, "--benchmarks", "a/b", "--slow", "c/d"});
@@ -77,6 +82,31 @@ TEST(RegressionGateRatesProgram, ATinyDeterministicCampaignCountsEveryPair) {
   for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
     EXPECT_EQ(entry.path().filename(), "campaign") << "left behind: " << entry.path();
   }
+}
+
+// The interleaved mode's orchestration: compare --run on the build against
+// itself and against a --slow wrapper. Its verdicts depend on timing, so only
+// what was run and recorded is checked here; the rates are for a quiet machine.
+TEST(RegressionGateRatesProgram, ATinyInterleavedCampaignRunsBothComparisonsPerPair) {
+  TempFolder dir("gate_script");
+  const auto out = dir.path() / "campaign";
+  const std::string bench = "spreading_activation_1000/optimized";
+  const auto r = gate_script({"--out", out.string(), "--pairs", "1", "--modes", "interleaved", "--benchmarks", bench,
+                              "--slow", bench, "--slowdowns", "300", "--rounds", "2", "--run-repetitions", "1",
+                              "--min-time", "0.01s"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("pair 1 of 1 done"));
+  const std::string manifest = read_file(out / "manifest.txt");
+  EXPECT_THAT(manifest, HasSubstr("interleaved aa comparisons/p1-run-aa.json"));
+  EXPECT_THAT(manifest, HasSubstr("interleaved slow:300:" + bench + " comparisons/p1-run-slow300.json"));
+  // Each comparison is compare --run's: its JSON names both binaries, the
+  // slowed side through the wrapper that adds --slow.
+  const std::string slowed = read_file(out / "comparisons/p1-run-slow300.json");
+  EXPECT_THAT(slowed, HasSubstr("\"run\""));
+  EXPECT_THAT(slowed, HasSubstr("baseline-slow300"));
+  const std::string rates = read_file(out / "rates.md");
+  EXPECT_THAT(rates, HasSubstr("| interleaved | 1 | "));
+  EXPECT_THAT(rates, HasSubstr("| interleaved | 300% | " + bench + " | "));
 }
 
 }  // namespace

@@ -68,9 +68,11 @@ TEST(GateRatesManifest, ParsesModesLabelsAndRelativeFiles) {
       "timed aa a.json\n"
       "\n"
       "deterministic slow:1:k/v /abs/b.json   # trailing comment\n"
-      "combined slow:2.5:kernel/x/optimized det.json wide.json\n",
+      "combined slow:2.5:kernel/x/optimized det.json wide.json\n"
+      "interleaved aa run.json\n",
       "m.txt", "/base");
-  ASSERT_EQ(entries.size(), 3u);
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(entries[3].mode, GateMode::interleaved);
   EXPECT_EQ(entries[0].mode, GateMode::timed);
   EXPECT_FALSE(entries[0].slowdown_percent);
   EXPECT_EQ(entries[0].files.at(0), std::filesystem::path("/base/a.json"));
@@ -96,7 +98,7 @@ void expect_manifest_error(const std::string& text, const std::string& part) {
 }
 
 TEST(GateRatesManifest, RefusesBadLinesNamingTheLine) {
-  expect_manifest_error("fast aa a.json\n", "unknown mode \"fast\"");
+  expect_manifest_error("fast aa a.json\n", "unknown mode \"fast\" (expected timed, interleaved, deterministic or combined)");
   expect_manifest_error("timed aa\n", "m.txt:1");
   expect_manifest_error("timed aa a.json\ntimed aa a.json b.json\n", "m.txt:2");
   expect_manifest_error("combined aa a.json\n", "DETERMINISTIC.json TIMED.json");
@@ -165,7 +167,7 @@ TEST(GateRatesGoals, MetMissedByHowMuchAndEstablished) {
     all.push_back(slowed(GateMode::deterministic, 1, {{"k/slow", Verdict::regressed}}));
   }
   const auto goals = check_goals(count_gate_rates(all));
-  ASSERT_EQ(goals.size(), 6u);
+  ASSERT_EQ(goals.size(), 8u);
   EXPECT_TRUE(goals[0].measured);
   EXPECT_FALSE(goals[0].met);
   EXPECT_NEAR(goals[0].shortfall, 2.0, 1e-9);  // 3% against 1%
@@ -179,6 +181,13 @@ TEST(GateRatesGoals, MetMissedByHowMuchAndEstablished) {
   EXPECT_FALSE(goals[3].established);
   EXPECT_FALSE(goals[4].measured);  // no combined pairs
   EXPECT_FALSE(goals[5].measured);
+  // The interleaved mode is held to the timed goals; none of its pairs here.
+  EXPECT_EQ(goals[6].mode, GateMode::interleaved);
+  EXPECT_DOUBLE_EQ(goals[6].target, 0.01);
+  EXPECT_EQ(goals[7].mode, GateMode::interleaved);
+  EXPECT_DOUBLE_EQ(goals[7].target, 0.95);
+  EXPECT_FALSE(goals[6].measured);
+  EXPECT_FALSE(goals[7].measured);
 
   // 0 of 400 is under 1% with its whole interval: established.
   std::vector<LabelledVerdicts> quiet;

@@ -13,7 +13,10 @@
 // the edges; the exact one is conservative, which is the safe side for a
 // claim such as "at most 1% false alarms".
 //
-// Modes: timed (compare's default), deterministic (compare --deterministic on
+// Modes: timed (compare's default on two runs made one after the other),
+// interleaved (the same verdict rule on compare --run: each side's
+// repetitions come from several processes run in turn with the other
+// side's, so the spread between processes is in both samples), deterministic (compare --deterministic on
 // simulated instruction counts), combined: a benchmark regressed when the
 // instruction count grew beyond 1% (deterministic verdict) OR its time grew
 // beyond a wide threshold (timed verdict of a compare run with e.g.
@@ -32,7 +35,7 @@
 
 namespace engram::benchstats {
 
-enum class GateMode { timed, deterministic, combined };
+enum class GateMode { timed, interleaved, deterministic, combined };
 std::string_view to_string(GateMode mode);
 // Throws std::invalid_argument naming the accepted names.
 GateMode parse_gate_mode(std::string_view text);
@@ -53,7 +56,7 @@ Verdict combine_verdicts(Verdict deterministic, Verdict timed_wide);
 
 // One line of a campaign manifest:
 //   MODE LABEL FILE [FILE2]
-// MODE is timed, deterministic or combined; LABEL is "aa" or
+// MODE is timed, interleaved, deterministic or combined; LABEL is "aa" or
 // "slow:PERCENT:KERNEL/VARIANT"; FILE a compare --json output; combined
 // takes two: the deterministic comparison, then the wide timed one. Relative
 // file names are relative to the manifest's folder. '#' starts a comment.
