@@ -37,7 +37,8 @@ Global& global() {
   return g;
 }
 
-std::atomic<std::uint64_t> loops_ended_count{0};
+// The user counter a counted loop's runs carry until our reporter sees them.
+constexpr std::string_view kCountedMarker = "engram.counted_loop";
 
 // Our messages go to stderr: stdout may carry Google Benchmark's JSON.
 void say(const std::string& text) {
@@ -87,12 +88,24 @@ class NativeHooks : public detail::LoopHooks {
   void loop_ends(benchmark::State& state) override {
     set_.stop();
     detail::publish(state.counters, set_.read(), static_cast<double>(state.iterations()));
-    detail::count_loop_end();
+    // Says which runs came from a counted loop: Google Benchmark 1.7 gives a
+    // loop no name, and with interleaved repetitions other benchmarks' loops
+    // run between a benchmark's runs and their report. Taken out again
+    // before any reporter sees the runs (take_counted_marker).
+    state.counters[std::string(kCountedMarker)] = benchmark::Counter(1);
   }
 
  private:
   counters::CounterSet& set_;
 };
+
+// Takes the marker out of every run (repetitions and Google Benchmark's
+// aggregates of it); true when one of them carried it.
+bool take_counted_marker(std::vector<Run>& runs) {
+  bool counted = false;
+  for (Run& run : runs) counted = run.counters.erase(std::string(kCountedMarker)) > 0 || counted;
+  return counted;
+}
 
 // A callgrind child: one uncollected warm-up iteration, then `limit`
 // collected ones (callgrind's collection switched by the set's start and
@@ -151,15 +164,11 @@ class Simulation {
   Simulation(const detail::Settings& settings, counters::Reading statuses, std::vector<std::size_t> simulated)
       : settings_(settings), statuses_(std::move(statuses)), simulated_(std::move(simulated)), self_(self_executable()) {}
 
-  void complete(std::vector<Run>& runs) {
+  // `counted`: the runs came from a counted loop (take_counted_marker).
+  void complete(std::vector<Run>& runs, bool counted) {
     if (runs.empty()) return;
     const std::string name = runs.front().run_name.str();
-    // Google Benchmark reports a benchmark's runs right after running them:
-    // if a counted loop ended since the last report, these runs counted.
-    if (detail::loops_ended() != loops_seen_) {
-      loops_seen_ = detail::loops_ended();
-      counted_.insert(name);
-    }
+    if (counted) counted_.insert(name);
     if (!counted_.count(name)) return;
     const ChildResult& result = result_for(name);
     if (!result.ok) return;
@@ -222,7 +231,6 @@ class Simulation {
   std::string self_;
   std::map<std::string, ChildResult> results_;
   std::set<std::string> counted_;
-  std::uint64_t loops_seen_ = 0;
   bool failed_ = false;
 };
 
@@ -234,7 +242,8 @@ class SimulatingReporter : public benchmark::BenchmarkReporter {
   bool ReportContext(const Context& context) override { return inner_->ReportContext(context); }
   void ReportRuns(const std::vector<Run>& runs) override {
     std::vector<Run> completed = runs;
-    if (simulation_) simulation_->complete(completed);
+    const bool counted = take_counted_marker(completed);
+    if (simulation_) simulation_->complete(completed, counted);
     inner_->ReportRuns(completed);
   }
   void Finalize() override { inner_->Finalize(); }
@@ -380,8 +389,6 @@ LoopHooks* loop_hooks() { return global().hooks.get(); }
 
 void install_loop_hooks(std::unique_ptr<LoopHooks> hooks) { global().hooks = std::move(hooks); }
 
-std::uint64_t loops_ended() { return loops_ended_count.load(std::memory_order_relaxed); }
-void count_loop_end() { loops_ended_count.fetch_add(1, std::memory_order_relaxed); }
 
 }  // namespace detail
 }  // namespace engram::gbench

@@ -73,8 +73,5 @@ void add_to_run(benchmark::BenchmarkReporter::Run& run, const std::vector<std::p
 
 // Tests replace the hooks (null restores none).
 void install_loop_hooks(std::unique_ptr<LoopHooks> hooks);
-// Counted loops that ended in this process so far.
-std::uint64_t loops_ended();
-void count_loop_end();
 
 }  // namespace engram::gbench::detail

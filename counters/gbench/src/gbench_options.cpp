@@ -65,6 +65,7 @@ Settings take_options(int* argc, char** argv) {
   s.display_format = env_or("BENCHMARK_FORMAT", "console");
   s.out_format = env_or("BENCHMARK_OUT_FORMAT", "json");
   bool counters_given = false;
+  bool out_given = false;
   int kept = 1;
   for (int i = 1; i < *argc; ++i) {
     const std::string_view arg = argv[i];
@@ -98,6 +99,7 @@ Settings take_options(int* argc, char** argv) {
       keep = false;  // ours to honour: Google Benchmark writes no file
     } else if (is_flag(arg, "--benchmark_out")) {
       s.out_path = value_of(arg, "--benchmark_out");
+      out_given = true;
       // Google Benchmark takes a file reporter only with --benchmark_out
       // given; it opens /dev/null, and the file is written by us at the end.
       if (!s.out_path.empty()) argv[i] = const_cast<char*>(kNullBenchmarkOut);
@@ -109,6 +111,17 @@ Settings take_options(int* argc, char** argv) {
     if (!child_sets) s.child_args.emplace_back(arg);
     if (keep) argv[kept++] = argv[i];
   }
+  // Google Benchmark also takes the file from BENCHMARK_OUT, and would open
+  // and truncate it itself; our callgrind children would inherit it and
+  // write it too. It is ours, as the flag is: Google Benchmark is given
+  // --benchmark_out=/dev/null in the slot after the last argument (argv has
+  // argc + 1 entries; Google Benchmark reads only argc of them), and the
+  // variable is removed from the environment the children get.
+  if (const char* env = std::getenv("BENCHMARK_OUT"); !out_given && env != nullptr && *env != '\0') {
+    s.out_path = env;
+    argv[kept++] = const_cast<char*>(kNullBenchmarkOut);
+  }
+  ::unsetenv("BENCHMARK_OUT");
   for (int i = kept; i < *argc; ++i) argv[i] = nullptr;
   *argc = kept;
   if (counters_given && s.counters.empty()) throw io::UsageError("--counters needs at least one counter name");

@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include <nlohmann/json.hpp>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
@@ -69,8 +70,14 @@ void BenchmarkOutFile::open(const std::string& path, const std::string& format) 
 BenchmarkOutFile::BenchmarkOutFile(std::vector<std::string>& benchmark_args) : state_(std::make_unique<State>()) {
   constexpr std::string_view kOut = "--benchmark_out=";
   constexpr std::string_view kFormat = "--benchmark_out_format=";
-  std::string path;
-  std::string format = "json";  // Google Benchmark's default for the file
+  // Google Benchmark's defaults come from its environment variables; the
+  // file is ours whichever gave it, and BENCHMARK_OUT leaves the environment
+  // so that child processes (callgrind children) do not write it too.
+  const char* env_path = std::getenv("BENCHMARK_OUT");
+  const char* env_format = std::getenv("BENCHMARK_OUT_FORMAT");
+  std::string path = env_path != nullptr ? env_path : "";
+  std::string format = env_format != nullptr && *env_format != '\0' ? env_format : "json";
+  ::unsetenv("BENCHMARK_OUT");
   std::vector<std::string> kept;
   for (std::string& arg : benchmark_args) {
     if (arg.starts_with(kOut)) {

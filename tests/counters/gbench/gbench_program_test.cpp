@@ -25,7 +25,8 @@ struct Result {
 };
 
 // The suite with `args`; stdout and stderr apart (stdout may be JSON).
-Result run_suite(const std::vector<std::string>& args) {
+Result run_suite(const std::vector<std::string>& args,
+                 const std::vector<std::pair<std::string, std::string>>& environment = {}) {
   engram::testing::TempFolder folder("engram_gbench");
   const std::string out_path = (folder.path() / "out").string(), err_path = (folder.path() / "err").string();
   const pid_t pid = ::fork();
@@ -34,6 +35,7 @@ Result run_suite(const std::vector<std::string>& args) {
     const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::dup2(out, 1);
     ::dup2(err, 2);
+    for (const auto& [name, value] : environment) ::setenv(name.c_str(), value.c_str(), 1);
     std::vector<std::string> copy = args;
     std::string program = ENGRAM_GBENCH_TINY_SUITE;
     std::vector<char*> argv{program.data()};
@@ -142,6 +144,46 @@ TEST(GbenchProgram, BenchmarkOutFileWithRepetitions) {
     const json iterations = json::parse(doc.at("context").at("engram.simulated_iterations").get<std::string>());
     EXPECT_EQ(iterations.at("BM_sum"), 10);
   }
+}
+
+// Interleaved repetitions: Google Benchmark reports a benchmark's runs after
+// its last repetition, so other benchmarks' counted loops run in between. The
+// uncounted benchmark must still get no child, and no marker may leak out.
+TEST(GbenchProgram, InterleavedRepetitionsSimulateOnlyTheCountedBenchmarks) {
+  SKIP_WITHOUT_VALGRIND();
+  const Result r = run_suite(with({"--counters=L1_DCM", "--counters-sim=only", "--counters-sim-iterations=2",
+                                   "--benchmark_repetitions=3", "--benchmark_enable_random_interleaving=true",
+                                   "--benchmark_filter=BM_sum|BM_uncounted", "--benchmark_format=json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, ::testing::HasSubstr("simulating BM_sum under callgrind"));
+  EXPECT_THAT(r.err, ::testing::Not(::testing::HasSubstr("simulating BM_uncounted")));
+  EXPECT_THAT(r.out, ::testing::Not(::testing::HasSubstr("engram.counted_loop")));
+  const json doc = json::parse(r.out);
+  for (const auto& b : doc.at("benchmarks")) {
+    if (b.at("run_name") == "BM_uncounted") {
+      EXPECT_FALSE(b.contains("L1_DCM")) << b.dump();
+    }
+  }
+}
+
+// BENCHMARK_OUT is Google Benchmark's --benchmark_out from the environment:
+// the file is still ours (written whole at the end, with the simulated
+// counts), and the callgrind children, which inherit the environment, do
+// not write it too.
+TEST(GbenchProgram, BenchmarkOutFromTheEnvironmentIsOursToWrite) {
+  SKIP_WITHOUT_VALGRIND();
+  engram::testing::TempFolder folder("engram_gbench");
+  const auto file = folder.path() / "env.json";
+  const Result r = run_suite(with({"--counters=L1_DCM", "--counters-sim=only", "--counters-sim-iterations=2",
+                                   "--benchmark_repetitions=2", "--benchmark_filter=BM_sum"}),
+                             {{"BENCHMARK_OUT", file.string()}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json doc = json::parse(engram::testing::read_file(file));
+  EXPECT_TRUE(doc.at("context").contains("engram.simulated_iterations")) << doc.at("context").dump();
+  int with_l1 = 0;
+  for (const auto& b : doc.at("benchmarks")) with_l1 += b.contains("L1_DCM") ? 1 : 0;
+  EXPECT_EQ(with_l1, 4);  // 2 repetitions, mean and median
+  EXPECT_EQ(folder.names(), std::vector<std::string>{"env.json"});  // nothing else left beside it
 }
 
 TEST(GbenchProgram, SimulationForcedWithOnly) {
