@@ -468,6 +468,9 @@ bool process_alive(int pid) {
   return state != 'Z' && state != 'X';
 }
 
+// Threads counted with -p at most: one counter set (file descriptors) each.
+constexpr std::size_t kMaxAttachedThreads = 4096;
+
 // The process' threads now (perf's default with -p); the threads and
 // processes they start later are counted through inheritance.
 std::vector<int> threads_of(int pid) {
@@ -477,7 +480,7 @@ std::vector<int> threads_of(int pid) {
     const std::string name = entry.path().filename().string();
     std::string complaint;
     if (const auto tid = io::read_number<int>(name, {1, std::numeric_limits<int>::max()}, complaint)) tids.push_back(*tid);
-    if (tids.size() >= 4096) break;  // one counter set per thread: bounded
+    if (tids.size() >= kMaxAttachedThreads) break;  // one counter set per thread: bounded
   }
   if (tids.empty()) tids.push_back(pid);
   std::sort(tids.begin(), tids.end());
@@ -679,8 +682,19 @@ int stat_command(const StatArguments& a) {
   }
   std::vector<Row> rows = combine(readings, true, a.repeat > 1);
   counters::Reading reading = reading_of(rows, readings.front(), readings.size() == 1);
-  if (needs_simulation(reading)) {
+  if (needs_simulation(reading) && g_interrupted) {
+    // Ctrl-C: no callgrind re-run (~100x slower) after it; the simulated
+    // counters stay without a value, saying why.
+    reading.notes.push_back("interrupted: the simulated counters were not simulated (no callgrind run after Ctrl-C)");
+  } else if (needs_simulation(reading)) {
     simulate(reading, a);
+    if (g_interrupted) {
+      // A callgrind run cut short by Ctrl-C has partial totals: not a count.
+      for (auto& c : reading.counters) {
+        if (c.backend == counters::Backend::simulated) c.value.reset();
+      }
+      reading.notes.push_back("interrupted: the callgrind run was cut short, so the simulated counters have no value");
+    }
     for (std::size_t i = 0; i < rows.size(); ++i) rows[i].counter = reading.counters[i];
   }
   nlohmann::json extra;
@@ -771,6 +785,10 @@ int stat_attached(const StatArguments& a) {
     reading.notes.push_back("nothing is simulated with -p: simulation re-runs a command under callgrind, and an "
                             "attached process cannot be re-run");
   if (threads.size() > 1) reading.notes.push_back("counted " + std::to_string(threads.size()) + " threads, summed");
+  if (threads.size() >= kMaxAttachedThreads) {
+    reading.notes.push_back("the process had more threads than the " + std::to_string(kMaxAttachedThreads) +
+                            " counted: the totals leave the others out");
+  }
   nlohmann::json extra;
   extra["pid"] = pid;
   extra["threads"] = threads.size();
