@@ -227,80 +227,106 @@ RegressionProfiles profile_regressions(const std::vector<ProfileRequest>& reques
     return profiles;
   }
 
-  std::error_code error;
-  if (std::filesystem::exists(options.directory, error) && !std::filesystem::is_directory(options.directory, error)) {
-    throw std::runtime_error(fmt::format("--profile: {} exists and is not a folder", options.directory.string()));
-  }
-  std::filesystem::create_directories(options.directory, error);
-  if (error) {
-    throw std::runtime_error(
-        fmt::format("--profile: cannot make the folder {}: {}", options.directory.string(), error.message()));
-  }
-  // perf.data in a scratch folder inside the output folder: the same file
-  // system, the place the user chose; removed on every way out.
-  const io::ScratchFolder scratch(options.directory, ".compare-profile.");
-  const PerfSetup setup = probe_perf(options, scratch.path());
-  if (setup.status != ProfileStatus::written) {
-    say(setup.reason);
+  // Profiling never changes the verdict: when the folder cannot be made or
+  // anything else fails here, the benchmarks not yet profiled are "failed"
+  // with the reason, and the comparison stands.
+  const auto fail_remaining = [&](const std::string& reason) {
+    say(fmt::format("warning: no flame graphs: {}", reason));
     for (auto& profile : profiles.benchmarks) {
-      if (profile.reason.empty()) {
-        profile.status = setup.status;
-        profile.reason = setup.reason;
+      if (profile.reason.empty() && profile.status != ProfileStatus::written) {
+        profile.status = ProfileStatus::failed;
+        profile.reason = reason;
       }
     }
-    return profiles;
-  }
-  profiles.event = setup.event;
-  profiles.event_reason = setup.event_reason;
-  say(fmt::format("profiling {} regressed benchmark(s) with perf, sampling {} at {} Hz", regressed_names.size(),
-                  setup.event_reason, options.frequency));
+  };
+  try {
+    std::error_code error;
+    if (std::filesystem::exists(options.directory, error) && !std::filesystem::is_directory(options.directory, error)) {
+      throw std::runtime_error(fmt::format("--profile: {} exists and is not a folder", options.directory.string()));
+    }
+    std::filesystem::create_directories(options.directory, error);
+    if (error) {
+      throw std::runtime_error(
+          fmt::format("--profile: cannot make the folder {}: {}", options.directory.string(), error.message()));
+    }
+    // perf.data in a scratch folder inside the output folder: the same file
+    // system, the place the user chose; removed on every way out.
+    const io::ScratchFolder scratch(options.directory, ".compare-profile.");
+    const PerfSetup setup = probe_perf(options, scratch.path());
+    if (setup.status != ProfileStatus::written) {
+      say(setup.reason);
+      for (auto& profile : profiles.benchmarks) {
+        if (profile.reason.empty()) {
+          profile.status = setup.status;
+          profile.reason = setup.reason;
+        }
+      }
+      return profiles;
+    }
+    profiles.event = setup.event;
+    profiles.event_reason = setup.event_reason;
+    say(fmt::format("profiling {} regressed benchmark(s) with perf, sampling {} at {} Hz", regressed_names.size(),
+                    setup.event_reason, options.frequency));
 
-  const std::vector<std::string> stems = safe_file_stems(regressed_names);
-  std::size_t index = 0;
-  for (auto& profile : profiles.benchmarks) {
-    if (!profile.reason.empty()) continue;
-    const std::string& stem = stems[index++];
-    const auto fail = [&](const std::string& reason) {
-      profile.status = ProfileStatus::failed;
-      profile.reason = reason;
-      say(fmt::format("{}: no flame graph: {}", profile.name, reason));
-    };
-    say(fmt::format("recording {} ({}/{}): OLD {}", profile.name, index, regressed_names.size(),
-                    options.old_binary.string()));
-    Recording before = record_side(options, setup.event, options.old_binary, profile.name, scratch.path() / "old.data");
-    if (!before.error.empty()) {
-      fail("OLD: " + before.error);
-      continue;
+    const std::vector<std::string> stems = safe_file_stems(regressed_names);
+    std::size_t index = 0;
+    for (auto& profile : profiles.benchmarks) {
+      if (!profile.reason.empty()) continue;
+      const std::string& stem = stems[index++];
+      const auto fail = [&](const std::string& reason) {
+        profile.status = ProfileStatus::failed;
+        profile.reason = reason;
+        say(fmt::format("{}: no flame graph: {}", profile.name, reason));
+      };
+      say(fmt::format("recording {} ({}/{}): OLD {}", profile.name, index, regressed_names.size(),
+                      options.old_binary.string()));
+      Recording before =
+          record_side(options, setup.event, options.old_binary, profile.name, scratch.path() / "old.data");
+      if (!before.error.empty()) {
+        fail("OLD: " + before.error);
+        continue;
+      }
+      say(fmt::format("recording {} ({}/{}): NEW {}", profile.name, index, regressed_names.size(),
+                      options.new_binary.string()));
+      Recording after =
+          record_side(options, setup.event, options.new_binary, profile.name, scratch.path() / "new.data");
+      if (!after.error.empty()) {
+        fail("NEW: " + after.error);
+        continue;
+      }
+      FlameGraphOptions graph;
+      graph.title = fmt::format("{}: NEW against OLD", profile.name);
+      graph.event = setup.event;
+      graph.subtitle = fmt::format(
+          "{}; widths: NEW ({} samples); red: a larger share of the samples than in OLD ({} samples), blue: smaller",
+          setup.event, io::thousands(after.samples), io::thousands(before.samples));
+      graph.command = after.command;
+      const std::filesystem::path svg_path = options.directory / (stem + ".diff.svg");
+      const std::filesystem::path old_path = options.directory / (stem + ".old.folded");
+      const std::filesystem::path new_path = options.directory / (stem + ".new.folded");
+      try {
+        const std::string svg = render_differential_flamegraph(before.tree, after.tree, graph);
+        // The three belong together: all replaced, or none.
+        io::OutputSet outputs;
+        outputs.add(old_path, to_folded(before.tree));
+        outputs.add(new_path, to_folded(after.tree));
+        outputs.add(svg_path, svg);
+        outputs.commit();
+      } catch (const std::exception& e) {
+        fail(fmt::format("cannot write the flame graph {}: {}", svg_path.string(), e.what()));
+        continue;
+      }
+      profile.svg = svg_path;
+      profile.old_folded = old_path;
+      profile.new_folded = new_path;
+      profile.status = ProfileStatus::written;
+      profile.old_samples = before.samples;
+      profile.new_samples = after.samples;
+      say(fmt::format("{}: wrote {} (OLD {} samples, NEW {})", profile.name, profile.svg.string(),
+                      io::thousands(before.samples), io::thousands(after.samples)));
     }
-    say(fmt::format("recording {} ({}/{}): NEW {}", profile.name, index, regressed_names.size(),
-                    options.new_binary.string()));
-    Recording after = record_side(options, setup.event, options.new_binary, profile.name, scratch.path() / "new.data");
-    if (!after.error.empty()) {
-      fail("NEW: " + after.error);
-      continue;
-    }
-    FlameGraphOptions graph;
-    graph.title = fmt::format("{}: NEW against OLD", profile.name);
-    graph.event = setup.event;
-    graph.subtitle = fmt::format(
-        "{}; widths: NEW ({} samples); red: a larger share of the samples than in OLD ({} samples), blue: smaller",
-        setup.event, io::thousands(after.samples), io::thousands(before.samples));
-    graph.command = after.command;
-    const std::string svg = render_differential_flamegraph(before.tree, after.tree, graph);
-    profile.svg = options.directory / (stem + ".diff.svg");
-    profile.old_folded = options.directory / (stem + ".old.folded");
-    profile.new_folded = options.directory / (stem + ".new.folded");
-    // The three belong together: all replaced, or none.
-    io::OutputSet outputs;
-    outputs.add(profile.old_folded, to_folded(before.tree));
-    outputs.add(profile.new_folded, to_folded(after.tree));
-    outputs.add(profile.svg, svg);
-    outputs.commit();
-    profile.status = ProfileStatus::written;
-    profile.old_samples = before.samples;
-    profile.new_samples = after.samples;
-    say(fmt::format("{}: wrote {} (OLD {} samples, NEW {})", profile.name, profile.svg.string(),
-                    io::thousands(before.samples), io::thousands(after.samples)));
+  } catch (const std::exception& e) {
+    fail_remaining(e.what());
   }
   return profiles;
 }

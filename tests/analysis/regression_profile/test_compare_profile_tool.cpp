@@ -86,6 +86,43 @@ TEST_F(CompareProfileTool, WithoutPerfTheTableSaysWhy) {
   EXPECT_EQ(j["profiles"]["benchmarks"]["kernel_a/optimized"]["status"], "perf missing");
 }
 
+// Profiling never changes the verdict: when the folder cannot be made (its
+// parent is a file), the regression is still reported, with the table, the
+// JSON and exit 3, and the profile says why there is no graph.
+TEST_F(CompareProfileTool, AFolderThatCannotBeMadeLeavesTheVerdict) {
+  const std::filesystem::path in_the_way = out_.file("not_a_folder", "a file\n");
+  const std::filesystem::path dir = in_the_way / "flames";
+  const auto run = run_shell("PATH=" + quote(bin_ + ":/usr/bin:/bin") + " " + quote(kCompare) + " --profile " +
+                             quote(dir.string()) + " --old-binary " + quote(old_binary_) + " --new-binary " +
+                             quote(new_binary_) + " --json-out " + quote((out_.path() / "cmp.json").string()) + " " +
+                             quote(kFixtures + "/old.json") + " " + quote(kFixtures + "/slower.json"));
+  EXPECT_EQ(run.exit_code, kExitRegression) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("kernel_a/optimized"));
+  EXPECT_THAT(run.output, HasSubstr("kernel_a/optimized: no flame graph: --profile: cannot make the folder"));
+  EXPECT_THAT(run.output, HasSubstr("compare: warning: no flame graphs"));
+  ASSERT_TRUE(std::filesystem::is_regular_file(out_.path() / "cmp.json")) << run.output;
+  const nlohmann::json j = nlohmann::json::parse(read_file(out_.path() / "cmp.json"));
+  EXPECT_EQ(j["summary"]["regressed"], 1);
+  const auto& a = j["profiles"]["benchmarks"]["kernel_a/optimized"];
+  EXPECT_EQ(a["status"], "failed");
+  EXPECT_THAT(a["reason"].get<std::string>(), HasSubstr("cannot make the folder " + dir.string()));
+  EXPECT_EQ(a["svg"], nullptr);
+  EXPECT_EQ(j["profiles"]["benchmarks"]["kernel_b/optimized"]["status"], "not regressed");
+  EXPECT_EQ(j["profiles"]["written"], 0);
+}
+
+// A folder where a graph is to go: the set is not published, the verdict stands.
+TEST_F(CompareProfileTool, AGraphThatCannotBePublishedLeavesTheVerdict) {
+  std::filesystem::create_directories(flames() / "kernel_a_optimized.diff.svg");
+  const auto run = compare(bin_ + ":/usr/bin:/bin");
+  EXPECT_EQ(run.exit_code, kExitRegression) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("kernel_a/optimized: no flame graph: cannot write the flame graph"));
+  EXPECT_FALSE(std::filesystem::exists(flames() / "kernel_a_optimized.old.folded"));
+  const nlohmann::json j = nlohmann::json::parse(read_file(out_.path() / "cmp.json"));
+  EXPECT_EQ(j["profiles"]["benchmarks"]["kernel_a/optimized"]["status"], "failed");
+  EXPECT_EQ(j["profiles"]["written"], 0);
+}
+
 TEST_F(CompareProfileTool, BadUsageIsRefusedBeforeAnythingRuns) {
   std::string files(" ");
   files += quote(kFixtures + "/old.json") + " " + quote(kFixtures + "/slower.json");

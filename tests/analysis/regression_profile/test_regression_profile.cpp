@@ -201,7 +201,10 @@ TEST_F(RegressionProfileFakePerf, FilesInTheWayAreReplacedWholeOrNotAtAll) {
   std::filesystem::remove(options_.directory / "kernel_a_optimized.diff.svg");
   std::filesystem::create_directories(options_.directory / "kernel_a_optimized.diff.svg");
   out_.file("flames/kernel_a_optimized.old.folded", "an older run\n");
-  EXPECT_ANY_THROW(profile_regressions(requests(), options_));
+  const RegressionProfiles profiles = profile_regressions(requests(), options_);  // reported, not thrown
+  EXPECT_EQ(profiles.benchmarks[0].status, ProfileStatus::failed);
+  EXPECT_THAT(profiles.benchmarks[0].reason, HasSubstr("cannot write the flame graph"));
+  EXPECT_TRUE(profiles.benchmarks[0].svg.empty());
   EXPECT_EQ(engram::testing::read_file(options_.directory / "kernel_a_optimized.old.folded"), "an older run\n");
 }
 

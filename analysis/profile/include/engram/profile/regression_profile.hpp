@@ -70,9 +70,10 @@ struct ProfileRequest {
   std::string verdict;  // shown in the reason of one that is not profiled
 };
 
-// Records and writes as described above. Throws std::runtime_error when the
-// directory cannot be made or a file cannot be written; perf's own failures
-// are reported per benchmark instead.
+// Records and writes as described above. Throws std::invalid_argument for a
+// zero frequency or sample count; every other failure (perf's own, the
+// directory cannot be made, a file cannot be written) is reported per
+// benchmark as failed with the reason, so profiling never changes a verdict.
 RegressionProfiles profile_regressions(const std::vector<ProfileRequest>& requests,
                                        const RegressionProfileOptions& options);
 
