@@ -171,7 +171,7 @@ compare_into() {  # JSON_OUT compare-args...
 # since compare --run gives both sides the same flags.
 if $run_interleaved; then
   for s in "${slow_list[@]}"; do
-    printf '#!/bin/sh\nexec %q --slow %q --slow-factor %q "$@"\n' "$baseline" "$slow" "$(factor "$s")" \
+    printf '#!/usr/bin/env bash\nexec %q --slow %q --slow-factor %q "$@"\n' "$baseline" "$slow" "$(factor "$s")" \
       >"$work/bin/baseline-slow$(stem "$s")"
     chmod +x "$work/bin/baseline-slow$(stem "$s")"
   done
@@ -263,6 +263,8 @@ load_after=$(cat /proc/loadavg)
 # its name; only then is the old one removed.
 if [ -e "$out" ]; then
   old="$work.old"
+  # Interrupted between the two moves, the old campaign goes back.
+  trap 'rm -rf "$work"; [ -e "$out" ] || mv "$old" "$out"' EXIT
   mv "$out" "$old"
   mv "$work" "$out"
   rm -rf "$old"

@@ -84,7 +84,8 @@ void print_help(const po::options_description& options) {
                      "     (summary.inconclusive_causes, per benchmark inconclusive_cause) name the cause:\n"
                      "     too few repetitions (< 4 undisturbed per side), too noisy (every repetition\n"
                      "     of a side disturbed, or with --max-ci-width a CI wider than it), missing data\n"
-                     "     (aggregates only, a benchmark missing from NEW), or a benchmark error"}})
+                     "     (aggregates only, a field missing), or a benchmark error; a benchmark missing\n"
+                     "     from NEW also gives 4, counted apart (summary.missing_from_new)"}})
             << "\n"
                "Examples:\n"
                "  compare old.json new.json\n"

@@ -23,7 +23,7 @@ void print_help(const po::options_description& options) {
                "Counts the regression gate's error rates over a campaign of comparisons\n"
                "(compare --json outputs) listed in MANIFEST, one per line:\n"
                "  MODE LABEL FILE [FILE2]\n"
-               "MODE: timed | deterministic | combined. LABEL: aa (two runs of the same build) or\n"
+               "MODE: timed | interleaved | deterministic | combined. LABEL: aa (two runs of the same build) or\n"
                "slow:PERCENT:KERNEL/VARIANT (the new run slowed that benchmark by PERCENT). FILE is\n"
                "relative to the manifest's folder; combined takes the deterministic comparison, then\n"
                "a timed one made with a wide --threshold. '#' starts a comment.\n\n"
