@@ -1,6 +1,8 @@
 // The public vocabulary: enum names, errors, Reading lookups, merging of
 // simulated counts, and JSON.
 #include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_set>
 
 #include "counter_set_internal.hpp"
 #include "resolver.hpp"
@@ -209,6 +211,7 @@ CounterStatuses counter_statuses_from_json(const io::JsonValue& root) {
                                          Status::no_permission};
   static constexpr Backend kBackends[] = {Backend::perf_event, Backend::papi, Backend::simulated, Backend::none};
   CounterStatuses out;
+  std::unordered_set<std::string> listed;  // the names so far: a set, not a scan per counter
   for (const io::JsonValue& item : root.at("counters").elements()) {
     CounterStatusEntry c;
     c.counter = item.at("counter").string();
@@ -219,7 +222,7 @@ CounterStatuses counter_statuses_from_json(const io::JsonValue& root) {
     c.running_fraction = item.at("running_fraction").in_range(0, 1);
     c.reason = item.optional_string("reason").value_or("");
     c.fix = item.optional_string("fix").value_or("");
-    if (out.find(c.counter) != nullptr) item.at("counter").fail("counter \"" + c.counter + "\" listed twice");
+    if (!listed.insert(c.counter).second) item.at("counter").fail("counter \"" + c.counter + "\" listed twice");
     out.counters.push_back(std::move(c));
   }
   return out;

@@ -154,6 +154,12 @@ std::optional<bool> BenchmarkFile::virtualized() const {
 }
 
 const BenchmarkSamples* BenchmarkFile::find(std::string_view name) const {
+  if (!benchmarks.empty() && index.size() == benchmarks.size()) {
+    const auto it = index.find(std::string(name));
+    if (it == index.end()) return nullptr;
+    if (it->second < benchmarks.size() && benchmarks[it->second].name == name) return &benchmarks[it->second];
+    // An index out of step with the vector (edited by hand): scan instead.
+  }
   for (const auto& b : benchmarks) {
     if (b.name == name) return &b;
   }
@@ -311,10 +317,11 @@ BenchmarkFile parse_benchmark_json(std::string_view text, const std::string& sou
     }
   }
 
+  // By name through the index, so a file naming many benchmarks reads in
+  // linear time; a new name is appended (order of first appearance).
   const auto samples_of = [&file](const std::string& name) -> BenchmarkSamples& {
-    for (auto& b : file.benchmarks) {
-      if (b.name == name) return b;
-    }
+    const auto [it, added] = file.index.try_emplace(name, file.benchmarks.size());
+    if (!added) return file.benchmarks[it->second];
     file.benchmarks.push_back({});
     file.benchmarks.back().name = name;
     return file.benchmarks.back();

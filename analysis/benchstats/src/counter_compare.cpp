@@ -68,7 +68,9 @@ std::string refusal(const std::string& counter, const std::vector<double>& old_v
            old_status->reason == new_status->reason;
   };
   const auto unavailable = [](const RecordedCounterStatus* s) {
-    return s != nullptr && (s->status == "unsupported" || s->status == "no-permission");
+    // counters::to_string writes "no_permission"; "no-permission" is accepted too.
+    return s != nullptr &&
+           (s->status == "unsupported" || s->status == "no_permission" || s->status == "no-permission");
   };
   if (both(unavailable)) {
     return fmt::format("{} in OLD and NEW{}", old_status->status, old_status->reason.empty() ? "" : ": " + old_status->reason);
@@ -212,6 +214,40 @@ CounterComparison compare_counter_values(const std::string& counter, const std::
   return c;
 }
 
+namespace {
+
+// The Google Benchmark drop-in (counters/gbench) writes, per multiplexed
+// counter X, a user counter "X.running_fraction" each repetition, while its
+// context "engram.counters" records X's status once, before the run.
+constexpr std::string_view kRunningFractionSuffix = ".running_fraction";
+
+// "X" for "X.running_fraction", else empty.
+std::string_view running_fraction_of(std::string_view name) {
+  if (name.size() <= kRunningFractionSuffix.size() || !name.ends_with(kRunningFractionSuffix)) return {};
+  return name.substr(0, name.size() - kRunningFractionSuffix.size());
+}
+
+// X's status on one side as the repetitions show it: multiplexed with the
+// lowest running fraction of its X.running_fraction values, when there are
+// any (and the recorded status, if any, is one a PMU count can have).
+std::optional<RecordedCounterStatus> running_fraction_status(const BenchmarkSamples& b, const std::string& counter,
+                                                             const RecordedCounterStatus* recorded) {
+  const auto it = b.counters.find(counter + std::string(kRunningFractionSuffix));
+  if (it == b.counters.end() || it->second.empty()) return std::nullopt;
+  if (recorded != nullptr && recorded->status != "counted" && recorded->status != "multiplexed") return std::nullopt;
+  double lowest = *std::min_element(it->second.begin(), it->second.end());
+  if (recorded != nullptr && recorded->status == "multiplexed") lowest = std::min(lowest, recorded->running_fraction);
+  RecordedCounterStatus s;
+  s.status = "multiplexed";
+  s.running_fraction = std::clamp(lowest, 0.0, 1.0);
+  s.reason = fmt::format("multiplexed by {}{} (lowest {:.0f}% over {} repetition{})", counter, kRunningFractionSuffix,
+                         s.running_fraction * 100, it->second.size(), it->second.size() == 1 ? "" : "s");
+  if (recorded != nullptr) s.reason += fmt::format(", recorded {} before the run", side_status_text(recorded));
+  return s;
+}
+
+}  // namespace
+
 std::vector<CounterComparison> compare_benchmark_counters(const BenchmarkSamples& old_b, const BenchmarkSamples& new_b,
                                                           const std::optional<RecordedCounterStatuses>& old_statuses,
                                                           const std::optional<RecordedCounterStatuses>& new_statuses,
@@ -238,8 +274,20 @@ std::vector<CounterComparison> compare_benchmark_counters(const BenchmarkSamples
   std::vector<CounterComparison> out;
   for (const std::string& name : names) {
     if (name == skip) continue;
-    out.push_back(compare_counter_values(name, values_of(old_b, name), values_of(new_b, name),
-                                         status_of(old_statuses, name), status_of(new_statuses, name), options));
+    // X.running_fraction is how long X counted, not an event count: it
+    // becomes X's status (below), never a counter of its own.
+    if (!running_fraction_of(name).empty()) continue;
+    const RecordedCounterStatus* old_status = status_of(old_statuses, name);
+    const RecordedCounterStatus* new_status = status_of(new_statuses, name);
+    const std::optional<RecordedCounterStatus> old_seen = running_fraction_status(old_b, name, old_status);
+    const std::optional<RecordedCounterStatus> new_seen = running_fraction_status(new_b, name, new_status);
+    CounterComparison c = compare_counter_values(name, values_of(old_b, name), values_of(new_b, name),
+                                                 old_seen ? &*old_seen : old_status, new_seen ? &*new_seen : new_status,
+                                                 options);
+    for (const auto& [seen, side] : {std::pair{&old_seen, "OLD"}, std::pair{&new_seen, "NEW"}}) {
+      if (*seen) c.reason += fmt::format("; {}: {}", side, (*seen)->reason);
+    }
+    out.push_back(std::move(c));
   }
   return out;
 }

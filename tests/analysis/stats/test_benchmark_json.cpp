@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "engram/benchstats/benchmark_json.hpp"
 #include "stats_test_support.hpp"
 
@@ -308,4 +311,56 @@ TEST(BenchmarkJsonNoise, BadValuesAreRefusedAtTheirPointer) {
               HasSubstr("/benchmarks/1/noise_memory_slowdown: expected a number, found a string"));
   // Absent (or NaN, read as null) is "not measured", never an error and never 0.
   EXPECT_EQ(error_with("\"noise_steal_ns\": NaN, \"noise_disturbed\": 1"), "(no error)");
+}
+
+// Benchmarks are found by name through an index kept beside the vector: a
+// hostile file naming many distinct benchmarks reads (and compares) in linear
+// time, in the order of first appearance, with repetitions of one name merged
+// wherever they stand in the file.
+TEST(BenchmarkJson, ManyDistinctNamesAreIndexedInOrderOfFirstAppearance) {
+  const auto entry = [](const std::string& name, int time) {
+    return "{\"name\": \"" + name + "\", \"run_type\": \"iteration\", \"real_time\": " + std::to_string(time) +
+           ", \"cpu_time\": " + std::to_string(time) + ", \"time_unit\": \"ns\"}";
+  };
+  const ea::BenchmarkFile small = ea::parse_benchmark_json(
+      "{\"benchmarks\": [" + entry("b", 1) + ", " + entry("a", 2) + ", " + entry("b", 3) + "]}", "t.json");
+  ASSERT_EQ(small.benchmarks.size(), 2u);
+  EXPECT_EQ(small.benchmarks[0].name, "b");
+  EXPECT_EQ(small.benchmarks[0].cpu_ns, (std::vector<double>{1, 3}));
+  EXPECT_EQ(small.benchmarks[1].name, "a");
+  ASSERT_EQ(small.index.size(), 2u);
+  EXPECT_EQ(small.index.at("b"), 0u);
+  EXPECT_EQ(small.index.at("a"), 1u);
+  EXPECT_EQ(small.find("a"), &small.benchmarks[1]);
+  EXPECT_EQ(small.find("c"), nullptr);
+
+  // A file built by hand, without the index, is still searched.
+  ea::BenchmarkFile by_hand;
+  by_hand.benchmarks.resize(2);
+  by_hand.benchmarks[0].name = "x";
+  by_hand.benchmarks[1].name = "y";
+  EXPECT_EQ(by_hand.find("y"), &by_hand.benchmarks[1]);
+  EXPECT_EQ(by_hand.find("z"), nullptr);
+
+  // Many distinct names: every one is in the index, at its place, so a
+  // lookup is one hash probe (no timing asserted here: a unit test checks
+  // correctness; the index is what makes a hostile file linear).
+  constexpr int kNames = 20000;
+  std::string text = "{\"benchmarks\": [";
+  for (int i = 0; i < kNames; ++i) {
+    if (i > 0) text += ',';
+    text += entry("BM_" + std::to_string(i), 1);
+  }
+  text += "]}";
+  const ea::BenchmarkFile big = ea::parse_benchmark_json(text, "big.json");
+  ASSERT_EQ(big.benchmarks.size(), static_cast<std::size_t>(kNames));
+  ASSERT_EQ(big.index.size(), static_cast<std::size_t>(kNames));
+  std::size_t found = 0;
+  for (int i = 0; i < kNames; ++i) {
+    const std::string name = "BM_" + std::to_string(i);
+    const auto at = big.index.find(name);
+    found += at != big.index.end() && at->second == static_cast<std::size_t>(i) && big.find(name) == &big.benchmarks[i];
+  }
+  EXPECT_EQ(found, static_cast<std::size_t>(kNames));
+  EXPECT_EQ(big.benchmarks.back().name, "BM_" + std::to_string(kNames - 1));
 }

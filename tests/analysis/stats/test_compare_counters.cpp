@@ -126,13 +126,13 @@ TEST(CompareCounters, ARiseOfARateIsAnImprovement) {
 
 TEST(CompareCounters, UnavailableMultiplexedOrHalfRecordedCountersAreRefused) {
   const auto counted = status("counted"), unsupported = eb::RecordedCounterStatus{"unsupported", 0, "no PMU"},
-             denied = eb::RecordedCounterStatus{"no-permission", 0, "perf_event_paranoid is 3"},
+             denied = eb::RecordedCounterStatus{"no_permission", 0, "perf_event_paranoid is 3"},
              thin = status("multiplexed", 0.3), thick = status("multiplexed", 0.8);
   auto c = eb::compare_counter_values("LLC_MISSES", {}, {}, &unsupported, &unsupported, {});
   EXPECT_EQ(c.method, eb::CounterMethod::refused);
   EXPECT_THAT(c.reason, HasSubstr("unsupported in OLD and NEW: no PMU"));
   c = eb::compare_counter_values("cycles", kEight, {}, &counted, &denied, {});
-  EXPECT_THAT(c.reason, HasSubstr("no-permission in NEW: perf_event_paranoid is 3"));
+  EXPECT_THAT(c.reason, HasSubstr("no_permission in NEW: perf_event_paranoid is 3"));
   c = eb::compare_counter_values("cycles", kEight, kEight, &counted, &thin, {});
   EXPECT_EQ(c.method, eb::CounterMethod::refused);
   EXPECT_THAT(c.reason, HasSubstr("30% of the time in NEW"));
@@ -145,6 +145,62 @@ TEST(CompareCounters, UnavailableMultiplexedOrHalfRecordedCountersAreRefused) {
   c = eb::compare_counter_values("TOT_INS", kEight, {}, &counted, &counted, {});
   EXPECT_EQ(c.method, eb::CounterMethod::refused);
   EXPECT_THAT(c.reason, HasSubstr("no value in NEW"));
+}
+
+// The spelling counters::to_string writes (no_permission), and the older one, are both unavailable.
+TEST(CompareCounters, NoPermissionIsRefusedInTheSpellingCountersWrites) {
+  const auto counted = status("counted");
+  for (const char* spelling : {"no_permission", "no-permission"}) {
+    const auto denied = eb::RecordedCounterStatus{spelling, 0, "perf_event_paranoid is 3"};
+    const auto c = eb::compare_counter_values("cycles", kEight, kEight, &counted, &denied, {});
+    EXPECT_EQ(c.method, eb::CounterMethod::refused) << spelling;
+    EXPECT_THAT(c.reason, HasSubstr(std::string(spelling) + " in NEW: perf_event_paranoid is 3"));
+  }
+}
+
+// The Google Benchmark drop-in writes X.running_fraction per repetition for a
+// multiplexed X, and records X as counted once before the run: the fraction
+// is X's status (multiplexed, the lowest repetition), never a counter itself.
+TEST(CompareCounters, RunningFractionCountersMakeTheirCounterMultiplexed) {
+  eb::BenchmarkSamples old_b, new_b;
+  old_b.name = new_b.name = "BM_x";
+  old_b.counters["cycles"] = kEight;
+  old_b.counters["cycles.running_fraction"] = {0.9, 0.3, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9};
+  new_b.counters["cycles"] = kEight;
+  new_b.counters["cycles.running_fraction"] = {0.9, 0.7, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9};
+  old_b.counters["instructions"] = new_b.counters["instructions"] = kEight;
+  const eb::RecordedCounterStatuses statuses{{"cycles", status("counted")}, {"instructions", status("counted")}};
+  auto counters = eb::compare_benchmark_counters(old_b, new_b, statuses, statuses, {});
+  ASSERT_EQ(counters.size(), 2u);
+  for (const auto& c : counters) EXPECT_FALSE(c.counter.ends_with(".running_fraction")) << c.counter;
+  const auto by_name = [&](const std::string& name) {
+    return *std::find_if(counters.begin(), counters.end(), [&](const auto& c) { return c.counter == name; });
+  };
+  eb::CounterComparison cycles = by_name("cycles");
+  EXPECT_EQ(cycles.method, eb::CounterMethod::refused);
+  EXPECT_EQ(cycles.old_status, "multiplexed");
+  EXPECT_EQ(cycles.old_running_fraction, 0.3);
+  EXPECT_EQ(cycles.new_running_fraction, 0.7);
+  EXPECT_THAT(cycles.reason, HasSubstr("30% of the time in OLD"));
+  EXPECT_THAT(cycles.reason, HasSubstr("OLD: multiplexed by cycles.running_fraction (lowest 30% over 8 repetitions"));
+  EXPECT_EQ(by_name("instructions").method, eb::CounterMethod::statistical);
+  EXPECT_EQ(by_name("instructions").old_status, "counted");
+
+  // Above the threshold on both sides: compared, and the reason says why multiplexed.
+  old_b.counters["cycles.running_fraction"] = {0.9, 0.6};
+  counters = eb::compare_benchmark_counters(old_b, new_b, statuses, statuses, {});
+  cycles = by_name("cycles");
+  EXPECT_EQ(cycles.method, eb::CounterMethod::statistical);
+  EXPECT_EQ(cycles.old_running_fraction, 0.6);
+  EXPECT_THAT(cycles.reason, HasSubstr("NEW: multiplexed by cycles.running_fraction (lowest 70%"));
+
+  // A run without recorded statuses: the fraction alone still says multiplexed.
+  counters = eb::compare_benchmark_counters(old_b, new_b, std::nullopt, std::nullopt, {});
+  EXPECT_EQ(by_name("cycles").old_status, "multiplexed");
+  old_b.counters["cycles.running_fraction"] = {0.2};
+  counters = eb::compare_benchmark_counters(old_b, new_b, std::nullopt, std::nullopt, {});
+  EXPECT_EQ(by_name("cycles").method, eb::CounterMethod::refused);
+  EXPECT_THAT(by_name("cycles").reason, HasSubstr("20% of the time in OLD"));
 }
 
 // --- the fixtures, through compare_runs ---------------------------------------------

@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engram/io/errors.hpp"
@@ -120,6 +121,11 @@ struct BenchmarkFile {
   // The "context" object; strings as they are, other values as JSON text.
   std::map<std::string, std::string> context;
   std::vector<BenchmarkSamples> benchmarks;  // in order of first appearance
+  // Name -> position in `benchmarks`, filled by the reader so that find() is
+  // not a scan per name (a file may name millions of benchmarks). A file
+  // built by hand may leave it empty: find() then scans, as it does whenever
+  // the index does not cover every benchmark.
+  std::unordered_map<std::string, std::size_t> index;
   // What was inferred for the whole file, and entries left out that name no
   // benchmark ("/benchmarks/4: not an object: left out").
   std::vector<std::string> notes;
