@@ -380,7 +380,14 @@ std::optional<int> initialize(int* argc, char** argv) {
 
 int run_specified_benchmarks() {
   Global& g = global();
-  return io::run_tool(g.program, [&] { return g.settings.child_iterations > 0 ? run_child() : run_parent(); });
+  const int code =
+      io::run_tool(g.program, [&] { return g.settings.child_iterations > 0 ? run_child() : run_parent(); });
+  // The counter set is closed here, not by static destruction at exit: the
+  // perf_event layer it calls on closing is a static of its own, and may be
+  // gone by then (UBSan saw the call on a destroyed object).
+  g.hooks.reset();
+  g.set.reset();
+  return code;
 }
 
 namespace detail {
